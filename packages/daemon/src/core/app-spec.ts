@@ -1,0 +1,134 @@
+// AppSpec: an app's definition validated once, defaults applied, every duration in ms.
+import { SUP_ERR_INVALID_SPEC } from '../errors.ts'
+import { parsePortRange, type PortRange } from './port-allocator.ts'
+import type { RestartMode, RestartPolicy } from './restart-policy.ts'
+import { parseCount, parseDurationMs } from './units.ts'
+
+export interface AppSpec extends RestartPolicy {
+  readonly name: string
+  /** Absolute path of the script or executable. */
+  readonly script: string
+  readonly args: readonly string[]
+  readonly cwd: string
+  readonly instances: number
+  readonly portRange: PortRange
+  readonly env: Readonly<Record<string, string>>
+  readonly waitReady: boolean
+}
+
+/** The raw shape accepted at the boundary (HTTP body, config file): numbers may be strings with units. */
+export interface AppSpecInput {
+  name?: string | undefined
+  script: string
+  args?: string[] | undefined
+  cwd?: string | undefined
+  instances?: number | string | undefined
+  portRange?: string | undefined
+  env?: Record<string, string> | undefined
+  restart?: string | undefined
+  restartDelay?: number | string | undefined
+  maxRestartDelay?: number | string | undefined
+  minUptime?: number | string | undefined
+  maxRestarts?: number | string | undefined
+  restartWindow?: number | string | undefined
+  retryIn?: number | string | undefined
+  listenTimeout?: number | string | undefined
+  killTimeout?: number | string | undefined
+  killSignal?: string | undefined
+  waitReady?: boolean | undefined
+}
+
+export const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/
+/** Names that mean something else on the command line. */
+export const RESERVED_NAMES: readonly string[] = ['all']
+export const MAX_INSTANCES = 1000
+export const KILL_SIGNALS: readonly string[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGKILL']
+const RESTART_MODES: readonly RestartMode[] = ['always', 'on-failure', 'never']
+const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+export interface SpecDefaults { readonly portPool: PortRange }
+
+export const DEFAULT_TIMING = {
+  restartDelayMs: 100,
+  maxRestartDelayMs: 15_000,
+  minUptimeMs: 10_000,
+  maxRestarts: 10,
+  restartWindowMs: 60_000,
+  retryInMs: 300_000,
+  listenTimeoutMs: 8_000,
+  killTimeoutMs: 5_000
+} as const
+
+/** Validates an app name; `field` says which input it came from. */
+export function validateName (name: string, field = 'name'): string {
+  if (!NAME_RE.test(name)) throw new SUP_ERR_INVALID_SPEC(field, `'${name.slice(0, 80)}' must match ${NAME_RE.source} (lowercase letters, digits, . _ -; at most 64)`)
+  if (RESERVED_NAMES.includes(name)) throw new SUP_ERR_INVALID_SPEC(field, `'${name}' is reserved`)
+  return name
+}
+
+/** The default name of an app: its script's file name without extension, made safe. */
+export function nameFromScript (script: string): string {
+  const base = script.split('/').pop() ?? 'app'
+  const stem = base.replace(/\.(c|m)?(j|t)s$/, '').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
+  return (stem === '' || RESERVED_NAMES.includes(stem) ? 'app' : stem).slice(0, 64)
+}
+
+function duration (field: string, value: number | string | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback
+  const ms = parseDurationMs(value)
+  if (ms === undefined || ms < min) throw new SUP_ERR_INVALID_SPEC(field, `'${String(value)}' is not a duration of at least ${min} ms (e.g. 500ms, 10s, 5m)`)
+  return ms
+}
+
+function count (field: string, value: number | string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  const n = parseCount(value)
+  if (n === undefined || n < min || n > max) throw new SUP_ERR_INVALID_SPEC(field, `'${String(value)}' must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+function env (input: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(input ?? {})) {
+    if (!ENV_KEY_RE.test(k)) throw new SUP_ERR_INVALID_SPEC('env', `'${k.slice(0, 80)}' is not a valid variable name`)
+    out[k] = v
+  }
+  return out
+}
+
+/**
+ * Turns boundary input into an AppSpec or throws SUP_ERR_INVALID_SPEC naming the field.
+ * `script` and `cwd` must already be absolute (the caller resolves them; existence is checked by the runtime).
+ */
+export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): AppSpec {
+  if (!input.script.startsWith('/')) throw new SUP_ERR_INVALID_SPEC('script', `'${input.script}' must be an absolute path`)
+  const cwd = input.cwd ?? input.script.slice(0, input.script.lastIndexOf('/')) ?? '/'
+  if (!cwd.startsWith('/')) throw new SUP_ERR_INVALID_SPEC('cwd', `'${cwd}' must be an absolute path`)
+  const restart = input.restart ?? 'always'
+  if (!(RESTART_MODES as readonly string[]).includes(restart)) throw new SUP_ERR_INVALID_SPEC('restart', `'${restart}' must be one of ${RESTART_MODES.join(', ')}`)
+  const killSignal = (input.killSignal ?? 'SIGTERM').toUpperCase().replace(/^(?!SIG)/, 'SIG')
+  if (!KILL_SIGNALS.includes(killSignal)) throw new SUP_ERR_INVALID_SPEC('killSignal', `'${input.killSignal ?? ''}' must be one of ${KILL_SIGNALS.join(', ')}`)
+  const restartDelayMs = duration('restartDelay', input.restartDelay, DEFAULT_TIMING.restartDelayMs)
+  const maxRestartDelayMs = duration('maxRestartDelay', input.maxRestartDelay, Math.max(DEFAULT_TIMING.maxRestartDelayMs, restartDelayMs))
+  if (maxRestartDelayMs < restartDelayMs) throw new SUP_ERR_INVALID_SPEC('maxRestartDelay', `${maxRestartDelayMs} ms is below restartDelay ${restartDelayMs} ms`)
+  return {
+    name: validateName(input.name ?? nameFromScript(input.script)),
+    script: input.script,
+    args: input.args ?? [],
+    cwd: cwd === '' ? '/' : cwd,
+    instances: count('instances', input.instances, 1, 1, MAX_INSTANCES),
+    portRange: input.portRange === undefined ? defaults.portPool : parsePortRange(input.portRange),
+    env: env(input.env),
+    restart: restart as RestartMode,
+    restartDelayMs,
+    maxRestartDelayMs,
+    minUptimeMs: duration('minUptime', input.minUptime, DEFAULT_TIMING.minUptimeMs),
+    maxRestarts: count('maxRestarts', input.maxRestarts, DEFAULT_TIMING.maxRestarts, 0, 1_000_000),
+    restartWindowMs: duration('restartWindow', input.restartWindow, DEFAULT_TIMING.restartWindowMs, 1),
+    retryInMs: duration('retryIn', input.retryIn, DEFAULT_TIMING.retryInMs, 1),
+    listenTimeoutMs: duration('listenTimeout', input.listenTimeout, DEFAULT_TIMING.listenTimeoutMs, 1),
+    killTimeoutMs: duration('killTimeout', input.killTimeout, DEFAULT_TIMING.killTimeoutMs),
+    killSignal,
+    waitReady: input.waitReady ?? false
+  }
+}

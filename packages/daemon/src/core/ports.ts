@@ -1,0 +1,117 @@
+// The ports through which the runtime touches the world; adapters implement them, tests fake them.
+import type { AppSpec } from './app-spec.ts'
+import type { ExitInfo, WorkerSnapshot } from './worker-machine.ts'
+
+/** Time. `now()` is monotonic (durations, timers); `wallNow()` is epoch ms, only for display and records. */
+export interface Clock {
+  now (): number
+  wallNow (): number
+  /** Calls fn once after ms; returns a function that cancels it. */
+  setTimer (ms: number, fn: () => void): () => void
+}
+
+/** Everything needed to start one worker process. */
+export interface SpawnSpec {
+  readonly app: string
+  readonly instance: number
+  /** The executable (`process.execPath` for .js/.mjs/.cjs scripts) and its arguments. */
+  readonly command: string
+  readonly args: readonly string[]
+  readonly cwd: string
+  /** The complete environment of the worker (the daemon's own env is NOT inherited beyond this). */
+  readonly env: Readonly<Record<string, string>>
+  /** Value of SUP_MARKER in the worker's env: recognises the worker and all its descendants in /proc. */
+  readonly marker: string
+  /** File that receives the worker's stdout and stderr (opened O_APPEND and handed to the child as its fds). */
+  readonly logPath: string
+  /** Open an IPC channel (for `process.send('ready')` with --wait-ready). */
+  readonly ipc: boolean
+}
+
+/** How a process ended. `error` is set when it could not be spawned at all. */
+export interface ExitResult extends ExitInfo { readonly error?: string }
+
+/** One spawned worker process and its process tree. */
+export interface WorkerProcess {
+  /** undefined when the spawn failed (then `exited` resolves with `error`). */
+  readonly pid: number | undefined
+  /** Always resolves (never rejects) once the main process has ended. */
+  readonly exited: Promise<ExitResult>
+  /** Signals the process group and every process carrying the marker (detached grandchildren included). */
+  signalTree (signal: string): void
+  /** Resolves once no process of the tree is left (main, group, marked), SIGKILLing stragglers after graceMs. */
+  waitTreeGone (graceMs: number): Promise<void>
+  /** Registers a listener for IPC messages from the worker (only when spawned with ipc). */
+  onMessage (fn: (message: unknown) => void): void
+}
+
+export interface Spawner {
+  spawn (spec: SpawnSpec): WorkerProcess
+}
+
+/** Host port checks. */
+export interface PortProbe {
+  /** True when nothing on the host listens on the port (checked by binding it). */
+  isFree (port: number): Promise<boolean>
+  /** Resolves when the port accepts a TCP connection on loopback; rejects with AbortError when aborted. */
+  waitAccepting (port: number, signal: AbortSignal): Promise<void>
+}
+
+/** What sup persists about an app: its desired state. */
+export interface StoredApp {
+  readonly name: string
+  readonly spec: AppSpec
+  readonly desired: 'running' | 'stopped'
+  readonly createdAt: number
+}
+
+/** What sup persists about a worker: its observed state. */
+export interface StoredWorker {
+  readonly app: string
+  readonly instance: number
+  readonly snapshot: WorkerSnapshot
+  readonly port: number | null
+  /** Marker of the current process (see SpawnSpec.marker), null when none runs. */
+  readonly marker: string | null
+  /** /proc start time (clock ticks since boot) of `snapshot.pid`: pid + start time identify a process. */
+  readonly pidStartTime: number | null
+  /** Wall-clock ms when the current process started. */
+  readonly startedAt: number | null
+}
+
+export interface EventInput {
+  readonly time: number
+  readonly app: string
+  readonly instance: number | null
+  readonly type: string
+  readonly from: string | null
+  readonly to: string | null
+  readonly reason: string
+  readonly data: Readonly<Record<string, unknown>> | null
+}
+
+export interface EventRecord extends EventInput { readonly id: number }
+
+/** The source of truth. Every write is synchronous and throws SUP_ERR_STATE_WRITE when it cannot be made. */
+export interface StateStore {
+  listApps (): StoredApp[]
+  /** Inserts an app and its workers atomically; throws SUP_ERR_APP_EXISTS when the name is taken. */
+  createApp (app: StoredApp, workers: readonly StoredWorker[]): void
+  saveApp (app: StoredApp): void
+  /** Deletes an app, its workers (events are kept). */
+  deleteApp (name: string): void
+  listWorkers (app?: string): StoredWorker[]
+  saveWorker (w: StoredWorker): void
+  deleteWorker (app: string, instance: number): void
+  addEvent (e: EventInput): EventRecord
+  listEvents (q: { app?: string | undefined; limit: number; afterId?: number | undefined }): EventRecord[]
+  close (): void
+}
+
+/** Reads /proc: used to recognise processes of an earlier daemon life. */
+export interface ProcessTable {
+  /** Start time of a live (non-zombie) pid in clock ticks since boot, or null when gone. */
+  startTime (pid: number): number | null
+  /** Pids of live processes whose SUP_MARKER starts with `prefix`, with their marker. */
+  findMarked (prefix: string): Array<{ pid: number; marker: string }>
+}

@@ -1,0 +1,2 @@
+// Public surface of @sup/protocol: schemas and types of the daemon's HTTP API.
+export * from './schemas.ts'

@@ -1,0 +1,119 @@
+// The HTTP API's schemas (TypeBox), shared by the daemon (validation) and the client/CLI (types).
+import { Type, type Static } from 'typebox'
+
+/** App and user names: safe as file names, nginx identifiers and URL segments. `all` is reserved. */
+export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$'
+
+export const WORKER_STATES = ['starting', 'online', 'backoff', 'stopping', 'stopped', 'errored', 'exited'] as const
+
+const NumberOrString = Type.Union([Type.Number(), Type.String({ maxLength: 64 })])
+
+/** What a caller sends to define an app. Numbers may come as strings ("5", "10s", "150M"): the daemon normalizes them once. */
+export const AppSpecInput = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+  script: Type.String({ minLength: 1, maxLength: 4096 }),
+  args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 })),
+  cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  instances: Type.Optional(NumberOrString),
+  portRange: Type.Optional(Type.String({ maxLength: 64 })),
+  env: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 65536 }))),
+  restart: Type.Optional(Type.String({ maxLength: 32 })),
+  restartDelay: Type.Optional(NumberOrString),
+  maxRestartDelay: Type.Optional(NumberOrString),
+  minUptime: Type.Optional(NumberOrString),
+  maxRestarts: Type.Optional(NumberOrString),
+  restartWindow: Type.Optional(NumberOrString),
+  retryIn: Type.Optional(NumberOrString),
+  listenTimeout: Type.Optional(NumberOrString),
+  killTimeout: Type.Optional(NumberOrString),
+  killSignal: Type.Optional(Type.String({ maxLength: 16 })),
+  waitReady: Type.Optional(Type.Boolean())
+}, { additionalProperties: false })
+export type AppSpecInput = Static<typeof AppSpecInput>
+
+/** One worker as the API shows it. */
+export const WorkerView = Type.Object({
+  app: Type.String(),
+  instance: Type.Integer(),
+  state: Type.Union(WORKER_STATES.map((s) => Type.Literal(s))),
+  pid: Type.Union([Type.Integer(), Type.Null()]),
+  port: Type.Union([Type.Integer(), Type.Null()]),
+  restarts: Type.Integer(),
+  /** Wall-clock ms since epoch when the current process became online (or started), null when not running. */
+  startedAt: Type.Union([Type.Number(), Type.Null()]),
+  lastExit: Type.Union([Type.Object({ code: Type.Union([Type.Integer(), Type.Null()]), signal: Type.Union([Type.String(), Type.Null()]) }), Type.Null()])
+})
+export type WorkerView = Static<typeof WorkerView>
+
+/** The normalized app definition (units in ms), as stored and shown. */
+export const AppSpecView = Type.Object({
+  name: Type.String(),
+  script: Type.String(),
+  args: Type.Array(Type.String()),
+  cwd: Type.String(),
+  instances: Type.Integer(),
+  portRange: Type.Object({ from: Type.Integer(), to: Type.Integer() }),
+  envKeys: Type.Array(Type.String()),
+  restart: Type.String(),
+  restartDelayMs: Type.Number(),
+  maxRestartDelayMs: Type.Number(),
+  minUptimeMs: Type.Number(),
+  maxRestarts: Type.Integer(),
+  restartWindowMs: Type.Number(),
+  retryInMs: Type.Number(),
+  listenTimeoutMs: Type.Number(),
+  killTimeoutMs: Type.Number(),
+  killSignal: Type.String(),
+  waitReady: Type.Boolean()
+})
+export type AppSpecView = Static<typeof AppSpecView>
+
+export const AppView = Type.Object({
+  name: Type.String(),
+  desired: Type.Union([Type.Literal('running'), Type.Literal('stopped')]),
+  spec: AppSpecView,
+  workers: Type.Array(WorkerView)
+})
+export type AppView = Static<typeof AppView>
+
+export const EventView = Type.Object({
+  id: Type.Integer(),
+  time: Type.Number(),
+  app: Type.String(),
+  instance: Type.Union([Type.Integer(), Type.Null()]),
+  type: Type.String(),
+  from: Type.Union([Type.String(), Type.Null()]),
+  to: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()])
+})
+export type EventView = Static<typeof EventView>
+
+export const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
+export const ScaleBody = Type.Object({ instances: NumberOrString }, { additionalProperties: false })
+export type ScaleBody = Static<typeof ScaleBody>
+export const EventsQuery = Type.Object({
+  app: Type.Optional(Type.String({ maxLength: 256 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 }))
+}, { additionalProperties: false })
+export type EventsQuery = Static<typeof EventsQuery>
+
+export const HealthView = Type.Object({ ok: Type.Boolean(), pid: Type.Integer(), version: Type.String(), home: Type.String() })
+export type HealthView = Static<typeof HealthView>
+
+/** Every error the API returns has this body. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()) })
+})
+export type ErrorBody = Static<typeof ErrorBody>
+
+export const AppList = Type.Object({ apps: Type.Array(AppView) })
+export type AppList = Static<typeof AppList>
+export const EventList = Type.Object({ events: Type.Array(EventView) })
+export type EventList = Static<typeof EventList>
+export const DeleteResult = Type.Object({ deleted: Type.String() })
+export type DeleteResult = Static<typeof DeleteResult>
+export const ShutdownResult = Type.Object({ ok: Type.Boolean(), pid: Type.Integer() })
+export type ShutdownResult = Static<typeof ShutdownResult>
+export const StartQuery = Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+export type StartQuery = Static<typeof StartQuery>
