@@ -6,6 +6,13 @@ export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$'
 
 export const WORKER_STATES = ['starting', 'online', 'backoff', 'stopping', 'stopped', 'errored', 'exited'] as const
 
+/** A worker's lifecycle state (DESIGN.md: worker lifecycle). */
+export const WorkerState = Type.Union([
+  Type.Literal('starting'), Type.Literal('online'), Type.Literal('backoff'), Type.Literal('stopping'),
+  Type.Literal('stopped'), Type.Literal('errored'), Type.Literal('exited')
+])
+export type WorkerState = Static<typeof WorkerState>
+
 const NumberOrString = Type.Union([Type.Number(), Type.String({ maxLength: 64 })])
 
 /** What a caller sends to define an app. Numbers may come as strings ("5", "10s", "150M"): the daemon normalizes them once. */
@@ -35,7 +42,7 @@ export type AppSpecInput = Static<typeof AppSpecInput>
 export const WorkerView = Type.Object({
   app: Type.String(),
   instance: Type.Integer(),
-  state: Type.Union(WORKER_STATES.map((s) => Type.Literal(s))),
+  state: WorkerState,
   pid: Type.Union([Type.Integer(), Type.Null()]),
   port: Type.Union([Type.Integer(), Type.Null()]),
   restarts: Type.Integer(),

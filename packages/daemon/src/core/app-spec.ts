@@ -102,7 +102,8 @@ function env (input: Record<string, string> | undefined): Record<string, string>
  */
 export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): AppSpec {
   if (!input.script.startsWith('/')) throw new SUP_ERR_INVALID_SPEC('script', `'${input.script}' must be an absolute path`)
-  const cwd = input.cwd ?? input.script.slice(0, input.script.lastIndexOf('/')) ?? '/'
+  // The script's directory; a script at the root of the filesystem runs in '/'.
+  const cwd = input.cwd ?? (input.script.slice(0, input.script.lastIndexOf('/')) || '/')
   if (!cwd.startsWith('/')) throw new SUP_ERR_INVALID_SPEC('cwd', `'${cwd}' must be an absolute path`)
   const restart = input.restart ?? 'always'
   if (!(RESTART_MODES as readonly string[]).includes(restart)) throw new SUP_ERR_INVALID_SPEC('restart', `'${restart}' must be one of ${RESTART_MODES.join(', ')}`)
@@ -115,7 +116,7 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
     name: validateName(input.name ?? nameFromScript(input.script)),
     script: input.script,
     args: input.args ?? [],
-    cwd: cwd === '' ? '/' : cwd,
+    cwd,
     instances: count('instances', input.instances, 1, 1, MAX_INSTANCES),
     portRange: input.portRange === undefined ? defaults.portPool : parsePortRange(input.portRange),
     env: env(input.env),

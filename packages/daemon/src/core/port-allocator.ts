@@ -44,6 +44,7 @@ export function portExhaustedError (range: PortRange, needed: number, held: Read
     else if (foreign.includes(p)) parts.push(`${p} in use by a process outside sup`)
   }
   const size = range.to - range.from + 1
-  const msg = `${formatPortRange(range)} has no room for ${needed} more worker(s) (${size} port(s): ${parts.join(', ')}). Widen --port-range or free a port.`
+  const detail = parts.length > 0 ? `: ${parts.join(', ')}` : ', none in use'
+  const msg = `${formatPortRange(range)} has no room for ${needed} more worker(s) (${size} port(s)${detail}). Widen --port-range or free a port.`
   return new SUP_ERR_PORT_EXHAUSTED(msg)
 }

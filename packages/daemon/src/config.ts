@@ -1,0 +1,42 @@
+// The daemon's configuration from its environment, validated once: where it lives and which ports it hands out.
+import { homedir } from 'node:os'
+import { resolve } from 'node:path'
+import { createHash } from 'node:crypto'
+import { parsePortRange, type PortRange } from './core/port-allocator.ts'
+
+export interface DaemonConfig {
+  readonly home: string
+  readonly socketPath: string
+  readonly pidPath: string
+  readonly dbPath: string
+  readonly logsDir: string
+  readonly daemonLogPath: string
+  readonly portPool: PortRange
+  readonly logLevel: string
+  /** Prefix of every worker marker: ties processes to this SUP_HOME, so two daemons never touch each other's. */
+  readonly markerPrefix: string
+  /** Name of the abstract unix socket used as the one-daemon-per-home lock (released by the kernel when we die). */
+  readonly lockName: string
+}
+
+/** Unix socket paths are limited to 107 bytes on Linux. */
+const MAX_SOCKET_PATH = 107
+
+export function loadDaemonConfig (env: Readonly<Record<string, string | undefined>>): DaemonConfig {
+  const home = resolve(env.SUP_HOME ?? `${homedir()}/.sup`)
+  const socketPath = `${home}/sup.sock`
+  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) throw new Error(`SUP_HOME is too long for a unix socket path (${socketPath}); use a shorter directory`)
+  const id = createHash('sha256').update(home).digest('hex').slice(0, 16)
+  return {
+    home,
+    socketPath,
+    pidPath: `${home}/sup.pid`,
+    dbPath: `${home}/sup.db`,
+    logsDir: `${home}/logs`,
+    daemonLogPath: `${home}/daemon.log`,
+    portPool: parsePortRange(env.SUP_PORT_POOL ?? '8000-8999'),
+    logLevel: env.SUP_LOG_LEVEL ?? 'info',
+    markerPrefix: `sup-${id}`,
+    lockName: `\0sup-lock-${id}`
+  }
+}

@@ -1,0 +1,49 @@
+// Maps stored apps and workers to the API's views. Env values never leave the daemon: only their keys.
+import type { AppSpecView, AppView, EventView, WorkerView } from '@sup/protocol'
+import type { AppSpec } from '../core/app-spec.ts'
+import type { EventRecord, StoredWorker } from '../core/ports.ts'
+
+export function toSpecView (s: AppSpec): AppSpecView {
+  return {
+    name: s.name,
+    script: s.script,
+    args: [...s.args],
+    cwd: s.cwd,
+    instances: s.instances,
+    portRange: { from: s.portRange.from, to: s.portRange.to },
+    envKeys: Object.keys(s.env).sort(),
+    restart: s.restart,
+    restartDelayMs: s.restartDelayMs,
+    maxRestartDelayMs: s.maxRestartDelayMs,
+    minUptimeMs: s.minUptimeMs,
+    maxRestarts: s.maxRestarts,
+    restartWindowMs: s.restartWindowMs,
+    retryInMs: s.retryInMs,
+    listenTimeoutMs: s.listenTimeoutMs,
+    killTimeoutMs: s.killTimeoutMs,
+    killSignal: s.killSignal,
+    waitReady: s.waitReady
+  }
+}
+
+export function toWorkerView (w: StoredWorker): WorkerView {
+  const running = w.snapshot.state === 'online' || w.snapshot.state === 'starting' || w.snapshot.state === 'stopping'
+  return {
+    app: w.app,
+    instance: w.instance,
+    state: w.snapshot.state,
+    pid: running ? w.snapshot.pid : null,
+    port: w.port,
+    restarts: w.snapshot.restarts,
+    startedAt: running ? w.startedAt : null,
+    lastExit: w.snapshot.lastExit === null ? null : { code: w.snapshot.lastExit.code, signal: w.snapshot.lastExit.signal }
+  }
+}
+
+export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[]): AppView {
+  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map(toWorkerView).sort((a, b) => a.instance - b.instance) }
+}
+
+export function toEventView (e: EventRecord): EventView {
+  return { id: e.id, time: e.time, app: e.app, instance: e.instance, type: e.type, from: e.from, to: e.to, reason: e.reason, data: e.data === null ? null : { ...e.data } }
+}

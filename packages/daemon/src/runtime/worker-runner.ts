@@ -1,0 +1,190 @@
+// Drives one worker: feeds events to the pure state machine and carries out its effects through the ports.
+import type { AppSpec } from '../core/app-spec.ts'
+import type { Clock, EventRecord, PortProbe, ProcessTable, Spawner, StateStore, StoredWorker, WorkerProcess } from '../core/ports.ts'
+import { transition, type Effect, type TimerName, type WorkerEvent, type WorkerSnapshot, type WorkerState } from '../core/worker-machine.ts'
+import type { PortBroker } from './port-broker.ts'
+import { buildSpawnSpec } from './spawn-spec.ts'
+
+export interface RunnerDeps {
+  readonly clock: Clock
+  readonly spawner: Spawner
+  readonly probe: PortProbe
+  readonly procs: ProcessTable
+  readonly store: StateStore
+  readonly broker: PortBroker
+  readonly random: () => number
+  readonly logsDir: string
+  /** Prefix of every marker this daemon gives out (one per SUP_HOME). */
+  readonly markerPrefix: string
+  readonly baseEnv: Readonly<Record<string, string>>
+  readonly onEvent: (e: EventRecord) => void
+  readonly onError: (err: unknown, where: string) => void
+}
+
+export interface WorkerRunner {
+  readonly instance: number
+  record (): StoredWorker
+  /** Asks the worker to run; a no-op when it already does. */
+  start (reason: string): void
+  /** Resolves once the worker is stopped and no process of its tree is left. */
+  stop (reason: string): Promise<void>
+  /** Resolves once the worker has left `starting` (online, or failed its start). */
+  settled (): Promise<void>
+  setSpec (spec: AppSpec): void
+}
+
+/** Creates the runner of one worker from its stored record (state `stopped` unless re-adopted later). */
+export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stored: StoredWorker): WorkerRunner {
+  let spec = initialSpec
+  const instance = stored.instance
+  const holder = `${spec.name}:${instance}`
+  let snap: WorkerSnapshot = stored.snapshot
+  let port = stored.port
+  let marker = stored.marker
+  let pidStartTime = stored.pidStartTime
+  let startedAt = stored.startedAt
+  let proc: WorkerProcess | null = null
+  let dying: Promise<void> = Promise.resolve()
+  let generation = 0
+  let readiness: AbortController | null = null
+  const timers = new Map<TimerName, () => void>()
+  const waiters = new Set<() => void>()
+
+  // `persist` runs before `reap`, so tie the process identity to the snapshot's pid: a record without a pid names no process.
+  const record = (): StoredWorker => ({
+    app: spec.name, instance, snapshot: snap, port, marker,
+    pidStartTime: snap.pid === null ? null : pidStartTime,
+    startedAt: snap.pid === null ? null : startedAt
+  })
+
+  function dispatch (e: WorkerEvent): void {
+    const step = transition(snap, e, { policy: spec, now: deps.clock.now(), random: deps.random })
+    snap = step.snapshot
+    for (const effect of step.effects) apply(effect)
+    for (const w of [...waiters]) w()
+  }
+
+  function safeDispatch (e: WorkerEvent): void {
+    try { dispatch(e) } catch (err) { deps.onError(err, `${holder} ${e.type}`) }
+  }
+
+  function persist (): void {
+    try { deps.store.saveWorker(record()) } catch (err) { deps.onError(err, `${holder} persist`) }
+  }
+
+  function apply (effect: Effect): void {
+    switch (effect.type) {
+      case 'persist': persist(); return
+      case 'emit': emit(effect.to, effect.from, effect.reason, effect.data ?? null); return
+      case 'cancel-timers':
+        for (const cancel of timers.values()) cancel()
+        timers.clear()
+        readiness?.abort()
+        readiness = null
+        return
+      case 'arm-timer':
+        timers.get(effect.timer)?.()
+        timers.set(effect.timer, deps.clock.setTimer(effect.ms, () => {
+          timers.delete(effect.timer)
+          safeDispatch({ type: 'timer', timer: effect.timer })
+        }))
+        return
+      case 'spawn': void spawn(++generation); return
+      case 'signal': proc?.signalTree(effect.signal); return
+      case 'reap': reap(); return
+      default: { const never: never = effect; return never }
+    }
+  }
+
+  function emit (type: string, from: WorkerState | null, reason: string, data: Readonly<Record<string, unknown>> | null): void {
+    try {
+      deps.onEvent(deps.store.addEvent({ time: deps.clock.wallNow(), app: spec.name, instance, type, from, to: type, reason, data }))
+    } catch (err) { deps.onError(err, `${holder} event`) }
+  }
+
+  function reap (): void {
+    const p = proc
+    proc = null
+    readiness?.abort()
+    readiness = null
+    pidStartTime = null
+    startedAt = null
+    if (p === null) return
+    p.signalTree('SIGKILL')
+    dying = p.waitTreeGone(0)
+  }
+
+  async function spawn (gen: number): Promise<void> {
+    const stale = (): boolean => gen !== generation || snap.state !== 'starting'
+    try {
+      await dying
+      if (stale()) return abandon(gen)
+      if (port === null || !(await deps.probe.isFree(port))) {
+        if (port !== null) deps.broker.release(port, holder)
+        port = null
+        port = (await deps.broker.claim(spec.portRange, [holder]))[0] ?? null
+      }
+      if (stale()) return abandon(gen)
+      marker = `${deps.markerPrefix}:${spec.name}:${instance}:${deps.clock.wallNow().toString(36)}${Math.floor(deps.random() * 1e9).toString(36)}`
+      persist()
+      const p = deps.spawner.spawn(buildSpawnSpec(spec, instance, port ?? 0, marker, deps.logsDir, deps.baseEnv))
+      if (p.pid === undefined) {
+        const r = await p.exited
+        if (!stale()) safeDispatch({ type: 'spawn-failed', message: r.error ?? 'unknown error' })
+        return
+      }
+      proc = p
+      pidStartTime = deps.procs.startTime(p.pid)
+      startedAt = deps.clock.wallNow()
+      deps.broker.describe(port ?? 0, `${holder} (pid ${p.pid})`)
+      void p.exited.then((r) => { if (proc === p) safeDispatch({ type: 'exit', code: r.code, signal: r.signal }) })
+      safeDispatch({ type: 'spawned', pid: p.pid })
+      watchReady(p)
+    } catch (err) {
+      if (!stale()) safeDispatch({ type: 'spawn-failed', message: err instanceof Error ? err.message : String(err) })
+    }
+  }
+
+  /** A spawn overtaken by stop: if the machine is waiting for an exit that will never come, give it one. */
+  function abandon (gen: number): void {
+    if (gen === generation && snap.state === 'stopping' && proc === null) safeDispatch({ type: 'exit', code: null, signal: null })
+  }
+
+  function watchReady (p: WorkerProcess): void {
+    const isCurrent = (): boolean => proc === p && snap.state === 'starting'
+    if (spec.waitReady) {
+      p.onMessage((m) => { if (m === 'ready' && isCurrent()) safeDispatch({ type: 'ready' }) })
+      return
+    }
+    const ac = new AbortController()
+    readiness = ac
+    deps.probe.waitAccepting(port ?? 0, ac.signal).then(() => { if (isCurrent()) safeDispatch({ type: 'ready' }) }, () => undefined)
+  }
+
+  function until (pred: () => boolean): Promise<void> {
+    if (pred()) return Promise.resolve()
+    return new Promise((resolve) => {
+      const w = (): void => { if (pred()) { waiters.delete(w); resolve() } }
+      waiters.add(w)
+    })
+  }
+
+  if (port !== null) deps.broker.hold(port, holder)
+
+  return {
+    instance,
+    record,
+    start (reason) {
+      if (snap.state === 'stopped' || snap.state === 'exited' || snap.state === 'errored' || snap.state === 'backoff') dispatch({ type: 'start', reason })
+    },
+    async stop (reason) {
+      dispatch({ type: 'stop', reason })
+      await until(() => snap.state === 'stopped' || snap.state === 'exited')
+      await dying
+    },
+    settled: () => until(() => snap.state !== 'starting'),
+    setSpec (next) { spec = next },
+    /** Exposed for the supervisor's release on delete. */
+    get port () { return port }
+  } as WorkerRunner & { readonly port: number | null }
+}

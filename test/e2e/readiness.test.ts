@@ -1,0 +1,31 @@
+// e2e: a worker that never listens is a failed start, never online; --wait-ready waits for process.send('ready').
+import { describe, expect, it } from 'vitest'
+import type { AppView, EventList } from '../../packages/protocol/src/index.ts'
+import { FIXTURES, freePortRange, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+
+describe('readiness', () => {
+  it('never marks a worker that does not listen as online', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', `${FIXTURES}/never-ready.js`, '--name', 'mute', '--port-range', ports.range, '--listen-timeout', '300ms', '--max-restarts', '2', '--restart-delay', '50ms'])
+    expect(r.code, r.stderr).toBe(0)
+    await waitFor(async () => (await supJson<AppView>(home, ['show', 'mute'])).workers[0]?.state === 'errored', { what: 'errored', timeoutMs: 15_000 })
+    const { events } = await supJson<EventList>(home, ['events', 'mute'])
+    expect(events.some((e) => e.type === 'online')).toBe(false)
+    const failed = events.filter((e) => e.type === 'backoff' || e.type === 'errored')
+    expect(failed).toHaveLength(3)
+    for (const e of failed) expect(e.reason).toMatch(/not ready within 300 ms/)
+  })
+
+  it('with --wait-ready, is online only after the app sends ready', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', `${FIXTURES}/hello-ready.js`, '--name', 'polite', '--port-range', ports.range, '--wait-ready', '--env', 'READY_DELAY_MS=300'])
+    expect(r.code, r.stderr).toBe(0)
+    const { events } = await supJson<EventList>(home, ['events', 'polite'])
+    const starting = events.find((e) => e.type === 'starting')
+    const online = events.find((e) => e.type === 'online')
+    expect(online).toBeDefined()
+    expect((online?.time ?? 0) - (starting?.time ?? 0)).toBeGreaterThanOrEqual(250)
+  })
+})
