@@ -9,6 +9,8 @@ export default defineConfig({
   bundle: true,
   noExternal: ['@sup/client', '@sup/protocol', 'commander', 'picocolors'],
   external: ['@sup/daemon'],
+  // commander is CommonJS: give the ESM bundle a `require`.
+  banner: { js: "import { createRequire as __supCreateRequire } from 'node:module'; const require = __supCreateRequire(import.meta.url);" },
   esbuildOptions (o) { o.conditions = ['@sup/source'] },
   outDir: 'bundle',
   clean: true,

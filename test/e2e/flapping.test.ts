@@ -9,7 +9,9 @@ describe('flapping', () => {
     const ports = await freePortRange(1)
     const r = await runSup(home, ['start', `${FIXTURES}/exit-at-once.js`, '--name', 'flappy', '--port-range', ports.range,
       '--restart-delay', '50ms', '--max-restarts', '4', '--restart-window', '1m', '--retry-in', '10m'])
-    expect(r.code, r.stderr).toBe(0)
+    // A start whose workers do not come online is a failure the operator must see.
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/did not come online/)
 
     await waitFor(async () => (await supJson<AppView>(home, ['show', 'flappy'])).workers[0]?.state === 'errored', { what: 'errored', timeoutMs: 15_000 })
     const { events } = await supJson<EventList>(home, ['events', 'flappy'])

@@ -8,7 +8,9 @@ describe('readiness', () => {
     const home = useSupHome()
     const ports = await freePortRange(1)
     const r = await runSup(home, ['start', `${FIXTURES}/never-ready.js`, '--name', 'mute', '--port-range', ports.range, '--listen-timeout', '300ms', '--max-restarts', '2', '--restart-delay', '50ms'])
-    expect(r.code, r.stderr).toBe(0)
+    // A start whose workers do not come online is a failure the operator must see.
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toMatch(/did not come online/)
     await waitFor(async () => (await supJson<AppView>(home, ['show', 'mute'])).workers[0]?.state === 'errored', { what: 'errored', timeoutMs: 15_000 })
     const { events } = await supJson<EventList>(home, ['events', 'mute'])
     expect(events.some((e) => e.type === 'online')).toBe(false)

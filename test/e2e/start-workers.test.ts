@@ -15,7 +15,10 @@ describe('sup start -n 5', () => {
     expect(workers.map((w) => w.state)).toEqual(['online', 'online', 'online', 'online', 'online'])
     const seenPorts = new Set(workers.map((w) => w.port))
     expect(seenPorts.size).toBe(5)
-    for (const p of seenPorts) expect(p).toBeGreaterThanOrEqual(ports.from), expect(p).toBeLessThanOrEqual(ports.to)
+    for (const p of seenPorts) {
+      expect(p).toBeGreaterThanOrEqual(ports.from)
+      expect(p).toBeLessThanOrEqual(ports.to)
+    }
 
     const answers = await Promise.all(workers.map(async (w) => (await httpGet(w.port ?? 0)).body))
     const pids = answers.map((b) => Number(/pid (\d+)/.exec(b)?.[1]))

@@ -70,7 +70,8 @@ async function main (): Promise<void> {
     process.exit(0)
   }
 
-  const server = buildServer({ supervisor, version: VERSION, home: config.home, pid: process.pid, logger: log, requestShutdown: () => { void shutdown('shutdown requested') } })
+  // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
+  const server = buildServer({ supervisor, version: VERSION, home: config.home, pid: process.pid, logger: log.child({ component: 'http' }, { level: 'warn' }), requestShutdown: () => { void shutdown('shutdown requested') } })
   await supervisor.boot()
   rmSync(config.socketPath, { force: true })
   await server.listen({ path: config.socketPath })

@@ -24,7 +24,7 @@ function errorBody (code: string, message: string, hint?: string): { error: { co
 export function buildServer (deps: ServerDeps): FastifyInstance {
   // Unknown fields are an error, not silently dropped (fastify's default ajv removes them).
   const ajv = { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, allErrors: false } }
-  const app = (deps.logger === false ? Fastify({ logger: false, ajv, disableRequestLogging: true }) : Fastify({ loggerInstance: deps.logger, ajv, disableRequestLogging: true }))
+  const app = (deps.logger === false ? Fastify({ logger: false, ajv }) : Fastify({ loggerInstance: deps.logger, ajv }))
     .withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

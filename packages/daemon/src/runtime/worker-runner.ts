@@ -130,7 +130,8 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       const p = deps.spawner.spawn(buildSpawnSpec(spec, instance, port ?? 0, marker, deps.logsDir, deps.baseEnv))
       if (p.pid === undefined) {
         const r = await p.exited
-        if (!stale()) safeDispatch({ type: 'spawn-failed', message: r.error ?? 'unknown error' })
+        if (stale()) return abandon(gen)
+        safeDispatch({ type: 'spawn-failed', message: r.error ?? 'unknown error' })
         return
       }
       proc = p
@@ -141,7 +142,8 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       safeDispatch({ type: 'spawned', pid: p.pid })
       watchReady(p)
     } catch (err) {
-      if (!stale()) safeDispatch({ type: 'spawn-failed', message: err instanceof Error ? err.message : String(err) })
+      if (stale()) return abandon(gen)
+      safeDispatch({ type: 'spawn-failed', message: err instanceof Error ? err.message : String(err) })
     }
   }
 

@@ -1,0 +1,67 @@
+// `sup start` arguments -> AppSpecInput. Numbers and durations pass as given: the daemon validates them once.
+import type { AppSpecInput } from '@sup/protocol'
+import { isAbsolute, resolve } from 'node:path'
+import { CliError } from './errors.ts'
+
+/** The `sup start` options that define an app (camelCase, as commander names them and AppSpecInput spells them). */
+export const SPEC_FLAGS = [
+  'instances', 'name', 'portRange', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
+  'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady'
+] as const
+export type SpecFlag = typeof SPEC_FLAGS[number]
+
+/** String-valued flags copied verbatim into the spec. */
+const VERBATIM = [
+  'instances', 'name', 'portRange', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
+  'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal'
+] as const
+
+export type StartFlags = { [K in typeof VERBATIM[number]]?: string } & {
+  cwd?: string
+  env?: readonly string[]
+  waitReady?: boolean
+}
+
+/** `K=V` pairs (the value may contain `=`) into a record; a later pair wins. */
+export function parseEnvPairs (pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) throw new CliError(`--env '${pair}' must be KEY=VALUE`, { hint: 'e.g. --env NODE_ENV=production (repeat --env for more)' })
+    env[pair.slice(0, eq)] = pair.slice(eq + 1)
+  }
+  return env
+}
+
+/** The spec for `sup start <script> [flags] [-- args]`; script and --cwd resolve against `cwd`. */
+export function specFromArgs (script: string, args: readonly string[], flags: StartFlags, cwd: string): AppSpecInput {
+  const spec: AppSpecInput = { script: resolve(cwd, script) }
+  for (const key of VERBATIM) {
+    const value = flags[key]
+    if (value !== undefined) spec[key] = value
+  }
+  if (flags.cwd !== undefined) spec.cwd = resolve(cwd, flags.cwd)
+  if (flags.env !== undefined && flags.env.length > 0) spec.env = parseEnvPairs(flags.env)
+  if (flags.waitReady === true) spec.waitReady = true
+  if (args.length > 0) spec.args = [...args]
+  return spec
+}
+
+/** How `sup start <target>` reads its target. */
+export type TargetKind = 'config' | 'script' | 'app'
+
+const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
+const SCRIPT_EXT = /\.(c|m)?(j|t)s$/
+
+/** `*.json` is a config file; an existing file is a script; a bare app-like name is an app; anything else a script. */
+export function classifyTarget (target: string, isFile: boolean): TargetKind {
+  if (/\.json$/i.test(target)) return 'config'
+  if (isFile) return 'script'
+  if (APP_NAME.test(target) && !SCRIPT_EXT.test(target) && !isAbsolute(target)) return 'app'
+  return 'script'
+}
+
+/** A spec key as its command-line flag: `portRange` -> `--port-range`. */
+export function flagName (key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+}

@@ -1,0 +1,37 @@
+// Entry of the `sup` command (bundled by tsup into bundle/bin.js): builds the commander program and runs it.
+import { Command } from 'commander'
+import { registerDaemon } from './commands/daemon.ts'
+import { registerDelete } from './commands/delete.ts'
+import { registerEvents } from './commands/events.ts'
+import { registerKill } from './commands/kill.ts'
+import { registerList } from './commands/list.ts'
+import { registerRestart } from './commands/restart.ts'
+import { registerScale } from './commands/scale.ts'
+import { registerShow } from './commands/show.ts'
+import { registerStart } from './commands/start.ts'
+import { registerStop } from './commands/stop.ts'
+import { createContext } from './context.ts'
+
+/** Kept in step with packages/cli/package.json. */
+const VERSION = '0.1.0'
+
+/** The `sup` program for one run; commands report their own failures through the context (exit code 1). */
+function createProgram (ctx = createContext()): Command {
+  const program = new Command('sup')
+    .description('sup: a process supervisor and cluster manager for Node.js services')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError()
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerDelete, registerScale, registerEvents, registerDaemon, registerKill]) {
+    register(program, ctx)
+  }
+  program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')
+  return program
+}
+
+// `sup list --json | head -1`: a reader that went away is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+  process.exit(process.exitCode ?? 0)
+})
+
+await createProgram().parseAsync(process.argv)

@@ -1,0 +1,26 @@
+// `sup delete <app|all>`: stop an app's workers and forget its definition.
+import type { Command } from 'commander'
+import { action, type CliContext } from '../context.ts'
+import { appNames, forEachApp } from '../targets.ts'
+
+/** Registers `sup delete`. */
+export function registerDelete (program: Command, ctx: CliContext): void {
+  program
+    .command('delete')
+    .description('stop an app (or all) and remove its definition')
+    .argument('<app>', 'app name, or all')
+    .option('--json', 'print the API answer as JSON ({ deleted: [names] } for all)')
+    .action(action(ctx, async (target: string, opts: { json?: boolean }) => {
+      const client = await ctx.daemon()
+      if (target !== 'all') {
+        const answer = await client.deleteApp(target)
+        if (opts.json === true) ctx.json(answer)
+        else ctx.print(`deleted ${answer.deleted}`)
+        return
+      }
+      const results = await forEachApp(ctx, await appNames(client, target), (name) => client.deleteApp(name), true)
+      const deleted = results.map((r) => r.deleted)
+      if (opts.json === true) ctx.json({ deleted })
+      else ctx.print(deleted.length === 0 ? ctx.colors.dim('no apps to delete') : deleted.map((name) => `deleted ${name}`))
+    }))
+}

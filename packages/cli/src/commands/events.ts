@@ -1,0 +1,32 @@
+// `sup events [app]`: the last persisted events (crashes, restarts, state changes), oldest first.
+import { InvalidArgumentError, type Command } from 'commander'
+import { action, type CliContext } from '../context.ts'
+import { renderEvents } from '../render/views.ts'
+
+/** How many events `sup events` prints unless told. */
+export const DEFAULT_EVENT_LINES = 50
+export const MAX_EVENT_LINES = 10_000
+
+/** `--lines`: a whole number from 1 to 10000 (commander prints the error and exits 1 otherwise). */
+export function parseLines (value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_EVENT_LINES) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_EVENT_LINES}`)
+  return n
+}
+
+/** Registers `sup events`. */
+export function registerEvents (program: Command, ctx: CliContext): void {
+  program
+    .command('events')
+    .description('show recent events of every app, or of one')
+    .argument('[app]', 'only this app')
+    .option('--lines <n>', `how many events (default ${DEFAULT_EVENT_LINES})`, parseLines)
+    .option('--json', 'print the API answer as JSON')
+    .action(action(ctx, async (app: string | undefined, opts: { lines?: number; json?: boolean }) => {
+      const query = { limit: opts.lines ?? DEFAULT_EVENT_LINES, ...(app === undefined ? {} : { app }) }
+      const answer = await (await ctx.daemon()).events(query)
+      if (opts.json === true) ctx.json(answer)
+      else if (answer.events.length === 0) ctx.print(ctx.colors.dim(app === undefined ? 'no events yet' : `no events for '${app}'`))
+      else ctx.print(renderEvents(answer.events, ctx.colors))
+    }))
+}

@@ -1,0 +1,25 @@
+// `sup show <app>`: the definition, the workers and the last 10 events of one app.
+import type { Command } from 'commander'
+import { action, type CliContext } from '../context.ts'
+import { renderAppDetail } from '../render/views.ts'
+
+/** How many recent events `sup show` prints. */
+export const SHOW_EVENTS = 10
+
+/** Registers `sup show`. */
+export function registerShow (program: Command, ctx: CliContext): void {
+  program
+    .command('show')
+    .description('show an app: its definition, workers and recent events')
+    .argument('<app>', 'app name')
+    .option('--json', 'print the API answer (the app) as JSON')
+    .action(action(ctx, async (name: string, opts: { json?: boolean }) => {
+      const client = await ctx.daemon()
+      if (opts.json === true) {
+        ctx.json(await client.getApp(name))
+        return
+      }
+      const [app, { events }] = await Promise.all([client.getApp(name), client.events({ app: name, limit: SHOW_EVENTS })])
+      ctx.print(renderAppDetail(app, events, Date.now(), ctx.colors))
+    }))
+}

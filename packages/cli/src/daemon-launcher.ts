@@ -1,0 +1,122 @@
+// Makes sure a daemon answers before a command talks to it: starts one, detached, when none does.
+import { isSupClientError, SUP_ERR_DAEMON_UNREACHABLE, type HealthView, type SupClient } from '@sup/client'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
+import { isAlive, readDaemonPid } from './pid-file.ts'
+
+/** How long a fresh daemon may take to answer, and how often to ask. */
+export const DAEMON_START_TIMEOUT_MS = 10_000
+export const DAEMON_POLL_MS = 20
+/** Spawn again when the previous attempt exited and nobody answers (e.g. it lost the lock to a daemon now exiting). */
+const MAX_SPAWNS = 3
+
+/** The daemon's entry file: `$SUP_DAEMON_ENTRY`, else `@sup/daemon/main` as Node resolves it from here. */
+export function resolveDaemonEntry (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const override = env.SUP_DAEMON_ENTRY
+  if (override !== undefined && override !== '') return resolve(cwd, override)
+  try {
+    return createRequire(import.meta.url).resolve('@sup/daemon/main')
+  } catch (err) {
+    throw new CliError('Cannot find the sup daemon (@sup/daemon/main)', {
+      code: SUP_ERR_DAEMON_START,
+      hint: 'build it with `pnpm build`, or point SUP_DAEMON_ENTRY at its main file',
+      cause: err
+    })
+  }
+}
+
+/** Node flags for the daemon: a `.ts` entry (development) needs this process's loader flags (tsx); a built one none. */
+export function daemonArgv (entry: string): string[] {
+  return /\.(c|m)?ts$/.test(entry) ? [...process.execArgv, entry] : [entry]
+}
+
+/** Spawns the daemon in its own process group, detached from this CLI's terminal and lifetime. */
+export function spawnDaemon (entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
+  child.on('error', () => { /* reported by the health poll timing out */ })
+  child.unref()
+  return child
+}
+
+export interface EnsureDaemonOptions {
+  readonly env?: NodeJS.ProcessEnv
+  readonly timeoutMs?: number
+  readonly pollMs?: number
+  /** Replaceable for tests. */
+  readonly spawnDaemon?: (entry: string, env: NodeJS.ProcessEnv) => ChildProcess
+  /** The pid of a live daemon holding `<home>/sup.pid`, if any (replaceable for tests). */
+  readonly lockHolder?: (home: string) => Promise<number | undefined>
+}
+
+/** The live process named by `<home>/sup.pid`: a daemon that is starting (or stuck) and holds the lock. */
+export async function liveLockHolder (home: string): Promise<number | undefined> {
+  const pid = await readDaemonPid(home)
+  return pid !== undefined && isAlive(pid) ? pid : undefined
+}
+
+function isRetryable (err: unknown, spawned: boolean): boolean {
+  if (!isSupClientError(err)) return false
+  if (err.code === SUP_ERR_DAEMON_UNREACHABLE || err.code === 'SUP_ERR_SHUTTING_DOWN') return true
+  return spawned && (err.statusCode === 0 || err.statusCode === 503)
+}
+
+interface Attempt { exited: boolean; how: string }
+
+function startFailed (home: string, seconds: number, child: Attempt | undefined, holder: number | undefined, lastError: unknown): CliError {
+  const why = holder !== undefined
+    ? `a sup daemon (pid ${holder}) holds ${join(home, 'sup.pid')} but did not answer within ${seconds} s`
+    : child?.exited === true
+      ? `the sup daemon exited with ${child.how} before answering`
+      : `started the sup daemon, but it did not answer within ${seconds} s`
+  const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+  return new CliError(`${why[0]?.toUpperCase() ?? ''}${why.slice(1)}${last}`, {
+    code: SUP_ERR_DAEMON_START,
+    hint: `see ${join(home, 'daemon.log')}, or run \`sup daemon\` to watch it start in the foreground`
+  })
+}
+
+/**
+ * The daemon's health, after starting it when none answers. Polls every 20 ms for up to 10 s. When the daemon it
+ * started exits, waits for the live daemon holding the pid file if there is one, else spawns again (up to 3 times).
+ */
+export async function ensureDaemon (client: SupClient, options: EnsureDaemonOptions = {}): Promise<HealthView> {
+  const env = options.env ?? process.env
+  const timeoutMs = options.timeoutMs ?? DAEMON_START_TIMEOUT_MS
+  const deadline = Date.now() + timeoutMs
+  const lockHolder = options.lockHolder ?? liveLockHolder
+  let entry: string | undefined
+  let child: Attempt | undefined
+  let spawns = 0
+  let holder: number | undefined
+  let lastError: unknown
+  for (;;) {
+    try {
+      return await client.health(spawns === 0 ? {} : { timeoutMs: 1000 })
+    } catch (err) {
+      if (!isRetryable(err, spawns > 0)) throw err
+      lastError = err
+    }
+    if (Date.now() >= deadline) {
+      if (spawns === 0 && holder === undefined) throw lastError
+      break
+    }
+    if (isSupClientError(lastError, SUP_ERR_DAEMON_UNREACHABLE) && (child === undefined || child.exited)) {
+      // Our daemon exited: if another holds the lock it is still starting; otherwise ours lost a race, or crashed.
+      holder = child === undefined ? undefined : await lockHolder(client.home)
+      if (holder === undefined && spawns >= MAX_SPAWNS) break
+      if (holder === undefined) {
+        entry ??= resolveDaemonEntry(env)
+        const attempt: Attempt = { exited: false, how: '' }
+        const proc = (options.spawnDaemon ?? spawnDaemon)(entry, env)
+        proc.once('exit', (code, signal) => { attempt.exited = true; attempt.how = signal === null ? `code ${code ?? '?'}` : signal })
+        child = attempt
+        spawns++
+      }
+    }
+    await sleep(options.pollMs ?? DAEMON_POLL_MS)
+  }
+  throw startFailed(client.home, Math.round(timeoutMs / 1000), child, holder, lastError)
+}

@@ -1,0 +1,61 @@
+// How the CLI fails: its own usage errors, a hint per error code, and the `sup: ...` / `hint: ...` lines on stderr.
+import { SupClientError } from '@sup/client'
+
+/** A mistake in the command line or a config file, caught before the daemon is asked. */
+export const SUP_ERR_CLI_USAGE = 'SUP_ERR_CLI_USAGE'
+/** The daemon was started but never answered. */
+export const SUP_ERR_DAEMON_START = 'SUP_ERR_DAEMON_START'
+
+/** An error of the CLI itself, with the same shape as SupClientError so both print alike. */
+export class CliError extends Error {
+  readonly code: string
+  declare readonly hint?: string
+
+  constructor (message: string, options: { code?: string; hint?: string | undefined; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'CliError'
+    this.code = options.code ?? SUP_ERR_CLI_USAGE
+    if (options.hint !== undefined) this.hint = options.hint
+  }
+}
+
+/** What to do next, by error code; undefined when the message says it all. */
+export function hintFor (code: string): string | undefined {
+  switch (code) {
+    case 'SUP_ERR_APP_NOT_FOUND': return 'run `sup list` to see apps'
+    case 'SUP_ERR_PORT_EXHAUSTED': return 'widen --port-range, or stop what holds the ports'
+    case 'SUP_ERR_INVALID_SPEC':
+    case 'SUP_ERR_INVALID_INPUT':
+    case 'FST_ERR_VALIDATION': return 'see `sup start --help`'
+    case 'SUP_ERR_SCRIPT_NOT_FOUND': return 'check the path: a relative script resolves against the current directory'
+    case 'SUP_ERR_APP_EXISTS': return 'use `sup restart <app>`, `sup scale <app> <N>`, or `sup delete <app>` first'
+    case 'SUP_ERR_APP_BUSY': return 'another command is changing this app: retry when it is done'
+    case 'SUP_ERR_SHUTTING_DOWN': return 'the daemon is exiting: retry in a moment (a new one starts on demand)'
+    case 'SUP_ERR_STATE_WRITE': return 'check the free space and permissions of SUP_HOME (sup.db)'
+    default: return undefined
+  }
+}
+
+/** The same failure with `<context>: ` before its message, keeping its code and hint (for one app among several). */
+export function prefixError (err: unknown, context: string): CliError {
+  const code = codeOf(err)
+  const own = err instanceof SupClientError || err instanceof CliError ? err.hint : undefined
+  const message = err instanceof Error ? err.message : String(err)
+  return new CliError(`${context}: ${message}`, { code: code ?? 'SUP_ERR_INTERNAL', hint: own ?? (code === undefined ? undefined : hintFor(code)), cause: err })
+}
+
+function codeOf (err: unknown): string | undefined {
+  return err instanceof SupClientError || err instanceof CliError ? err.code : undefined
+}
+
+/** The stderr lines for a failure: `sup: <message>`, then `hint: <what to do>` (the daemon's hint first, else ours). */
+export function formatError (err: unknown, env: NodeJS.ProcessEnv = {}): string[] {
+  const message = err instanceof Error ? err.message : String(err)
+  const lines = [`sup: ${message}`]
+  const code = codeOf(err)
+  const own = err instanceof SupClientError || err instanceof CliError ? err.hint : undefined
+  const hint = own ?? (code === undefined ? undefined : hintFor(code))
+  if (hint !== undefined) lines.push(`hint: ${hint}`)
+  if (code === undefined && err instanceof Error && env.SUP_DEBUG !== undefined && err.stack !== undefined) lines.push(err.stack)
+  return lines
+}

@@ -1,0 +1,78 @@
+// The tables and definitions people see: `sup list`, `sup show`, `sup events`.
+import type { AppView, EventView, WorkerView } from '@sup/protocol'
+import { colorState, formatDurationMs, formatTime, formatUptime, type Colors } from './format.ts'
+import { renderTable, type Column } from './table.ts'
+
+const LIST_COLUMNS: readonly Column[] = [
+  { header: 'app' }, { header: '#', align: 'right' }, { header: 'pid', align: 'right' }, { header: 'port', align: 'right' },
+  { header: 'state' }, { header: 'uptime', align: 'right' }, { header: 'restarts', align: 'right' }
+]
+
+const dash = (value: number | null | undefined): string => value === null || value === undefined ? '-' : String(value)
+
+function workerRow (app: string, w: WorkerView, now: number, c: Colors): string[] {
+  const uptime = w.startedAt === null ? '-' : formatUptime(now - w.startedAt)
+  return [app, String(w.instance), dash(w.pid), dash(w.port), colorState(w.state, c), uptime, String(w.restarts)]
+}
+
+/** One row per worker (apps without workers get one row), as `sup list` prints them. */
+export function renderAppList (apps: readonly AppView[], now: number, c: Colors): string[] {
+  const rows: string[][] = []
+  for (const app of apps) {
+    const workers = [...app.workers].sort((a, b) => a.instance - b.instance)
+    if (workers.length === 0) rows.push([app.name, '-', '-', '-', colorState(app.desired, c), '-', '-'])
+    for (const w of workers) rows.push(workerRow(app.name, w, now, c))
+  }
+  return renderTable(LIST_COLUMNS, rows, { formatHeader: c.dim })
+}
+
+const EVENT_COLUMNS: readonly Column[] = [
+  { header: 'time' }, { header: 'app' }, { header: '#', align: 'right' }, { header: 'event' }, { header: 'change' }, { header: 'reason' }
+]
+
+/** Events oldest first, one line each: `from -> to` for state changes. */
+export function renderEvents (events: readonly EventView[], c: Colors): string[] {
+  const rows = events.map((e) => [
+    formatTime(e.time),
+    e.app,
+    dash(e.instance),
+    e.type,
+    e.from !== null && e.to !== null ? `${e.from} -> ${colorState(e.to, c)}` : e.to === null ? '' : colorState(e.to, c),
+    e.reason
+  ])
+  return renderTable(EVENT_COLUMNS, rows, { formatHeader: c.dim })
+}
+
+/** The definition of an app as `key  value` lines, durations in human units. */
+export function renderDefinition (app: AppView, c: Colors): string[] {
+  const s = app.spec
+  const ms = formatDurationMs
+  const pairs: [string, string][] = [
+    ['app', `${app.name} ${c.dim(`(desired: ${app.desired})`)}`],
+    ['script', s.script],
+    ['args', s.args.length === 0 ? '-' : s.args.map((a) => JSON.stringify(a)).join(' ')],
+    ['cwd', s.cwd],
+    ['instances', String(s.instances)],
+    ['ports', `${s.portRange.from}-${s.portRange.to}`],
+    ['env', s.envKeys.length === 0 ? '-' : s.envKeys.join(', ')],
+    ['restart', `${s.restart}, delay ${ms(s.restartDelayMs)} doubling up to ${ms(s.maxRestartDelayMs)}, reset after ${ms(s.minUptimeMs)} up`],
+    ['flapping', `${s.maxRestarts} restarts in ${ms(s.restartWindowMs)} -> errored, retried after ${ms(s.retryInMs)}`],
+    ['ready', `${s.waitReady ? "process.send('ready')" : 'port accepts a connection'} within ${ms(s.listenTimeoutMs)}`],
+    ['stop', `${s.killSignal}, then SIGKILL after ${ms(s.killTimeoutMs)}`]
+  ]
+  const width = Math.max(...pairs.map(([k]) => k.length))
+  return pairs.map(([k, v]) => `${c.dim(k.padEnd(width))}  ${v}`)
+}
+
+/** `sup show`: the definition, the workers table and the recent events. */
+export function renderAppDetail (app: AppView, events: readonly EventView[], now: number, c: Colors): string[] {
+  return [
+    ...renderDefinition(app, c),
+    '',
+    c.bold('workers'),
+    ...(app.workers.length === 0 ? [c.dim('(none)')] : renderAppList([app], now, c)),
+    '',
+    c.bold('recent events'),
+    ...(events.length === 0 ? [c.dim('(none)')] : renderEvents(events, c))
+  ]
+}

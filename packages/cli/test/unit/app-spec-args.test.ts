@@ -1,0 +1,74 @@
+// `sup start` arguments -> AppSpecInput, and how a start target is read.
+import { describe, expect, it } from 'vitest'
+import { classifyTarget, flagName, parseEnvPairs, SPEC_FLAGS, specFromArgs } from '../../src/app-spec-args.ts'
+import { CliError } from '../../src/errors.ts'
+
+describe('specFromArgs', () => {
+  it('resolves the script against the cwd and sends nothing else by default', () => {
+    expect(specFromArgs('app.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/app.js' })
+    expect(specFromArgs('/abs/app.js', [], {}, '/srv')).toEqual({ script: '/abs/app.js' })
+  })
+
+  it('passes numbers and durations as given, for the daemon to validate', () => {
+    const spec = specFromArgs('app.js', [], {
+      instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
+      minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
+    }, '/srv')
+    expect(spec).toEqual({
+      script: '/srv/app.js', instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
+      minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
+    })
+  })
+
+  it('resolves --cwd, parses --env, keeps --wait-ready and app args', () => {
+    const spec = specFromArgs('../bin/app.js', ['--port', '3'], { cwd: 'work', env: ['A=1', 'B=x=y'], waitReady: true }, '/srv/api')
+    expect(spec).toEqual({ script: '/srv/bin/app.js', cwd: '/srv/api/work', env: { A: '1', B: 'x=y' }, waitReady: true, args: ['--port', '3'] })
+  })
+
+  it('leaves waitReady out unless set', () => {
+    expect(specFromArgs('a.js', [], { waitReady: false }, '/')).not.toHaveProperty('waitReady')
+  })
+})
+
+describe('parseEnvPairs', () => {
+  it('splits at the first = and lets a later pair win', () => {
+    expect(parseEnvPairs(['A=1', 'A=2', 'EMPTY=', 'U=a=b'])).toEqual({ A: '2', EMPTY: '', U: 'a=b' })
+  })
+
+  it.each(['A', '=1', ''])('refuses %j', (pair) => {
+    expect(() => parseEnvPairs([pair])).toThrow(CliError)
+  })
+})
+
+describe('classifyTarget', () => {
+  it.each<[string, boolean, string]>([
+    ['apps.json', false, 'config'],
+    ['conf/Apps.JSON', true, 'config'],
+    ['server.js', true, 'script'],
+    ['server.js', false, 'script'],
+    ['./api', false, 'script'],
+    ['/srv/api', false, 'script'],
+    ['bin/server', false, 'script'],
+    ['api', true, 'script'],
+    ['api', false, 'app'],
+    ['web-1.prod', false, 'app'],
+    ['Api', false, 'script']
+  ])('%s (file: %s) is a %s', (target, isFile, kind) => {
+    expect(classifyTarget(target, isFile)).toBe(kind)
+  })
+})
+
+describe('flags', () => {
+  it('spells spec keys as flags', () => {
+    expect(flagName('portRange')).toBe('--port-range')
+    expect(flagName('maxRestartDelay')).toBe('--max-restart-delay')
+    expect(flagName('name')).toBe('--name')
+  })
+
+  it('covers every AppSpecInput field but script and args', () => {
+    expect([...SPEC_FLAGS].sort()).toEqual([
+      'cwd', 'env', 'instances', 'killSignal', 'killTimeout', 'listenTimeout', 'maxRestartDelay', 'maxRestarts', 'minUptime',
+      'name', 'portRange', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'waitReady'
+    ])
+  })
+})

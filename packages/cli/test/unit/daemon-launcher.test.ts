@@ -1,0 +1,109 @@
+// ensureDaemon: starts a daemon only when none answers, polls until one does, and fails clearly when none ever does.
+import { SupClientError, type HealthView, type SupClient } from '@sup/client'
+import type { ChildProcess } from 'node:child_process'
+import { EventEmitter } from 'node:events'
+import { describe, expect, it } from 'vitest'
+import { ensureDaemon } from '../../src/daemon-launcher.ts'
+
+const HEALTH: HealthView = { ok: true, pid: 1, version: '0.1.0', home: '/h' }
+const unreachable = (): SupClientError => new SupClientError('SUP_ERR_DAEMON_UNREACHABLE', 'no daemon')
+
+/** A client whose health() plays a script of answers, then the last one forever. */
+function fakeClient (answers: (HealthView | Error)[]): SupClient & { calls: number } {
+  const c = {
+    home: '/h',
+    target: '/h/sup.sock',
+    calls: 0,
+    health: async () => {
+      const a = answers[Math.min(c.calls++, answers.length - 1)]
+      if (a instanceof Error) throw a
+      return a
+    }
+  }
+  return c as unknown as SupClient & { calls: number }
+}
+
+function fakeSpawner (): { spawn: (entry: string) => ChildProcess; spawned: (EventEmitter & { entry: string })[] } {
+  const spawned: (EventEmitter & { entry: string })[] = []
+  return {
+    spawned,
+    spawn: (entry) => {
+      const child = Object.assign(new EventEmitter(), { entry })
+      spawned.push(child)
+      return child as unknown as ChildProcess
+    }
+  }
+}
+
+const env = { SUP_DAEMON_ENTRY: '/opt/sup/main.js' }
+const noHolder = async (): Promise<number | undefined> => undefined
+
+describe('ensureDaemon', () => {
+  it('does not spawn when a daemon answers', async () => {
+    const s = fakeSpawner()
+    await expect(ensureDaemon(fakeClient([HEALTH]), { env, spawnDaemon: s.spawn })).resolves.toEqual(HEALTH)
+    expect(s.spawned).toHaveLength(0)
+  })
+
+  it('spawns once and polls until the daemon answers', async () => {
+    const s = fakeSpawner()
+    const client = fakeClient([unreachable(), unreachable(), unreachable(), HEALTH])
+    await expect(ensureDaemon(client, { env, spawnDaemon: s.spawn, lockHolder: noHolder, pollMs: 1 })).resolves.toEqual(HEALTH)
+    expect(s.spawned.map((c) => c.entry)).toEqual(['/opt/sup/main.js'])
+    expect(client.calls).toBe(4)
+  })
+
+  it('spawns again when the first one exited and still nobody answers', async () => {
+    const s = fakeSpawner()
+    const answers: (HealthView | Error)[] = [unreachable(), unreachable()]
+    const client = fakeClient(answers)
+    const done = ensureDaemon(client, { env, spawnDaemon: s.spawn, lockHolder: noHolder, pollMs: 1, timeoutMs: 2000 })
+    await expect.poll(() => s.spawned.length).toBe(1)
+    s.spawned[0]?.emit('exit', 1, null)
+    await expect.poll(() => s.spawned.length).toBe(2)
+    answers.push(HEALTH)
+    answers.splice(0, answers.length - 1)
+    await expect(done).resolves.toEqual(HEALTH)
+  })
+
+  it('fails with the daemon log in the hint when nobody ever answers', async () => {
+    const s = fakeSpawner()
+    const err = await ensureDaemon(fakeClient([unreachable()]), { env, spawnDaemon: s.spawn, lockHolder: noHolder, pollMs: 1, timeoutMs: 50 }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'SUP_ERR_DAEMON_START' })
+    expect((err as Error).message).toContain('did not answer within')
+    expect((err as { hint: string }).hint).toContain('/h/daemon.log')
+  })
+
+  it('fails at once when every daemon it starts exits and none holds the lock', async () => {
+    const s = fakeSpawner()
+    const spawn = (entry: string): ChildProcess => {
+      const child = s.spawn(entry)
+      setTimeout(() => child.emit('exit', 3, null), 1)
+      return child
+    }
+    const started = Date.now()
+    const err = await ensureDaemon(fakeClient([unreachable()]), { env, spawnDaemon: spawn, lockHolder: noHolder, pollMs: 1, timeoutMs: 5000 }).catch((e: unknown) => e)
+    expect(Date.now() - started).toBeLessThan(2000)
+    expect(s.spawned).toHaveLength(3)
+    expect((err as Error).message).toBe('The sup daemon exited with code 3 before answering (last error: no daemon)')
+  })
+
+  it('waits for a live daemon holding the lock instead of spawning again', async () => {
+    const s = fakeSpawner()
+    const answers: (HealthView | Error)[] = [unreachable()]
+    const done = ensureDaemon(fakeClient(answers), { env, spawnDaemon: s.spawn, lockHolder: async () => 77, pollMs: 1, timeoutMs: 2000 })
+    await expect.poll(() => s.spawned.length).toBe(1)
+    s.spawned[0]?.emit('exit', 1, null)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(s.spawned).toHaveLength(1)
+    answers[0] = HEALTH
+    await expect(done).resolves.toEqual(HEALTH)
+  })
+
+  it('passes other errors through without spawning', async () => {
+    const s = fakeSpawner()
+    const boom = new SupClientError('SUP_ERR_CLIENT_CONNECTION', 'denied')
+    await expect(ensureDaemon(fakeClient([boom]), { env, spawnDaemon: s.spawn })).rejects.toBe(boom)
+    expect(s.spawned).toHaveLength(0)
+  })
+})

@@ -1,0 +1,47 @@
+// Small parsers: the pid file, `--lines`, and the daemon's node arguments.
+import { InvalidArgumentError } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { parseLines } from '../../src/commands/events.ts'
+import { daemonArgv, resolveDaemonEntry } from '../../src/daemon-launcher.ts'
+import { isAlive, parsePid, procState } from '../../src/pid-file.ts'
+
+describe('parsePid', () => {
+  it.each<[string, number | undefined]>([['1234\n', 1234], ['  77', 77], ['', undefined], ['abc', undefined], ['0', undefined], ['-5', undefined]])('%j -> %s', (text, pid) => {
+    expect(parsePid(text)).toBe(pid)
+  })
+
+  it('sees this process alive', () => {
+    expect(isAlive(process.pid)).toBe(true)
+  })
+})
+
+describe('parseLines', () => {
+  it('accepts 1..10000', () => {
+    expect(parseLines('1')).toBe(1)
+    expect(parseLines(' 50 ')).toBe(50)
+    expect(parseLines('10000')).toBe(10_000)
+  })
+
+  it.each(['0', '10001', '-1', '1.5', 'x', ''])('refuses %j', (value) => {
+    expect(() => parseLines(value)).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('daemon entry', () => {
+  it('honours SUP_DAEMON_ENTRY, resolved against the cwd', () => {
+    expect(resolveDaemonEntry({ SUP_DAEMON_ENTRY: 'dist/main.js' }, '/srv/sup')).toBe('/srv/sup/dist/main.js')
+  })
+
+  it('runs a built entry with no extra node flags', () => {
+    expect(daemonArgv('/x/dist/main.js')).toEqual(['/x/dist/main.js'])
+    expect(daemonArgv('/x/src/main.ts').at(-1)).toBe('/x/src/main.ts')
+  })
+})
+
+describe('procState', () => {
+  it('reads the state after the command, even with spaces and parens in it', () => {
+    expect(procState('123 (node) S 1 123 123 0 -1')).toBe('S')
+    expect(procState('123 (a (b) c) Z 1 2')).toBe('Z')
+    expect(procState('')).toBeUndefined()
+  })
+})

@@ -1,0 +1,70 @@
+// `sup list`, `sup show` and `sup events` as people see them (colour off).
+import type { AppView, EventView } from '@sup/protocol'
+import { describe, expect, it } from 'vitest'
+import { createPalette } from '../../src/render/format.ts'
+import { renderAppDetail, renderAppList, renderEvents } from '../../src/render/views.ts'
+
+const c = createPalette(false)
+const NOW = 1_700_000_000_000
+
+const spec: AppView['spec'] = {
+  name: 'api', script: '/srv/api/server.js', args: [], cwd: '/srv/api', instances: 2, portRange: { from: 8000, to: 8004 },
+  envKeys: ['NODE_ENV'], restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
+  restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false
+}
+
+const api: AppView = {
+  name: 'api',
+  desired: 'running',
+  spec,
+  workers: [
+    { app: 'api', instance: 1, state: 'backoff', pid: null, port: 8001, restarts: 12, startedAt: null, lastExit: { code: 1, signal: null } },
+    { app: 'api', instance: 0, state: 'online', pid: 4242, port: 8000, restarts: 0, startedAt: NOW - 3 * 3_600_000, lastExit: null }
+  ]
+}
+const idle: AppView = { name: 'idle', desired: 'stopped', spec: { ...spec, name: 'idle' }, workers: [] }
+
+describe('renderAppList', () => {
+  it('prints one row per worker, sorted by instance, and a row for an app without workers', () => {
+    expect(renderAppList([api, idle], NOW, c)).toEqual([
+      'app   #   pid  port  state    uptime  restarts',
+      'api   0  4242  8000  online       3h         0',
+      'api   1     -  8001  backoff       -        12',
+      'idle  -     -     -  stopped       -         -'
+    ])
+  })
+})
+
+const events: EventView[] = [
+  { id: 1, time: new Date(2024, 4, 6, 7, 8, 9).getTime(), app: 'api', instance: 1, type: 'state', from: 'online', to: 'backoff', reason: 'exited with code 1', data: null },
+  { id: 2, time: new Date(2024, 4, 6, 7, 8, 10).getTime(), app: 'api', instance: null, type: 'app-started', from: null, to: null, reason: 'sup start', data: null }
+]
+
+describe('renderEvents', () => {
+  it('prints time, app, instance, type, change and reason', () => {
+    expect(renderEvents(events, c)).toEqual([
+      'time                 app  #  event        change             reason',
+      '2024-05-06 07:08:09  api  1  state        online -> backoff  exited with code 1',
+      '2024-05-06 07:08:10  api  -  app-started                     sup start'
+    ])
+  })
+})
+
+describe('renderAppDetail', () => {
+  it('prints the definition, the workers and the recent events', () => {
+    const text = renderAppDetail(api, events, NOW, c).join('\n')
+    expect(text).toContain('script     /srv/api/server.js')
+    expect(text).toContain('ports      8000-8004')
+    expect(text).toContain('env        NODE_ENV')
+    expect(text).toContain('restart    always, delay 100ms doubling up to 15s, reset after 10s up')
+    expect(text).toContain('flapping   10 restarts in 1m -> errored, retried after 5m')
+    expect(text).toContain('stop       SIGTERM, then SIGKILL after 5s')
+    expect(text).toContain('api  0  4242  8000  online       3h         0')
+    expect(text).toContain('online -> backoff')
+  })
+
+  it('says (none) for no workers and no events', () => {
+    const lines = renderAppDetail(idle, [], NOW, c)
+    expect(lines.filter((l) => l === '(none)')).toHaveLength(2)
+  })
+})

@@ -1,0 +1,104 @@
+// createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
+import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, HealthView, ShutdownResult } from '@sup/protocol'
+import { join } from 'node:path'
+import { createTransport, defaultHome, socketPathOf } from './transport.ts'
+
+export interface ClientOptions {
+  /** The sup home (default `$SUP_HOME`, else `~/.sup`); the socket is `<home>/sup.sock`. */
+  home?: string
+  /** The API socket, when it is not `<home>/sup.sock`. */
+  socketPath?: string
+  /** The TCP API instead of the socket, e.g. `http://127.0.0.1:9002`. */
+  baseUrl?: string
+  /** Bearer token for the TCP API (`<home>/token`). */
+  token?: string
+}
+
+/** Per-call options. `timeoutMs` replaces the method's default (0 = none). */
+export interface CallOptions { timeoutMs?: number }
+
+/** `wait: false` answers as soon as the app is recorded, before its workers are up. */
+export interface StartOptions extends CallOptions { wait?: boolean }
+
+/** Health checks must answer fast; a stuck daemon is an error. */
+export const HEALTH_TIMEOUT_MS = 2_000
+/** Reads (list, show, events) answer from memory or SQLite. */
+export const READ_TIMEOUT_MS = 30_000
+/** The daemon answers 202 at once, then shuts down. */
+export const SHUTDOWN_TIMEOUT_MS = 10_000
+
+export interface SupClient {
+  /** The sup home this client belongs to (where sup.pid and daemon.log live). */
+  readonly home: string
+  /** Where requests go: the socket path or the base URL. */
+  readonly target: string
+  /** GET /healthz: answers within 2 s or rejects. */
+  health (opts?: CallOptions): Promise<HealthView>
+  /** GET /apps */
+  listApps (opts?: CallOptions): Promise<AppList>
+  /** GET /apps/:app */
+  getApp (name: string, opts?: CallOptions): Promise<AppView>
+  /** POST /apps: defines and starts an app; by default answers once every worker is online or failed its first start. */
+  startApp (input: AppSpecInput, opts?: StartOptions): Promise<AppView>
+  /** POST /apps/:app/start: starts a defined (stopped) app again. */
+  startExisting (name: string, opts?: CallOptions): Promise<AppView>
+  /** POST /apps/:app/stop: answers once every process of every worker is gone. */
+  stopApp (name: string, opts?: CallOptions): Promise<AppView>
+  /** POST /apps/:app/restart */
+  restartApp (name: string, opts?: CallOptions): Promise<AppView>
+  /** POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"). */
+  scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
+  /** DELETE /apps/:app: answers once its workers are gone. */
+  deleteApp (name: string, opts?: CallOptions): Promise<DeleteResult>
+  /** GET /events: oldest first; the daemon's default limit is 100. */
+  events (query?: EventsQuery, opts?: CallOptions): Promise<EventList>
+  /** POST /daemon/shutdown: the daemon stops every worker (keeping desired states) and exits. */
+  shutdown (opts?: CallOptions): Promise<ShutdownResult>
+}
+
+function appPath (name: string, action?: string): string {
+  return `/apps/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}`
+}
+
+/** A client of one daemon: by default the one of `$SUP_HOME` (or `~/.sup`) on its unix socket. */
+export function createClient (options: ClientOptions = {}): SupClient {
+  const home = options.home ?? defaultHome()
+  const transport = createTransport({
+    socketPath: options.socketPath ?? socketPathOf(home),
+    baseUrl: options.baseUrl,
+    token: options.token
+  })
+  const timeout = (opts: CallOptions | undefined, fallback?: number): number | undefined => opts?.timeoutMs ?? fallback
+
+  return {
+    home,
+    target: transport.target,
+    health: (opts) => transport.request({ method: 'GET', path: '/healthz', timeoutMs: timeout(opts, HEALTH_TIMEOUT_MS) }),
+    listApps: (opts) => transport.request({ method: 'GET', path: '/apps', timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    getApp: (name, opts) => transport.request({ method: 'GET', path: appPath(name), timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    startApp: (input, opts) => transport.request({
+      method: 'POST',
+      path: '/apps',
+      query: { wait: opts?.wait === false ? false : undefined },
+      body: input,
+      timeoutMs: timeout(opts)
+    }),
+    startExisting: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'start'), timeoutMs: timeout(opts) }),
+    stopApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'stop'), timeoutMs: timeout(opts) }),
+    restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), timeoutMs: timeout(opts) }),
+    scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
+    deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), timeoutMs: timeout(opts) }),
+    events: (query, opts) => transport.request({
+      method: 'GET',
+      path: '/events',
+      query: { app: query?.app, limit: query?.limit },
+      timeoutMs: timeout(opts, READ_TIMEOUT_MS)
+    }),
+    shutdown: (opts) => transport.request({ method: 'POST', path: '/daemon/shutdown', timeoutMs: timeout(opts, SHUTDOWN_TIMEOUT_MS) })
+  }
+}
+
+/** The daemon's own log in a sup home, for error hints. */
+export function daemonLogPath (home: string): string {
+  return join(home, 'daemon.log')
+}

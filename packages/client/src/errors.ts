@@ -1,0 +1,85 @@
+// SupClientError: a daemon error body, or a failure to reach the daemon, as one thrown error with a code.
+
+/** No daemon answers on the socket (ENOENT: no socket file; ECONNREFUSED: a stale one). */
+export const SUP_ERR_DAEMON_UNREACHABLE = 'SUP_ERR_DAEMON_UNREACHABLE'
+/** The daemon did not answer within the call's timeout. */
+export const SUP_ERR_CLIENT_TIMEOUT = 'SUP_ERR_CLIENT_TIMEOUT'
+/** Any other connection failure (permission denied, connection reset mid-answer...). */
+export const SUP_ERR_CLIENT_CONNECTION = 'SUP_ERR_CLIENT_CONNECTION'
+/** The daemon answered something that is not the JSON the API promises. */
+export const SUP_ERR_CLIENT_BAD_RESPONSE = 'SUP_ERR_CLIENT_BAD_RESPONSE'
+/** createClient() was given options it cannot use. */
+export const SUP_ERR_CLIENT_OPTIONS = 'SUP_ERR_CLIENT_OPTIONS'
+
+export interface SupClientErrorOptions {
+  /** The HTTP status; 0 when no HTTP answer arrived. */
+  statusCode?: number
+  hint?: string | undefined
+  cause?: unknown
+}
+
+/** Every failure of the client: `code` is the daemon's (`SUP_ERR_APP_NOT_FOUND`...) or one of the client's above. */
+export class SupClientError extends Error {
+  readonly code: string
+  readonly statusCode: number
+  declare readonly hint?: string
+
+  constructor (code: string, message: string, options: SupClientErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'SupClientError'
+    this.code = code
+    this.statusCode = options.statusCode ?? 0
+    if (options.hint !== undefined) this.hint = options.hint
+  }
+}
+
+/** Narrows an unknown rejection to a SupClientError, optionally with a given code. */
+export function isSupClientError (err: unknown, code?: string): err is SupClientError {
+  return err instanceof SupClientError && (code === undefined || err.code === code)
+}
+
+function isRecord (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Decodes an error answer: sup's `{error:{code,message,hint?}}`, fastify's `{statusCode,code,message}`, or anything else. */
+export function errorFromBody (statusCode: number, body: unknown, rawText = ''): SupClientError {
+  const inner = isRecord(body) && isRecord(body.error) ? body.error : body
+  if (isRecord(inner) && typeof inner.code === 'string' && typeof inner.message === 'string') {
+    const hint = typeof inner.hint === 'string' ? inner.hint : undefined
+    return new SupClientError(inner.code, inner.message, { statusCode, hint })
+  }
+  const snippet = rawText.trim().slice(0, 200)
+  return new SupClientError(SUP_ERR_CLIENT_BAD_RESPONSE, `The daemon answered HTTP ${statusCode}${snippet === '' ? '' : `: ${snippet}`}`, { statusCode })
+}
+
+/** Where the client talks to, for messages: a socket path or a base URL. */
+export interface Target { socketPath?: string; baseUrl?: string }
+
+function logPathOf (socketPath: string): string {
+  const slash = socketPath.lastIndexOf('/')
+  return `${slash <= 0 ? '' : socketPath.slice(0, slash)}/daemon.log`
+}
+
+/** Turns a socket-level error (ENOENT, ECONNREFUSED, EACCES, ECONNRESET...) into a SupClientError with a hint. */
+export function errorFromConnection (err: unknown, target: Target): SupClientError {
+  const errno = isRecord(err) && typeof err.code === 'string' ? err.code : undefined
+  const where = target.socketPath ?? target.baseUrl ?? 'the daemon'
+  if (errno === 'ENOENT' || errno === 'ECONNREFUSED') {
+    const hint = target.socketPath === undefined
+      ? `is a sup daemon listening on ${where}?`
+      : `start it with \`sup daemon\` (any other sup command starts it too); its log is ${logPathOf(target.socketPath)}`
+    return new SupClientError(SUP_ERR_DAEMON_UNREACHABLE, `No sup daemon answers on ${where} (${errno})`, { hint, cause: err })
+  }
+  if (errno === 'EACCES' || errno === 'EPERM') {
+    return new SupClientError(SUP_ERR_CLIENT_CONNECTION, `Permission denied connecting to ${where}`, {
+      hint: 'the socket belongs to another user: run sup as that user, or set SUP_HOME to your own directory',
+      cause: err
+    })
+  }
+  const detail = err instanceof Error ? err.message : String(err)
+  return new SupClientError(SUP_ERR_CLIENT_CONNECTION, `Connection to the daemon on ${where} failed: ${detail}`, {
+    hint: target.socketPath === undefined ? undefined : `did the daemon crash? see ${logPathOf(target.socketPath)}`,
+    cause: err
+  })
+}

@@ -1,0 +1,32 @@
+// Public surface of @sup/client: createClient(), SupClientError and the API's types.
+export { createClient, daemonLogPath, HEALTH_TIMEOUT_MS, READ_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './client.ts'
+export type { CallOptions, ClientOptions, StartOptions, SupClient } from './client.ts'
+export {
+  errorFromBody,
+  errorFromConnection,
+  isSupClientError,
+  SupClientError,
+  SUP_ERR_CLIENT_BAD_RESPONSE,
+  SUP_ERR_CLIENT_CONNECTION,
+  SUP_ERR_CLIENT_OPTIONS,
+  SUP_ERR_CLIENT_TIMEOUT,
+  SUP_ERR_DAEMON_UNREACHABLE
+} from './errors.ts'
+export type { SupClientErrorOptions } from './errors.ts'
+export { buildPath, createTransport, defaultHome, socketPathOf } from './transport.ts'
+export type { JsonRequest, Method, Transport, TransportOptions } from './transport.ts'
+export type {
+  AppList,
+  AppSpecInput,
+  AppSpecView,
+  AppView,
+  DeleteResult,
+  ErrorBody,
+  EventList,
+  EventsQuery,
+  EventView,
+  HealthView,
+  ScaleBody,
+  ShutdownResult,
+  WorkerView
+} from '@sup/protocol'

@@ -1,0 +1,127 @@
+// JSON over HTTP to the daemon: its unix socket by default, or a TCP base URL with a bearer token.
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { errorFromBody, errorFromConnection, SupClientError, SUP_ERR_CLIENT_BAD_RESPONSE, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_CLIENT_TIMEOUT, type Target } from './errors.ts'
+
+export type Method = 'GET' | 'POST' | 'DELETE'
+export type QueryValue = string | number | boolean | undefined
+
+/** One call: a JSON body (optional), a query string (undefined values are left out) and a timeout (none when absent). */
+export interface JsonRequest {
+  method: Method
+  path: string
+  query?: Readonly<Record<string, QueryValue>>
+  body?: unknown
+  timeoutMs?: number | undefined
+}
+
+export interface TransportOptions {
+  /** Unix socket of the daemon; used unless baseUrl is given. */
+  socketPath?: string | undefined
+  /** `http://127.0.0.1:9002` for the TCP API (then `token` is sent as a bearer token). */
+  baseUrl?: string | undefined
+  token?: string | undefined
+}
+
+export interface Transport {
+  /** The socket path or base URL, for messages. */
+  readonly target: string
+  request<T>(req: JsonRequest): Promise<T>
+}
+
+/** `$SUP_HOME` made absolute, else `~/.sup`. */
+export function defaultHome (env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.SUP_HOME
+  return home === undefined || home === '' ? join(homedir(), '.sup') : resolve(home)
+}
+
+/** The API socket inside a sup home. */
+export function socketPathOf (home: string): string {
+  return join(home, 'sup.sock')
+}
+
+/** `path?query` with each defined value URI-encoded. */
+export function buildPath (path: string, query: Readonly<Record<string, QueryValue>> = {}): string {
+  const parts: string[] = []
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+  }
+  return parts.length === 0 ? path : `${path}?${parts.join('&')}`
+}
+
+function parseAnswer<T> (res: IncomingMessage, text: string): T {
+  const status = res.statusCode ?? 0
+  let body: unknown
+  let parsed = true
+  try {
+    body = text === '' ? undefined : JSON.parse(text)
+  } catch {
+    parsed = false
+  }
+  if (status >= 400) throw errorFromBody(status, body, text)
+  if (!parsed) {
+    throw new SupClientError(SUP_ERR_CLIENT_BAD_RESPONSE, `The daemon answered HTTP ${status} with a body that is not JSON: ${text.slice(0, 200)}`, { statusCode: status })
+  }
+  return body as T
+}
+
+/** A transport bound to one daemon; each request opens its own connection (no pooled sockets keep the CLI alive). */
+export function createTransport (options: TransportOptions): Transport {
+  const base = options.baseUrl === undefined ? undefined : new URL(options.baseUrl)
+  if (base !== undefined && base.protocol !== 'http:') {
+    throw new SupClientError(SUP_ERR_CLIENT_OPTIONS, `Unsupported baseUrl protocol '${base.protocol}' (only http: is supported)`)
+  }
+  const socketPath = base === undefined ? (options.socketPath ?? socketPathOf(defaultHome())) : undefined
+  const target: Target = base === undefined ? { socketPath: socketPath ?? '' } : { baseUrl: base.origin }
+
+  function request<T> (req: JsonRequest): Promise<T> {
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
+    const headers: Record<string, string> = { accept: 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
+    if (payload !== undefined) headers['content-type'] = 'application/json'
+    if (base !== undefined && options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+    const path = buildPath(req.path, req.query)
+    const http: RequestOptions = { method: req.method, path, headers, agent: false }
+    if (base === undefined) http.socketPath = socketPath
+    else {
+      http.host = base.hostname.replace(/^\[|\]$/g, '')
+      http.port = base.port === '' ? 80 : Number(base.port)
+      http.path = `${base.pathname.replace(/\/$/, '')}${path}`
+    }
+    return new Promise<T>((resolvePromise, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      let settled = false
+      const settle = (fn: () => void): void => {
+        if (settled) return
+        settled = true
+        if (timer !== undefined) clearTimeout(timer)
+        fn()
+      }
+      const fail = (err: unknown): void => settle(() => reject(err instanceof SupClientError ? err : errorFromConnection(err, target)))
+      const client: ClientRequest = httpRequest(http, (res) => {
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => { text += chunk })
+        res.on('error', fail)
+        res.on('close', () => { if (!res.complete) fail(new Error('the answer was cut short')) })
+        res.on('end', () => settle(() => {
+          try { resolvePromise(parseAnswer<T>(res, text)) } catch (err) { reject(err) }
+        }))
+      })
+      client.on('error', fail)
+      if (req.timeoutMs !== undefined && req.timeoutMs > 0) {
+        const ms = req.timeoutMs
+        timer = setTimeout(() => {
+          const err = new SupClientError(SUP_ERR_CLIENT_TIMEOUT, `The daemon did not answer ${req.method} ${req.path} within ${ms} ms`, {
+            hint: 'the daemon may be overloaded or stuck: check its log (daemon.log in SUP_HOME)'
+          })
+          fail(err)
+          client.destroy(err)
+        }, ms)
+      }
+      client.end(payload)
+    })
+  }
+
+  return { target: target.socketPath ?? target.baseUrl ?? '', request }
+}

@@ -1,0 +1,156 @@
+// The execa spawner against real fixture processes: env, log file, exits, spawn errors, tree kill, IPC, daemon exit.
+import { execa } from 'execa'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, it, expect, vi } from 'vitest'
+import { createExecaSpawner } from '../../src/adapters/execa-spawner.ts'
+import { isAliveNotZombie, listMarkedPids } from '../../src/adapters/proc-table.ts'
+import type { SpawnSpec, WorkerProcess } from '../../src/core/ports.ts'
+import { FIXTURES, fixture, killOnFinish, readText, statField, tempDir, uniqueMarker } from './adapter-support.ts'
+
+interface Started { readonly proc: WorkerProcess; readonly spec: SpawnSpec }
+
+/** Spawns a fixture with the real spawner; everything it started is SIGKILLed when the test ends. */
+function start (script: string, extra: Partial<SpawnSpec> = {}): Started {
+  const dir = tempDir()
+  const spec: SpawnSpec = {
+    app: 'demo', instance: 0, command: process.execPath, args: [fixture(script)], cwd: dir,
+    env: { PORT: '8123', SUP_APP: 'demo' }, marker: uniqueMarker(), logPath: join(dir, 'logs', 'demo-0.log'), ipc: false, ...extra
+  }
+  const proc = createExecaSpawner().spawn(spec)
+  killOnFinish(spec.marker, () => [proc.pid])
+  return { proc, spec }
+}
+
+async function waitForLog (path: string, pattern: RegExp): Promise<string> {
+  await expect.poll(() => readText(path), { timeout: 10_000, interval: 20 }).toMatch(pattern)
+  return readText(path)
+}
+
+describe('execa spawner', () => {
+  it('gives the worker exactly its env plus SUP_MARKER, and sends stdout and stderr to the log file', async () => {
+    const { proc, spec } = start('adapter-echo-env.js', { args: [fixture('adapter-echo-env.js'), '0'] })
+    expect(proc.pid).toBeTypeOf('number')
+    expect(await proc.exited).toEqual({ code: 0, signal: null })
+    const log = readText(spec.logPath)
+    const { env } = JSON.parse(log.split('\n')[0] ?? '') as { env: Record<string, string> }
+    expect(env).toEqual({ PORT: '8123', SUP_APP: 'demo', SUP_MARKER: spec.marker })
+    expect(log).toContain('adapter-echo-env: stderr line')
+  })
+
+  it('appends to an existing log file', async () => {
+    const dir = tempDir()
+    const logPath = join(dir, 'app.log')
+    writeFileSync(logPath, 'earlier life\n')
+    const { proc } = start('adapter-echo-env.js', { logPath })
+    await proc.exited
+    expect(readText(logPath)).toMatch(/^earlier life\n\{"env"/)
+  })
+
+  it('reports the exit code', async () => {
+    const { proc } = start('adapter-echo-env.js', { args: [fixture('adapter-echo-env.js'), '7'] })
+    expect(await proc.exited).toEqual({ code: 7, signal: null })
+  })
+
+  it('reports the signal that ended the worker', async () => {
+    const { proc, spec } = start('adapter-forever.js')
+    await waitForLog(spec.logPath, /alive/)
+    expect(() => { proc.signalTree('SIGNOPE') }).toThrow(/SIGNOPE/)
+    proc.signalTree('SIGTERM')
+    expect(await proc.exited).toEqual({ code: null, signal: 'SIGTERM' })
+  })
+
+  it.each([
+    ['a missing executable', (_dir: string) => ({ command: '/nonexistent/sup-test-binary' }), /ENOENT/],
+    ['a file that is not executable', (dir: string) => ({ command: join(dir, 'plain.txt') }), /EACCES/],
+    ['a missing cwd', (_dir: string) => ({ cwd: '/nonexistent/sup-test-dir' }), /cwd/]
+  ])('reports %s as a spawn error, without throwing', async (_label, extra, message) => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'plain.txt'), 'not a program\n', { mode: 0o644 })
+    const { proc } = start('adapter-forever.js', extra(dir))
+    expect(proc.pid).toBeUndefined()
+    const exit = await proc.exited
+    expect(exit).toMatchObject({ code: null, signal: null })
+    expect(exit.error).toMatch(message)
+    proc.signalTree('SIGTERM')
+    await proc.waitTreeGone(100)
+  })
+
+  it('reports a log file it cannot open as a spawn error, without throwing', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'not-a-dir'), '')
+    const { proc } = start('adapter-forever.js', { logPath: join(dir, 'not-a-dir', 'app.log') })
+    expect(proc.pid).toBeUndefined()
+    expect((await proc.exited).error).toMatch(/log file .*not-a-dir.*EEXIST/)
+  })
+
+  it('runs the worker in its own process group and session', async () => {
+    const { proc, spec } = start('adapter-forever.js')
+    await waitForLog(spec.logPath, /alive/)
+    expect(statField(proc.pid ?? -1, 5)).toBe(String(proc.pid)) // pgrp
+    expect(statField(proc.pid ?? -1, 6)).toBe(String(proc.pid)) // session
+  })
+
+  it('kills the whole tree: a grandchild in the group and a detached one in its own session', async () => {
+    const { proc, spec } = start('adapter-grandchildren.js')
+    const line = (await waitForLog(spec.logPath, /"ownSession":\d+/)).split('\n')[0] ?? ''
+    const { sameGroup, ownSession } = JSON.parse(line) as { sameGroup: number; ownSession: number }
+    expect(statField(ownSession, 6)).toBe(String(ownSession)) // it really left the worker's session
+    expect(listMarkedPids(spec.marker).sort()).toEqual([proc.pid, sameGroup, ownSession].sort())
+
+    proc.signalTree('SIGTERM')
+    await proc.waitTreeGone(5_000)
+    expect(listMarkedPids(spec.marker)).toEqual([])
+    expect([proc.pid, sameGroup, ownSession].filter((p) => isAliveNotZombie(p ?? -1))).toEqual([])
+    expect(await proc.exited).toEqual({ code: null, signal: 'SIGTERM' })
+  })
+
+  it('SIGKILLs a worker that ignores SIGTERM once the grace period is over', async () => {
+    const { proc, spec } = start('adapter-ignore-sigterm.js')
+    await waitForLog(spec.logPath, /armed/)
+    proc.signalTree('SIGTERM')
+    const began = performance.now()
+    await proc.waitTreeGone(300)
+    expect(performance.now() - began).toBeGreaterThanOrEqual(290)
+    expect(listMarkedPids(spec.marker)).toEqual([])
+    expect(readText(spec.logPath)).toContain('SIGTERM ignored')
+    expect(await proc.exited).toEqual({ code: null, signal: 'SIGKILL' })
+  })
+
+  it('delivers IPC messages, including those sent before a listener was registered', async () => {
+    const { proc, spec } = start('adapter-ipc-ready.js', { ipc: true, args: [fixture('adapter-ipc-ready.js'), '0'] })
+    await waitForLog(spec.logPath, /sent/)
+    const early = vi.fn()
+    proc.onMessage(early)
+    await expect.poll(() => early.mock.calls, { timeout: 5_000 }).toEqual([['ready']])
+  })
+
+  it('survives the worker closing its IPC channel: the worker keeps running, nothing is reported', async () => {
+    const { proc, spec } = start('adapter-ipc-ready.js', { ipc: true, args: [fixture('adapter-ipc-ready.js'), '20', 'disconnect'] })
+    const messages: unknown[] = []
+    proc.onMessage((m) => { messages.push(m) })
+    await waitForLog(spec.logPath, /disconnected connected=false/)
+    await expect.poll(() => messages).toEqual(['ready'])
+    let settled = false
+    void proc.exited.then(() => { settled = true })
+    await Promise.resolve()
+    expect(settled).toBe(false)
+    expect(isAliveNotZombie(proc.pid ?? -1)).toBe(true)
+  })
+
+  it('lets the daemon exit while the worker runs on, still writing to its log', async () => {
+    const dir = tempDir()
+    const logPath = join(dir, 'logs', 'mini-0.log')
+    const marker = uniqueMarker('mini')
+    killOnFinish(marker)
+    const daemon = await execa(process.execPath, ['--import', 'tsx', fixture('adapter-mini-daemon.js'), logPath, marker, fixture('adapter-forever.js')],
+      { cwd: FIXTURES, reject: false, timeout: 20_000 }) // tsx resolves from the cwd
+    expect(daemon.exitCode).toBe(0)
+    const { pid } = JSON.parse(daemon.stdout) as { pid: number }
+    expect(isAliveNotZombie(pid)).toBe(true)
+    expect(listMarkedPids(marker)).toEqual([pid])
+    const size = readText(logPath).length
+    await expect.poll(() => readText(logPath).length, { timeout: 5_000 }).toBeGreaterThan(size)
+    expect(isAliveNotZombie(pid)).toBe(true)
+  })
+})

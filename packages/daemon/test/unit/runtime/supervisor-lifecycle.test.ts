@@ -1,0 +1,134 @@
+// Supervisor: scale, stop/start/restart, delete and boot — what the store and the processes look like afterwards.
+import { describe, expect, it } from 'vitest'
+import type { AppSpecInput } from '../../../src/core/app-spec.ts'
+import { initialSnapshot } from '../../../src/core/worker-machine.ts'
+import { createSup, flush, makeSpec } from './harness.ts'
+
+const API: AppSpecInput = { name: 'api', script: '/srv/api/server.js', portRange: '8000-8004' }
+const rows = (s: ReturnType<typeof createSup>): string[] => s.store.listWorkers().map((w) => `${w.app}:${w.instance}@${w.port ?? '-'}:${w.snapshot.state}`)
+
+describe('scaleApp', () => {
+  it('scales up onto the next free ports, starts the new workers and stores them', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 2 }, true)
+    const v = await s.sup.scaleApp('api', 4)
+    expect(v.workers.map((w) => [w.instance, w.port, w.state])).toEqual([[0, 8000, 'online'], [1, 8001, 'online'], [2, 8002, 'online'], [3, 8003, 'online']])
+    expect(rows(s)).toEqual(['api:0@8000:online', 'api:1@8001:online', 'api:2@8002:online', 'api:3@8003:online'])
+    expect(s.store.listApps()[0]?.spec.instances).toBe(4)
+    expect(s.spawner.procs).toHaveLength(4)
+  })
+
+  it('scales down by stopping the highest instances, deleting their rows and freeing their ports', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 4 }, true)
+    const v = await s.sup.scaleApp('api', '1')
+    expect(v.workers.map((w) => w.instance)).toEqual([0])
+    expect(s.spawner.procs.slice(1).every((p) => p.hasExited && p.signals[0] === 'SIGTERM')).toBe(true)
+    expect(s.spawner.procs[0]?.hasExited).toBe(false)
+    expect(rows(s)).toEqual(['api:0@8000:online'])
+    const web = await s.sup.createApp({ ...API, name: 'web', script: '/srv/web/server.js', instances: 3 }, true)
+    expect(web.workers.map((w) => w.port)).toEqual([8001, 8002, 8003])
+  })
+
+  it('scaling a stopped app up stores the workers but does not start them', async () => {
+    const s = createSup()
+    await s.sup.createApp(API, true)
+    await s.sup.stopApp('api')
+    const v = await s.sup.scaleApp('api', 2)
+    expect(v.workers.map((w) => w.state)).toEqual(['stopped', 'stopped'])
+    expect(s.spawner.procs).toHaveLength(1)
+  })
+
+  it('scaling past the range fails with SUP_ERR_PORT_EXHAUSTED and changes nothing', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, portRange: '8000-8001' }, true)
+    await expect(s.sup.scaleApp('api', 3)).rejects.toMatchObject({ code: 'SUP_ERR_PORT_EXHAUSTED' })
+    expect(rows(s)).toEqual(['api:0@8000:online'])
+    expect(s.store.listApps()[0]?.spec.instances).toBe(1)
+  })
+
+  it.each<[number | string, string]>([[0, 'SUP_ERR_INVALID_SPEC'], [-1, 'SUP_ERR_INVALID_SPEC'], ['x', 'SUP_ERR_INVALID_SPEC'], [1001, 'SUP_ERR_INVALID_SPEC']])(
+    'scale to %j → %s', async (n, code) => {
+      const s = createSup()
+      await s.sup.createApp(API, true)
+      await expect(s.sup.scaleApp('api', n)).rejects.toMatchObject({ code })
+      expect(rows(s)).toEqual(['api:0@8000:online'])
+    })
+
+  it('scaling an unknown app → SUP_ERR_APP_NOT_FOUND', async () => {
+    const s = createSup()
+    await expect(s.sup.scaleApp('nope', 2)).rejects.toMatchObject({ code: 'SUP_ERR_APP_NOT_FOUND', statusCode: 404 })
+  })
+})
+
+describe('stop, start, restart, delete', () => {
+  it('stopApp stores desired=stopped and resolves once every worker has exited; startApp brings them back on their ports', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 2 }, true)
+    const stopped = await s.sup.stopApp('api')
+    expect(stopped.desired).toBe('stopped')
+    expect(stopped.workers.map((w) => [w.state, w.pid])).toEqual([['stopped', null], ['stopped', null]])
+    expect(s.spawner.procs.every((p) => p.hasExited)).toBe(true)
+    expect(s.store.listApps()[0]?.desired).toBe('stopped')
+    const started = await s.sup.startApp('api')
+    expect(started.workers.map((w) => [w.state, w.port])).toEqual([['online', 8000], ['online', 8001]])
+    expect(s.store.listApps()[0]?.desired).toBe('running')
+  })
+
+  it('restartApp retries an errored worker at once, without waiting retryIn', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, maxRestarts: 0 }, true)
+    s.spawner.last().exit({ code: 1 })
+    await flush()
+    expect(s.sup.getApp('api').workers[0]?.state).toBe('errored')
+    const v = await s.sup.restartApp('api')
+    expect(v.workers[0]?.state).toBe('online')
+    expect(s.spawner.procs).toHaveLength(2)
+  })
+
+  it('restartApp replaces every running process and keeps each port', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 2 }, true)
+    const v = await s.sup.restartApp('api')
+    expect(s.spawner.procs).toHaveLength(4)
+    expect(s.spawner.procs.slice(0, 2).every((p) => p.hasExited)).toBe(true)
+    expect(v.workers.map((w) => [w.state, w.port])).toEqual([['online', 8000], ['online', 8001]])
+  })
+
+  it('deleteApp stops the workers, removes app and worker rows, frees the ports and keeps the events', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 2 }, true)
+    expect(await s.sup.deleteApp('api')).toBe('api')
+    expect(s.spawner.procs.every((p) => p.hasExited)).toBe(true)
+    expect(s.store.listApps()).toEqual([])
+    expect(s.store.listWorkers()).toEqual([])
+    expect(s.sup.listApps()).toEqual([])
+    expect(s.sup.events({ app: 'api', limit: 100 }).map((e) => e.type)).toContain('delete')
+    const again = await s.sup.createApp(API, true)
+    expect(again.workers[0]?.port).toBe(8000)
+  })
+
+  it.each(['stopApp', 'startApp', 'restartApp', 'deleteApp'] as const)('%s of an unknown app → SUP_ERR_APP_NOT_FOUND', async (op) => {
+    const s = createSup()
+    await expect(s.sup[op]('nope')).rejects.toMatchObject({ code: 'SUP_ERR_APP_NOT_FOUND' })
+  })
+})
+
+describe('boot', () => {
+  it('reaps strays, then runs every app that should run on its stored ports; stopped apps stay stopped', async () => {
+    const s = createSup({ strays: 2 })
+    const api = makeSpec({ instances: 2 })
+    const web = makeSpec({ name: 'web', script: '/srv/web/server.js' })
+    const worker = (app: string, instance: number, port: number) =>
+      ({ app, instance, port, marker: 'old', pidStartTime: 5, startedAt: 1, snapshot: { ...initialSnapshot(), state: 'online' as const, pid: 4242 + instance, restarts: 3 } })
+    s.store.createApp({ name: 'api', spec: api, desired: 'running', createdAt: 1 }, [worker('api', 0, 8003), worker('api', 1, 8001)])
+    s.store.createApp({ name: 'web', spec: web, desired: 'stopped', createdAt: 1 }, [worker('web', 0, 8000)])
+    await s.sup.boot()
+    await flush()
+    expect(s.reapCalls()).toBe(1)
+    expect(s.spawner.procs.map((p) => `${p.spec.app}:${p.spec.env.SUP_INSTANCE}@${p.spec.env.PORT}`)).toEqual(['api:0@8003', 'api:1@8001'])
+    expect(rows(s)).toEqual(['api:0@8003:online', 'api:1@8001:online', 'web:0@8000:stopped'])
+    expect(s.store.worker('web', 0)).toMatchObject({ snapshot: { pid: null, restarts: 3 }, marker: null, pidStartTime: null })
+    expect(s.sup.events({ app: 'api', limit: 10 }).find((e) => e.type === 'restore')?.reason).toContain('2 stray process(es) stopped')
+  })
+})
