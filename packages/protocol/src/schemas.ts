@@ -34,7 +34,9 @@ export const AppSpecInput = Type.Object({
   listenTimeout: Type.Optional(NumberOrString),
   killTimeout: Type.Optional(NumberOrString),
   killSignal: Type.Optional(Type.String({ maxLength: 16 })),
-  waitReady: Type.Optional(Type.Boolean())
+  waitReady: Type.Optional(Type.Boolean()),
+  logMaxSize: Type.Optional(NumberOrString),
+  logFiles: Type.Optional(NumberOrString)
 }, { additionalProperties: false })
 export type AppSpecInput = Static<typeof AppSpecInput>
 
@@ -71,7 +73,9 @@ export const AppSpecView = Type.Object({
   listenTimeoutMs: Type.Number(),
   killTimeoutMs: Type.Number(),
   killSignal: Type.String(),
-  waitReady: Type.Boolean()
+  waitReady: Type.Boolean(),
+  logMaxSize: Type.Integer(),
+  logFiles: Type.Integer()
 })
 export type AppSpecView = Static<typeof AppSpecView>
 
@@ -101,9 +105,42 @@ export const ScaleBody = Type.Object({ instances: NumberOrString }, { additional
 export type ScaleBody = Static<typeof ScaleBody>
 export const EventsQuery = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 256 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 }))
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+  /** true: answer NDJSON (one EventView a line), the last `limit` events then new ones until the client disconnects. */
+  follow: Type.Optional(Type.Boolean())
 }, { additionalProperties: false })
 export type EventsQuery = Static<typeof EventsQuery>
+
+/** Which output stream a log line came from; `sup` marks sup's own notes (docs/logs.md). */
+export const LogStream = Type.Union([Type.Literal('out'), Type.Literal('err'), Type.Literal('sup')])
+export type LogStream = Static<typeof LogStream>
+
+/** One line of a worker's output, as GET /logs streams it (NDJSON). */
+export const LogRecord = Type.Object({
+  /** Epoch ms when sup-logd read the line's end. */
+  time: Type.Number(),
+  app: Type.String(),
+  instance: Type.Integer(),
+  stream: LogStream,
+  /** The app's bytes decoded as UTF-8 (invalid sequences replaced), without the newline; never escaped or re-wrapped. */
+  line: Type.String()
+})
+export type LogRecord = Static<typeof LogRecord>
+
+/** `all`, `<app>` or `<app>:<instance>`. */
+export const LogsParams = Type.Object({ target: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false })
+export type LogsParams = Static<typeof LogsParams>
+export const LogsQuery = Type.Object({
+  /** The last N lines of each worker before following (default 20; 0: none). */
+  lines: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000 })),
+  /** Keep the answer open and stream new lines (default false). */
+  follow: Type.Optional(Type.Boolean()),
+  /** Only this stream (default both, plus sup's own notes). */
+  stream: Type.Optional(Type.Union([Type.Literal('out'), Type.Literal('err')])),
+  /** Only lines written at or after this epoch ms. */
+  since: Type.Optional(Type.Number({ minimum: 0 }))
+}, { additionalProperties: false })
+export type LogsQuery = Static<typeof LogsQuery>
 
 export const HealthView = Type.Object({ ok: Type.Boolean(), pid: Type.Integer(), version: Type.String(), home: Type.String() })
 export type HealthView = Static<typeof HealthView>
@@ -120,6 +157,9 @@ export const EventList = Type.Object({ events: Type.Array(EventView) })
 export type EventList = Static<typeof EventList>
 export const DeleteResult = Type.Object({ deleted: Type.String() })
 export type DeleteResult = Static<typeof DeleteResult>
+/** `keepWorkers: true` replaces the daemon without touching the apps (the next daemon adopts them). */
+export const ShutdownBody = Type.Object({ keepWorkers: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+export type ShutdownBody = Static<typeof ShutdownBody>
 export const ShutdownResult = Type.Object({ ok: Type.Boolean(), pid: Type.Integer() })
 export type ShutdownResult = Static<typeof ShutdownResult>
 export const StartQuery = Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false })

@@ -12,6 +12,8 @@ export interface FakeProcess extends WorkerProcess {
 
 export interface FakeSpawner extends Spawner {
   readonly procs: FakeProcess[]
+  /** Processes taken over with adopt() (not spawned by this spawner). */
+  readonly adopted: FakeProcess[]
   last (): FakeProcess
   /** Make the next spawn fail (no pid) with this error. */
   failNext (error: string): void
@@ -27,8 +29,44 @@ export function createFakeSpawner (firstPid = 1000, opts: FakeSpawnerOptions = {
   let pid = firstPid
   let failure: string | null = null
   const procs: FakeProcess[] = []
+  const adopted: FakeProcess[] = []
+
+  function makeProc (spec: SpawnSpec, procPid: number | undefined): FakeProcess {
+    let resolveExit: (r: ExitResult) => void = () => undefined
+    const exited = new Promise<ExitResult>((resolve) => { resolveExit = resolve })
+    const listeners: Array<(m: unknown) => void> = []
+    const signals: string[] = []
+    let hasExited = false
+    const proc: FakeProcess = {
+      spec,
+      signals,
+      pid: procPid,
+      exited,
+      get hasExited () { return hasExited },
+      signalTree (sig) {
+        signals.push(sig)
+        if (exitOn.has(sig)) proc.exit({ signal: sig })
+      },
+      waitTreeGone: async () => { await exited },
+      onMessage (fn) { listeners.push(fn) },
+      exit (r) {
+        if (hasExited) return
+        hasExited = true
+        resolveExit({ code: r.code ?? null, signal: r.signal ?? null, ...(r.error === undefined ? {} : { error: r.error }) })
+      },
+      send (m) { for (const l of listeners) l(m) }
+    }
+    return proc
+  }
+
   return {
     procs,
+    adopted,
+    adopt (adoptedPid, marker) {
+      const p = makeProc({ app: '?', instance: -1, command: '?', args: [], cwd: '/', env: {}, marker, stdoutPath: '', stderrPath: '', ipc: false }, adoptedPid)
+      adopted.push(p)
+      return p
+    },
     last () {
       const p = procs[procs.length - 1]
       if (p === undefined) throw new Error('nothing spawned yet')
@@ -36,32 +74,9 @@ export function createFakeSpawner (firstPid = 1000, opts: FakeSpawnerOptions = {
     },
     failNext (error) { failure = error },
     spawn (spec) {
-      let resolveExit: (r: ExitResult) => void = () => undefined
-      const exited = new Promise<ExitResult>((resolve) => { resolveExit = resolve })
-      const listeners: Array<(m: unknown) => void> = []
-      const signals: string[] = []
-      let hasExited = false
       const failed = failure
       failure = null
-      const proc: FakeProcess = {
-        spec,
-        signals,
-        pid: failed === null ? ++pid : undefined,
-        exited,
-        get hasExited () { return hasExited },
-        signalTree (sig) {
-          signals.push(sig)
-          if (exitOn.has(sig)) proc.exit({ signal: sig })
-        },
-        waitTreeGone: async () => { await exited },
-        onMessage (fn) { listeners.push(fn) },
-        exit (r) {
-          if (hasExited) return
-          hasExited = true
-          resolveExit({ code: r.code ?? null, signal: r.signal ?? null, ...(r.error === undefined ? {} : { error: r.error }) })
-        },
-        send (m) { for (const l of listeners) l(m) }
-      }
+      const proc = makeProc(spec, failed === null ? ++pid : undefined)
       if (failed !== null) proc.exit({ error: failed })
       procs.push(proc)
       return proc

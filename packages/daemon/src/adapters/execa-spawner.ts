@@ -1,10 +1,11 @@
 // The Spawner port over execa: detached workers that outlive the daemon, output to a log file, trees killed whole.
-import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { execa, type Options, type Result, type ResultPromise } from 'execa'
 import type { ExitResult, SpawnSpec, Spawner, WorkerProcess } from '../core/ports.ts'
 import { findMarkedPids, isAliveNotZombie } from './proc-table.ts'
+import { adoptProcess } from './adopted-process.ts'
 
 /** How often waitTreeGone looks at /proc. */
 const POLL_MS = 25
@@ -24,9 +25,14 @@ function killQuietly (pid: number, signal: string): void {
   }
 }
 
-/** Opens the worker's log for appending: the child gets this fd, so it never depends on a daemon-side pipe. */
+/**
+ * Opens a worker's output target. A FIFO (the normal case, see docs/logs.md) is opened read-write: the
+ * worker then holds a read end itself, so its writes never fail with EPIPE whoever else is alive.
+ * A regular file (tests, or a FIFO that could not be made) is opened for appending.
+ */
 function openLog (logPath: string): number {
   try {
+    if (statSync(logPath, { throwIfNoEntry: false })?.isFIFO() === true) return openSync(logPath, 'r+')
     mkdirSync(dirname(logPath), { recursive: true })
     return openSync(logPath, 'a', LOG_FILE_MODE)
   } catch (err) {
@@ -95,7 +101,7 @@ function createMarkedScan (): MarkedScan {
 }
 
 /** The execa options of every worker; their literal types give the Result type of `exited`. */
-function spawnOptions (spec: SpawnSpec, logFd: Options['stdout']) {
+function spawnOptions (spec: SpawnSpec, logFd: { out: Options['stdout']; err: Options['stderr'] }) {
   return {
     cwd: spec.cwd,
     env: { ...spec.env, SUP_MARKER: spec.marker },
@@ -107,8 +113,8 @@ function spawnOptions (spec: SpawnSpec, logFd: Options['stdout']) {
     forceKillAfterDelay: false,
     buffer: false,
     stdin: 'ignore',
-    stdout: logFd,
-    stderr: logFd,
+    stdout: logFd.out,
+    stderr: logFd.err,
     ipc: spec.ipc,
     serialization: 'json'
   } as const satisfies Options
@@ -117,12 +123,15 @@ function spawnOptions (spec: SpawnSpec, logFd: Options['stdout']) {
 type Subprocess = ResultPromise<ReturnType<typeof spawnOptions>>
 
 function startProcess (spec: SpawnSpec): Subprocess {
-  const fd = openLog(spec.logPath)
+  const out = openLog(spec.stdoutPath)
+  let err = out
   try {
+    if (spec.stderrPath !== spec.stdoutPath) err = openLog(spec.stderrPath)
     // execa's types list only fds 1-9, but any open fd is handed to child_process.spawn() as is
-    return execa(spec.command, spec.args, spawnOptions(spec, fd as Options['stdout']))
+    return execa(spec.command, spec.args, spawnOptions(spec, { out: out as Options['stdout'], err: err as Options['stderr'] }))
   } finally {
-    closeSync(fd) // the child holds its own copy since spawn() returned
+    closeSync(out) // the child holds its own copies since spawn() returned
+    if (err !== out) closeSync(err)
   }
 }
 
@@ -138,7 +147,8 @@ export function createExecaSpawner (): Spawner {
         return failedProcess(error)
       }
       return wrapChild(child, spec.marker, scan)
-    }
+    },
+    adopt: adoptProcess
   }
 }
 

@@ -6,16 +6,17 @@ function signal (pid: number, sig: NodeJS.Signals): void {
   try { process.kill(pid, sig) } catch { /* gone */ }
 }
 
-/** SIGTERM every marked process, SIGKILL what is left after graceMs; resolves with how many there were. */
-export async function reapMarked (procs: ProcessTable, prefix: string, graceMs: number): Promise<number> {
-  const found = procs.findMarked(`${prefix}:`)
+/** SIGTERM every marked process whose marker is not kept, SIGKILL what is left after graceMs; resolves with how many there were. */
+export async function reapMarked (procs: ProcessTable, prefix: string, keep: ReadonlySet<string>, graceMs: number): Promise<number> {
+  const strays = (): Array<{ pid: number }> => procs.findMarked(`${prefix}:`).filter((p) => !keep.has(p.marker))
+  const found = strays()
   if (found.length === 0) return 0
   for (const { pid } of found) signal(pid, 'SIGTERM')
   const deadline = performance.now() + graceMs
   while (performance.now() < deadline) {
-    if (procs.findMarked(`${prefix}:`).length === 0) return found.length
+    if (strays().length === 0) return found.length
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  for (const { pid } of procs.findMarked(`${prefix}:`)) signal(pid, 'SIGKILL')
+  for (const { pid } of strays()) signal(pid, 'SIGKILL')
   return found.length
 }

@@ -2,7 +2,7 @@
 import { SUP_ERR_INVALID_SPEC } from '../errors.ts'
 import { parsePortRange, type PortRange } from './port-allocator.ts'
 import type { RestartMode, RestartPolicy } from './restart-policy.ts'
-import { parseCount, parseDurationMs } from './units.ts'
+import { parseBytes, parseCount, parseDurationMs } from './units.ts'
 
 export interface AppSpec extends RestartPolicy {
   readonly name: string
@@ -14,6 +14,10 @@ export interface AppSpec extends RestartPolicy {
   readonly portRange: PortRange
   readonly env: Readonly<Record<string, string>>
   readonly waitReady: boolean
+  /** Size at which a worker's log file is rotated, in bytes. */
+  readonly logMaxSize: number
+  /** Files kept per worker (current + rotated): the cap on disk is logMaxSize x logFiles. */
+  readonly logFiles: number
 }
 
 /** The raw shape accepted at the boundary (HTTP body, config file): numbers may be strings with units. */
@@ -36,6 +40,8 @@ export interface AppSpecInput {
   killTimeout?: number | string | undefined
   killSignal?: string | undefined
   waitReady?: boolean | undefined
+  logMaxSize?: number | string | undefined
+  logFiles?: number | string | undefined
 }
 
 export const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/
@@ -58,6 +64,8 @@ export const DEFAULT_TIMING = {
   listenTimeoutMs: 8_000,
   killTimeoutMs: 5_000
 } as const
+
+export const DEFAULT_LOGS = { maxSize: 10 * 1024 * 1024, files: 5, minSize: 64 * 1024, maxFiles: 100 } as const
 
 /** Validates an app name; `field` says which input it came from. */
 export function validateName (name: string, field = 'name'): string {
@@ -84,6 +92,13 @@ function count (field: string, value: number | string | undefined, fallback: num
   if (value === undefined) return fallback
   const n = parseCount(value)
   if (n === undefined || n < min || n > max) throw new SUP_ERR_INVALID_SPEC(field, `'${String(value)}' must be a whole number from ${min} to ${max}`)
+  return n
+}
+
+function bytes (field: string, value: number | string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback
+  const n = parseBytes(value)
+  if (n === undefined || n < min) throw new SUP_ERR_INVALID_SPEC(field, `'${String(value)}' must be a size of at least ${min} bytes (e.g. 512K, 10M, 1G)`)
   return n
 }
 
@@ -130,6 +145,8 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
     listenTimeoutMs: duration('listenTimeout', input.listenTimeout, DEFAULT_TIMING.listenTimeoutMs, 1),
     killTimeoutMs: duration('killTimeout', input.killTimeout, DEFAULT_TIMING.killTimeoutMs),
     killSignal,
-    waitReady: input.waitReady ?? false
+    waitReady: input.waitReady ?? false,
+    logMaxSize: bytes('logMaxSize', input.logMaxSize, DEFAULT_LOGS.maxSize, DEFAULT_LOGS.minSize),
+    logFiles: count('logFiles', input.logFiles, DEFAULT_LOGS.files, 1, DEFAULT_LOGS.maxFiles)
   }
 }

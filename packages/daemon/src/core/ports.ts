@@ -22,8 +22,10 @@ export interface SpawnSpec {
   readonly env: Readonly<Record<string, string>>
   /** Value of SUP_MARKER in the worker's env: recognises the worker and all its descendants in /proc. */
   readonly marker: string
-  /** File that receives the worker's stdout and stderr (opened O_APPEND and handed to the child as its fds). */
-  readonly logPath: string
+  /** Where the worker's stdout goes: its FIFO (docs/logs.md), opened read-write and handed to the child; or a plain file, appended. */
+  readonly stdoutPath: string
+  /** Where the worker's stderr goes (may equal stdoutPath). */
+  readonly stderrPath: string
   /** Open an IPC channel (for `process.send('ready')` with --wait-ready). */
   readonly ipc: boolean
 }
@@ -47,6 +49,8 @@ export interface WorkerProcess {
 
 export interface Spawner {
   spawn (spec: SpawnSpec): WorkerProcess
+  /** Takes over a worker an earlier daemon started (verified by pid + start time + marker by the caller). */
+  adopt (pid: number, marker: string, startTime: number): WorkerProcess
 }
 
 /** Host port checks. */
@@ -112,6 +116,6 @@ export interface StateStore {
 export interface ProcessTable {
   /** Start time of a live (non-zombie) pid in clock ticks since boot, or null when gone. */
   startTime (pid: number): number | null
-  /** Pids of live processes whose SUP_MARKER starts with `prefix`, with their marker. */
+  /** Pids of live processes whose SUP_MARKER starts with `prefix`, with their marker (the daemon's strays and adoptees). */
   findMarked (prefix: string): Array<{ pid: number; marker: string }>
 }

@@ -17,6 +17,8 @@ export type WorkerEvent =
   | { type: 'ready' }
   | { type: 'exit'; code: number | null; signal: string | null }
   | { type: 'timer'; timer: TimerName }
+  /** A new daemon picks the worker up from the store; `alive` says whether its process was found and adopted. */
+  | { type: 'resume'; alive: boolean }
 
 /** What the runner must do, in order. `persist` always comes before the action it records. */
 export type Effect =
@@ -144,6 +146,8 @@ export function transition (s: WorkerSnapshot, e: WorkerEvent, ctx: MachineConte
     }
     case 'timer':
       return onTimer(s, e, ctx)
+    case 'resume':
+      return onResume(s, e, ctx)
     default: {
       const never: never = e
       return never
@@ -177,5 +181,28 @@ function onTimer (s: WorkerSnapshot, e: Extract<WorkerEvent, { type: 'timer' }>,
       const never: never = e.timer
       return never
     }
+  }
+}
+
+/** A new daemon took over: re-arm what the old one was waiting for; a process that died meanwhile is an exit. */
+function onResume (s: WorkerSnapshot, e: Extract<WorkerEvent, { type: 'resume' }>, ctx: MachineContext): Step {
+  if ((s.state === 'starting' || s.state === 'online' || s.state === 'stopping') && !e.alive) {
+    // STARTING|ONLINE|STOPPING -> (as for an exit): it ended while no daemon watched; its status is unknown
+    return transition(s, { type: 'exit', code: null, signal: null }, ctx)
+  }
+  switch (s.state) {
+    // STARTING -> STARTING: adopted; a fresh listen timeout
+    case 'starting': return stay(s, {}, [{ type: 'cancel-timers' }, { type: 'arm-timer', timer: 'listen', ms: ctx.policy.listenTimeoutMs }])
+    // ONLINE -> ONLINE: adopted; stable again after minUptime
+    case 'online': return stay(s, {}, [{ type: 'cancel-timers' }, { type: 'arm-timer', timer: 'stable', ms: ctx.policy.minUptimeMs }])
+    // STOPPING -> STOPPING: finish the stop in flight, with the full grace period
+    case 'stopping': return stay(s, {}, [{ type: 'cancel-timers' }, { type: 'signal', signal: ctx.policy.killSignal }, { type: 'arm-timer', timer: 'kill', ms: ctx.policy.killTimeoutMs }])
+    // BACKOFF -> BACKOFF: the pending restart, after the base delay
+    case 'backoff': return stay(s, {}, [{ type: 'cancel-timers' }, { type: 'arm-timer', timer: 'retry', ms: ctx.policy.restartDelayMs }])
+    // ERRORED -> ERRORED: re-armed after a full retryIn from now
+    case 'errored': return stay(s, {}, [{ type: 'cancel-timers' }, { type: 'arm-timer', timer: 'rearm', ms: ctx.policy.retryInMs }])
+    // STOPPED|EXITED -> same: nothing was pending
+    case 'stopped': case 'exited': return { snapshot: s, effects: [] }
+    default: { const never: never = s.state; return never }
   }
 }

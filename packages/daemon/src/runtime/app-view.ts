@@ -22,7 +22,9 @@ export function toSpecView (s: AppSpec): AppSpecView {
     listenTimeoutMs: s.listenTimeoutMs,
     killTimeoutMs: s.killTimeoutMs,
     killSignal: s.killSignal,
-    waitReady: s.waitReady
+    waitReady: s.waitReady,
+    logMaxSize: s.logMaxSize,
+    logFiles: s.logFiles
   }
 }
 

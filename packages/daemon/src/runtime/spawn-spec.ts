@@ -12,7 +12,10 @@ export function workerLogPath (logsDir: string, app: string, instance: number): 
   return `${logsDir}/${app}-${instance}.log`
 }
 
-export function buildSpawnSpec (spec: AppSpec, instance: number, port: number, marker: string, logsDir: string, baseEnv: Readonly<Record<string, string>>): SpawnSpec {
+/** Where a worker's two output streams go (its FIFOs, prepared by the runner's `prepareOutput`). */
+export interface OutputPaths { readonly stdoutPath: string; readonly stderrPath: string }
+
+export function buildSpawnSpec (spec: AppSpec, instance: number, port: number, marker: string, output: OutputPaths, baseEnv: Readonly<Record<string, string>>): SpawnSpec {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(baseEnv)) if (!DAEMON_ONLY.test(k)) env[k] = v
   Object.assign(env, spec.env, {
@@ -30,7 +33,8 @@ export function buildSpawnSpec (spec: AppSpec, instance: number, port: number, m
     cwd: spec.cwd,
     env,
     marker,
-    logPath: workerLogPath(logsDir, spec.name, instance),
+    stdoutPath: output.stdoutPath,
+    stderrPath: output.stderrPath,
     ipc: spec.waitReady
   }
 }

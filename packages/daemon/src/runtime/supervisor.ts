@@ -1,8 +1,8 @@
 // Apps x instances: creates, scales, stops and deletes apps; on boot rebuilds every app from the store.
 import type { AppView, EventView } from '@sup/protocol'
-import { normalizeAppSpec, validateName, type AppSpec, type AppSpecInput, MAX_INSTANCES } from '../core/app-spec.ts'
+import { DEFAULT_LOGS, normalizeAppSpec, validateName, type AppSpec, type AppSpecInput, MAX_INSTANCES } from '../core/app-spec.ts'
 import type { PortRange } from '../core/port-allocator.ts'
-import type { EventRecord, StoredApp, StoredWorker } from '../core/ports.ts'
+import type { EventRecord, StoredApp, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { initialSnapshot } from '../core/worker-machine.ts'
 import { parseCount } from '../core/units.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_APP_NOT_FOUND, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
@@ -15,11 +15,13 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker'> {
   readonly broker: PortBroker
   readonly portPool: PortRange
   readonly isFile: (path: string) => Promise<boolean>
-  /** Stops processes of an earlier daemon life that carry this daemon's marker prefix. */
-  readonly reapStrays: () => Promise<number>
+  /** Removes a worker's output targets (FIFOs) once the worker is gone for good (delete, scale down). */
+  readonly removeOutput: (app: string, instance: number) => void
+  /** Stops processes of an earlier daemon life that carry this daemon's marker prefix, except those with a kept marker. */
+  readonly reapStrays: (keepMarkers: ReadonlySet<string>) => Promise<number>
 }
 
-interface AppEntry { spec: AppSpec; desired: 'running' | 'stopped'; createdAt: number; runners: Map<number, WorkerRunner & { readonly port: number | null }> }
+interface AppEntry { spec: AppSpec; desired: 'running' | 'stopped'; createdAt: number; runners: Map<number, WorkerRunner> }
 
 export type Supervisor = ReturnType<typeof createSupervisor>
 
@@ -49,7 +51,7 @@ export function createSupervisor (deps: SupervisorDeps) {
   function stored (e: AppEntry): StoredApp { return { name: e.spec.name, spec: e.spec, desired: e.desired, createdAt: e.createdAt } }
 
   function addRunner (e: AppEntry, w: StoredWorker): WorkerRunner {
-    const r = createWorkerRunner(runnerDeps, e.spec, w) as WorkerRunner & { readonly port: number | null }
+    const r = createWorkerRunner(runnerDeps, e.spec, w)
     e.runners.set(w.instance, r)
     return r
   }
@@ -146,13 +148,7 @@ export function createSupervisor (deps: SupervisorDeps) {
         const spec = { ...e.spec, instances: n }
         deps.store.saveApp({ ...stored(e), spec })
         e.spec = spec
-        const gone = [...e.runners.values()].filter((r) => r.instance >= n)
-        await Promise.all(gone.map((r) => r.stop('scaled down')))
-        for (const r of gone) {
-          deps.store.deleteWorker(name, r.instance)
-          if (r.port !== null) deps.broker.release(r.port, `${name}:${r.instance}`)
-          e.runners.delete(r.instance)
-        }
+        await Promise.all([...e.runners.values()].filter((r) => r.instance >= n).map((r) => finishScaleDown(e, r)))
       }
       appEvent(name, 'scale', `scaled from ${old} to ${n}`, { from: old, to: n })
       return view(e)
@@ -165,29 +161,72 @@ export function createSupervisor (deps: SupervisorDeps) {
       setDesired(e, 'stopped')
       await Promise.all([...e.runners.values()].map((r) => r.stop('app deleted')))
       deps.store.deleteApp(name)
-      for (const r of e.runners.values()) if (r.port !== null) deps.broker.release(r.port, `${name}:${r.instance}`)
+      for (const r of e.runners.values()) {
+        deps.removeOutput(name, r.instance)
+        if (r.port !== null) deps.broker.release(r.port, `${name}:${r.instance}`)
+      }
       apps.delete(name)
       appEvent(name, 'delete', 'app deleted')
       return name
     })
   }
 
-  /** Rebuilds every app from the store; stops strays of an earlier life; starts what should run. */
-  async function boot (): Promise<void> {
-    const strays = await deps.reapStrays()
+  /** A scale down the previous daemon did not finish: stop the worker, then forget it. */
+  async function finishScaleDown (e: AppEntry, r: WorkerRunner): Promise<void> {
+    await r.stop('scaled down')
+    deps.store.deleteWorker(e.spec.name, r.instance)
+    deps.removeOutput(e.spec.name, r.instance)
+    if (r.port !== null) deps.broker.release(r.port, `${e.spec.name}:${r.instance}`)
+    e.runners.delete(r.instance)
+  }
+
+  /** Finds the live process of a stored worker: same pid, same start time, same marker — never the pid alone. */
+  function findAlive (w: StoredWorker, marked: ReadonlyMap<string, readonly number[]>): WorkerProcess | null {
+    const { pid } = w.snapshot
+    if (pid === null || w.marker === null || w.pidStartTime === null) return null
+    if (!(marked.get(w.marker)?.includes(pid) ?? false)) return null
+    if (deps.procs.startTime(pid) !== w.pidStartTime) return null
+    return deps.spawner.adopt(pid, w.marker, w.pidStartTime)
+  }
+
+  /**
+   * Rebuilds every app from the store. Workers still running from an earlier daemon life are adopted
+   * (same pids, ports, counts); marked processes that match no stored worker are stopped; the rest is
+   * brought to the wanted state. Nothing is ever doubled: a worker found alive is never spawned again.
+   */
+  async function boot (): Promise<{ adopted: number; strays: number }> {
+    const marked = new Map<string, number[]>()
+    for (const { pid, marker } of deps.procs.findMarked(`${deps.markerPrefix}:`)) marked.set(marker, [...(marked.get(marker) ?? []), pid])
     const workers = deps.store.listWorkers()
-    for (const app of deps.store.listApps()) {
-      const e: AppEntry = { spec: app.spec, desired: app.desired, createdAt: app.createdAt, runners: new Map() }
-      apps.set(app.name, e)
-      for (const w of workers.filter((x) => x.app === app.name)) {
-        const snapshot = { ...w.snapshot, state: 'stopped' as const, pid: null }
-        const reset = { ...w, snapshot, marker: null, pidStartTime: null, startedAt: null }
-        deps.store.saveWorker(reset)
-        addRunner(e, reset)
-      }
-      if (e.desired === 'running') for (const r of e.runners.values()) r.start('daemon started')
-      appEvent(app.name, 'restore', `restored by the daemon (desired ${e.desired}${strays > 0 ? `, ${strays} stray process(es) stopped` : ''})`)
+    const adoptees = new Map<StoredWorker, WorkerProcess>()
+    for (const w of workers) {
+      const p = findAlive(w, marked)
+      if (p !== null && w.marker !== null) adoptees.set(w, p)
     }
+    const keep = new Set([...adoptees.keys()].map((w) => w.marker ?? ''))
+    const strays = await deps.reapStrays(keep)
+    for (const app of deps.store.listApps()) {
+      // Specs stored by an older sup lack newer fields: give them the defaults.
+      const old: Partial<AppSpec> = app.spec
+      const spec: AppSpec = { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files }
+      const e: AppEntry = { spec, desired: app.desired, createdAt: app.createdAt, runners: new Map() }
+      apps.set(app.name, e)
+      let adopted = 0
+      for (const w of workers.filter((x) => x.app === app.name)) {
+        const p = adoptees.get(w) ?? null
+        if (p !== null) adopted++
+        addRunner(e, w).resume(p)
+      }
+      for (const r of [...e.runners.values()]) {
+        const state = r.record().snapshot.state
+        if (r.instance >= spec.instances) void finishScaleDown(e, r)
+        else if (e.desired === 'stopped') void r.stop('app is stopped')
+        else if (state === 'stopping') void r.stop('finishing a stop in flight').then(() => r.start('restart in flight finished'))
+        else r.start('daemon started')
+      }
+      appEvent(app.name, 'restore', `restored by a new daemon: ${adopted} worker(s) adopted, desired ${e.desired}${strays > 0 ? `; ${strays} stray process(es) stopped` : ''}`, { adopted, strays })
+    }
+    return { adopted: adoptees.size, strays }
   }
 
   /** Stops every worker (desired states are kept, so the next daemon brings them back). */

@@ -3,7 +3,7 @@ import type { AppSpec } from '../core/app-spec.ts'
 import type { Clock, EventRecord, PortProbe, ProcessTable, Spawner, StateStore, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { transition, type Effect, type TimerName, type WorkerEvent, type WorkerSnapshot, type WorkerState } from '../core/worker-machine.ts'
 import type { PortBroker } from './port-broker.ts'
-import { buildSpawnSpec } from './spawn-spec.ts'
+import { buildSpawnSpec, type OutputPaths } from './spawn-spec.ts'
 
 export interface RunnerDeps {
   readonly clock: Clock
@@ -13,7 +13,8 @@ export interface RunnerDeps {
   readonly store: StateStore
   readonly broker: PortBroker
   readonly random: () => number
-  readonly logsDir: string
+  /** Makes sure the worker's output targets exist (FIFOs + rotation settings) and says where they are. */
+  readonly prepareOutput: (spec: AppSpec, instance: number) => OutputPaths
   /** Prefix of every marker this daemon gives out (one per SUP_HOME). */
   readonly markerPrefix: string
   readonly baseEnv: Readonly<Record<string, string>>
@@ -23,6 +24,8 @@ export interface RunnerDeps {
 
 export interface WorkerRunner {
   readonly instance: number
+  /** The port the worker holds (kept across restarts), null before the first claim. */
+  readonly port: number | null
   record (): StoredWorker
   /** Asks the worker to run; a no-op when it already does. */
   start (reason: string): void
@@ -31,6 +34,8 @@ export interface WorkerRunner {
   /** Resolves once the worker has left `starting` (online, or failed its start). */
   settled (): Promise<void>
   setSpec (spec: AppSpec): void
+  /** Picks the worker up after a daemon restart: `proc` is its adopted process, or null when none was found alive. */
+  resume (proc: WorkerProcess | null): void
 }
 
 /** Creates the runner of one worker from its stored record (state `stopped` unless re-adopted later). */
@@ -38,7 +43,10 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
   let spec = initialSpec
   const instance = stored.instance
   const holder = `${spec.name}:${instance}`
-  let snap: WorkerSnapshot = stored.snapshot
+  // Restart times are monotonic in memory and wall-clock in the store (they must survive a daemon restart).
+  const toMono = (wall: number): number => deps.clock.now() - (deps.clock.wallNow() - wall)
+  const toWall = (mono: number): number => deps.clock.wallNow() - (deps.clock.now() - mono)
+  let snap: WorkerSnapshot = { ...stored.snapshot, restartTimes: stored.snapshot.restartTimes.map(toMono) }
   let port = stored.port
   let marker = stored.marker
   let pidStartTime = stored.pidStartTime
@@ -52,7 +60,9 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
 
   // `persist` runs before `reap`, so tie the process identity to the snapshot's pid: a record without a pid names no process.
   const record = (): StoredWorker => ({
-    app: spec.name, instance, snapshot: snap, port, marker,
+    app: spec.name, instance, snapshot: { ...snap, restartTimes: snap.restartTimes.map(toWall) }, port,
+    // The marker is written before the spawn it names; once the process is gone it names nothing
+    marker: snap.pid === null && snap.state !== 'starting' ? null : marker,
     pidStartTime: snap.pid === null ? null : pidStartTime,
     startedAt: snap.pid === null ? null : startedAt
   })
@@ -127,7 +137,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       if (stale()) return abandon(gen)
       marker = `${deps.markerPrefix}:${spec.name}:${instance}:${deps.clock.wallNow().toString(36)}${Math.floor(deps.random() * 1e9).toString(36)}`
       persist()
-      const p = deps.spawner.spawn(buildSpawnSpec(spec, instance, port ?? 0, marker, deps.logsDir, deps.baseEnv))
+      const p = deps.spawner.spawn(buildSpawnSpec(spec, instance, port ?? 0, marker, deps.prepareOutput(spec, instance), deps.baseEnv))
       if (p.pid === undefined) {
         const r = await p.exited
         if (stale()) return abandon(gen)
@@ -140,7 +150,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       deps.broker.describe(port ?? 0, `${holder} (pid ${p.pid})`)
       void p.exited.then((r) => { if (proc === p) safeDispatch({ type: 'exit', code: r.code, signal: r.signal }) })
       safeDispatch({ type: 'spawned', pid: p.pid })
-      watchReady(p)
+      watchReady(p, true)
     } catch (err) {
       if (stale()) return abandon(gen)
       safeDispatch({ type: 'spawn-failed', message: err instanceof Error ? err.message : String(err) })
@@ -152,9 +162,9 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     if (gen === generation && snap.state === 'stopping' && proc === null) safeDispatch({ type: 'exit', code: null, signal: null })
   }
 
-  function watchReady (p: WorkerProcess): void {
+  function watchReady (p: WorkerProcess, hasIpc: boolean): void {
     const isCurrent = (): boolean => proc === p && snap.state === 'starting'
-    if (spec.waitReady) {
+    if (spec.waitReady && hasIpc) {
       p.onMessage((m) => { if (m === 'ready' && isCurrent()) safeDispatch({ type: 'ready' }) })
       return
     }
@@ -186,7 +196,16 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     },
     settled: () => until(() => snap.state !== 'starting'),
     setSpec (next) { spec = next },
-    /** Exposed for the supervisor's release on delete. */
+    resume (p) {
+      if (p !== null) {
+        proc = p
+        deps.broker.describe(port ?? 0, `${holder} (pid ${String(p.pid)})`)
+        void p.exited.then((r) => { if (proc === p) safeDispatch({ type: 'exit', code: r.code, signal: r.signal }) })
+      }
+      dispatch({ type: 'resume', alive: p !== null })
+      // An adopted worker has no IPC channel any more: its readiness is its port accepting
+      if (p !== null && snap.state === 'starting') watchReady(p, false)
+    },
     get port () { return port }
-  } as WorkerRunner & { readonly port: number | null }
+  }
 }

@@ -15,7 +15,7 @@ function start (script: string, extra: Partial<SpawnSpec> = {}): Started {
   const dir = tempDir()
   const spec: SpawnSpec = {
     app: 'demo', instance: 0, command: process.execPath, args: [fixture(script)], cwd: dir,
-    env: { PORT: '8123', SUP_APP: 'demo' }, marker: uniqueMarker(), logPath: join(dir, 'logs', 'demo-0.log'), ipc: false, ...extra
+    env: { PORT: '8123', SUP_APP: 'demo' }, marker: uniqueMarker(), stdoutPath: join(dir, 'logs', 'demo-0.log'), stderrPath: join(dir, 'logs', 'demo-0.log'), ipc: false, ...extra
   }
   const proc = createExecaSpawner().spawn(spec)
   killOnFinish(spec.marker, () => [proc.pid])
@@ -32,7 +32,7 @@ describe('execa spawner', () => {
     const { proc, spec } = start('adapter-echo-env.js', { args: [fixture('adapter-echo-env.js'), '0'] })
     expect(proc.pid).toBeTypeOf('number')
     expect(await proc.exited).toEqual({ code: 0, signal: null })
-    const log = readText(spec.logPath)
+    const log = readText(spec.stdoutPath)
     const { env } = JSON.parse(log.split('\n')[0] ?? '') as { env: Record<string, string> }
     expect(env).toEqual({ PORT: '8123', SUP_APP: 'demo', SUP_MARKER: spec.marker })
     expect(log).toContain('adapter-echo-env: stderr line')
@@ -42,7 +42,7 @@ describe('execa spawner', () => {
     const dir = tempDir()
     const logPath = join(dir, 'app.log')
     writeFileSync(logPath, 'earlier life\n')
-    const { proc } = start('adapter-echo-env.js', { logPath })
+    const { proc } = start('adapter-echo-env.js', { stdoutPath: logPath, stderrPath: logPath })
     await proc.exited
     expect(readText(logPath)).toMatch(/^earlier life\n\{"env"/)
   })
@@ -54,7 +54,7 @@ describe('execa spawner', () => {
 
   it('reports the signal that ended the worker', async () => {
     const { proc, spec } = start('adapter-forever.js')
-    await waitForLog(spec.logPath, /alive/)
+    await waitForLog(spec.stdoutPath, /alive/)
     expect(() => { proc.signalTree('SIGNOPE') }).toThrow(/SIGNOPE/)
     proc.signalTree('SIGTERM')
     expect(await proc.exited).toEqual({ code: null, signal: 'SIGTERM' })
@@ -79,21 +79,21 @@ describe('execa spawner', () => {
   it('reports a log file it cannot open as a spawn error, without throwing', async () => {
     const dir = tempDir()
     writeFileSync(join(dir, 'not-a-dir'), '')
-    const { proc } = start('adapter-forever.js', { logPath: join(dir, 'not-a-dir', 'app.log') })
+    const { proc } = start('adapter-forever.js', { stdoutPath: join(dir, 'not-a-dir', 'app.log'), stderrPath: join(dir, 'not-a-dir', 'app.log') })
     expect(proc.pid).toBeUndefined()
     expect((await proc.exited).error).toMatch(/log file .*not-a-dir.*EEXIST/)
   })
 
   it('runs the worker in its own process group and session', async () => {
     const { proc, spec } = start('adapter-forever.js')
-    await waitForLog(spec.logPath, /alive/)
+    await waitForLog(spec.stdoutPath, /alive/)
     expect(statField(proc.pid ?? -1, 5)).toBe(String(proc.pid)) // pgrp
     expect(statField(proc.pid ?? -1, 6)).toBe(String(proc.pid)) // session
   })
 
   it('kills the whole tree: a grandchild in the group and a detached one in its own session', async () => {
     const { proc, spec } = start('adapter-grandchildren.js')
-    const line = (await waitForLog(spec.logPath, /"ownSession":\d+/)).split('\n')[0] ?? ''
+    const line = (await waitForLog(spec.stdoutPath, /"ownSession":\d+/)).split('\n')[0] ?? ''
     const { sameGroup, ownSession } = JSON.parse(line) as { sameGroup: number; ownSession: number }
     expect(statField(ownSession, 6)).toBe(String(ownSession)) // it really left the worker's session
     expect(listMarkedPids(spec.marker).sort()).toEqual([proc.pid, sameGroup, ownSession].sort())
@@ -107,19 +107,19 @@ describe('execa spawner', () => {
 
   it('SIGKILLs a worker that ignores SIGTERM once the grace period is over', async () => {
     const { proc, spec } = start('adapter-ignore-sigterm.js')
-    await waitForLog(spec.logPath, /armed/)
+    await waitForLog(spec.stdoutPath, /armed/)
     proc.signalTree('SIGTERM')
     const began = performance.now()
     await proc.waitTreeGone(300)
     expect(performance.now() - began).toBeGreaterThanOrEqual(290)
     expect(listMarkedPids(spec.marker)).toEqual([])
-    expect(readText(spec.logPath)).toContain('SIGTERM ignored')
+    expect(readText(spec.stdoutPath)).toContain('SIGTERM ignored')
     expect(await proc.exited).toEqual({ code: null, signal: 'SIGKILL' })
   })
 
   it('delivers IPC messages, including those sent before a listener was registered', async () => {
     const { proc, spec } = start('adapter-ipc-ready.js', { ipc: true, args: [fixture('adapter-ipc-ready.js'), '0'] })
-    await waitForLog(spec.logPath, /sent/)
+    await waitForLog(spec.stdoutPath, /sent/)
     const early = vi.fn()
     proc.onMessage(early)
     await expect.poll(() => early.mock.calls, { timeout: 5_000 }).toEqual([['ready']])
@@ -129,7 +129,7 @@ describe('execa spawner', () => {
     const { proc, spec } = start('adapter-ipc-ready.js', { ipc: true, args: [fixture('adapter-ipc-ready.js'), '20', 'disconnect'] })
     const messages: unknown[] = []
     proc.onMessage((m) => { messages.push(m) })
-    await waitForLog(spec.logPath, /disconnected connected=false/)
+    await waitForLog(spec.stdoutPath, /disconnected connected=false/)
     await expect.poll(() => messages).toEqual(['ready'])
     let settled = false
     void proc.exited.then(() => { settled = true })

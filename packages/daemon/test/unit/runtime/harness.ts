@@ -27,6 +27,8 @@ export interface WorldOptions {
   acceptAll?: boolean
   /** Signals that end a fake process (SIGKILL always does). */
   exitOn?: string[]
+  /** Live processes of an earlier daemon life (pid, marker, start time); when set, other pids are dead. */
+  alive?: Array<{ pid: number; marker: string; startTime: number }>
 }
 
 /** The error a promise rejects with; fails when it resolves. */
@@ -42,12 +44,17 @@ export function createWorld (opts: WorldOptions = {}) {
   const probe = createFakePortProbe({ busy: opts.busy ?? [], acceptAll: opts.acceptAll ?? false })
   const store = createMemoryStore()
   const broker = createPortBroker(probe)
-  const procs: ProcessTable = { startTime: (pid) => pid * 10, findMarked: () => [] }
+  // Processes of an earlier daemon life that are still alive (for boot/adoption tests)
+  const alive = opts.alive ?? []
+  const procs: ProcessTable = {
+    startTime: (pid) => alive.find((a) => a.pid === pid)?.startTime ?? (alive.length > 0 ? null : pid * 10),
+    findMarked: (prefix) => alive.filter((a) => a.marker.startsWith(prefix)).map(({ pid, marker }) => ({ pid, marker }))
+  }
   const events: EventRecord[] = []
   const errors: Array<{ err: unknown; where: string }> = []
   onTestFinished(() => { expect(errors).toEqual([]) })
   const deps: RunnerDeps = {
-    clock, spawner, probe, procs, store, broker, random: () => 0.5, logsDir: '/sup/logs', markerPrefix: 'sup-test', baseEnv: BASE_ENV,
+    clock, spawner, probe, procs, store, broker, random: () => 0.5, prepareOutput: (s, i) => ({ stdoutPath: `/sup/logs/.pipes/${s.name}-${i}.out`, stderrPath: `/sup/logs/.pipes/${s.name}-${i}.err` }), markerPrefix: 'sup-test', baseEnv: BASE_ENV,
     onEvent: (e) => { events.push(e) },
     onError: (err, where) => { errors.push({ err, where }) }
   }
@@ -72,11 +79,13 @@ export function createSup (opts: WorldOptions & { files?: string[]; strays?: num
   const world = createWorld({ acceptAll: true, exitOn: ['SIGTERM'], ...opts })
   const files = new Set(opts.files ?? ['/srv/api/server.js', '/srv/web/server.js'])
   let reaped = 0
+  let kept: string[] = []
   const sup = createSupervisor({
     ...world.deps,
     portPool: POOL,
     isFile: async (p) => files.has(p),
-    reapStrays: async () => { reaped++; return opts.strays ?? 0 }
+    removeOutput: () => undefined,
+    reapStrays: async (keep) => { reaped++; kept = [...keep]; return opts.strays ?? 0 }
   })
-  return { ...world, sup, reapCalls: () => reaped }
+  return { ...world, sup, reapCalls: () => reaped, keptMarkers: () => kept }
 }

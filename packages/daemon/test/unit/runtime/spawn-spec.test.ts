@@ -5,22 +5,23 @@ import { buildSpawnSpec, workerLogPath } from '../../../src/runtime/spawn-spec.t
 
 const app = (input: Partial<AppSpecInput> = {}) =>
   normalizeAppSpec({ name: 'api', script: '/srv/api/server.js', env: { NODE_ENV: 'production' }, ...input }, { portPool: { from: 8000, to: 8999 } })
+const OUT = { stdoutPath: '/h/logs/.pipes/api-0.out', stderrPath: '/h/logs/.pipes/api-0.err' }
 const BASE = { PATH: '/usr/bin', HOME: '/home/u', SUP_HOME: '/home/u/.sup', SUP_MARKER: 'old', SUP_PORT_POOL: '8000-8999', SUP_DAEMON_ENTRY: '/x.js', SUP_LOG_LEVEL: 'debug' }
 
 describe('buildSpawnSpec', () => {
   it('gives every worker PORT, SUP_APP, SUP_INSTANCE, NODE_APP_INSTANCE and the app env', () => {
-    const s = buildSpawnSpec(app(), 2, 8002, 'm-1', '/logs', BASE)
+    const s = buildSpawnSpec(app(), 2, 8002, 'm-1', OUT, BASE)
     expect(s.env).toMatchObject({ PORT: '8002', SUP_APP: 'api', SUP_INSTANCE: '2', NODE_APP_INSTANCE: '2', NODE_ENV: 'production', PATH: '/usr/bin' })
   })
 
   it("keeps the daemon's own SUP_HOME, SUP_MARKER, SUP_PORT_POOL and SUP_DAEMON_ENTRY out of workers", () => {
-    const { env } = buildSpawnSpec(app(), 0, 8000, 'm-1', '/logs', BASE)
+    const { env } = buildSpawnSpec(app(), 0, 8000, 'm-1', OUT, BASE)
     for (const k of ['SUP_HOME', 'SUP_MARKER', 'SUP_PORT_POOL', 'SUP_DAEMON_ENTRY']) expect(env).not.toHaveProperty(k)
     expect(env.SUP_LOG_LEVEL).toBe('debug')
   })
 
   it("lets the app env override the daemon's but never PORT or the SUP_* identity", () => {
-    const { env } = buildSpawnSpec(app({ env: { PATH: '/opt/bin', PORT: '1', SUP_INSTANCE: '9', NODE_APP_INSTANCE: '9' } }), 1, 8001, 'm', '/logs', BASE)
+    const { env } = buildSpawnSpec(app({ env: { PATH: '/opt/bin', PORT: '1', SUP_INSTANCE: '9', NODE_APP_INSTANCE: '9' } }), 1, 8001, 'm', OUT, BASE)
     expect(env).toMatchObject({ PATH: '/opt/bin', PORT: '8001', SUP_INSTANCE: '1', NODE_APP_INSTANCE: '1' })
   })
 
@@ -36,9 +37,9 @@ describe('buildSpawnSpec', () => {
   })
 
   it('carries app, instance, cwd, marker, log path and IPC for --wait-ready', () => {
-    const s = buildSpawnSpec(app({ waitReady: true, cwd: '/srv' }), 3, 8003, 'sup-x:api:3:abc', '/h/logs', {})
-    expect(s).toMatchObject({ app: 'api', instance: 3, cwd: '/srv', marker: 'sup-x:api:3:abc', logPath: '/h/logs/api-3.log', ipc: true })
-    expect(buildSpawnSpec(app(), 0, 8000, 'm', '/l', {}).ipc).toBe(false)
+    const s = buildSpawnSpec(app({ waitReady: true, cwd: '/srv' }), 3, 8003, 'sup-x:api:3:abc', OUT, {})
+    expect(s).toMatchObject({ app: 'api', instance: 3, cwd: '/srv', marker: 'sup-x:api:3:abc', stdoutPath: OUT.stdoutPath, stderrPath: OUT.stderrPath, ipc: true })
+    expect(buildSpawnSpec(app(), 0, 8000, 'm', OUT, {}).ipc).toBe(false)
     expect(workerLogPath('/h/logs', 'web', 0)).toBe('/h/logs/web-0.log')
   })
 })

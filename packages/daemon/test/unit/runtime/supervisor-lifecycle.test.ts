@@ -115,7 +115,7 @@ describe('stop, start, restart, delete', () => {
 })
 
 describe('boot', () => {
-  it('reaps strays, then runs every app that should run on its stored ports; stopped apps stay stopped', async () => {
+  it('restarts workers that died while no daemon ran (counted as restarts) on their stored ports; stopped apps stay stopped', async () => {
     const s = createSup({ strays: 2 })
     const api = makeSpec({ instances: 2 })
     const web = makeSpec({ name: 'web', script: '/srv/web/server.js' })
@@ -128,7 +128,44 @@ describe('boot', () => {
     expect(s.reapCalls()).toBe(1)
     expect(s.spawner.procs.map((p) => `${p.spec.app}:${p.spec.env.SUP_INSTANCE}@${p.spec.env.PORT}`)).toEqual(['api:0@8003', 'api:1@8001'])
     expect(rows(s)).toEqual(['api:0@8003:online', 'api:1@8001:online', 'web:0@8000:stopped'])
-    expect(s.store.worker('web', 0)).toMatchObject({ snapshot: { pid: null, restarts: 3 }, marker: null, pidStartTime: null })
+    // It died while no daemon watched: an exit like any other, so the restart count goes up, never down
+    expect(s.store.worker('web', 0)).toMatchObject({ snapshot: { pid: null, restarts: 4 }, marker: null, pidStartTime: null })
     expect(s.sup.events({ app: 'api', limit: 10 }).find((e) => e.type === 'restore')?.reason).toContain('2 stray process(es) stopped')
+  })
+
+  it('adopts a worker still running from an earlier life (pid + start time + marker): no spawn, same pid, port and count', async () => {
+    const s = createSup({ alive: [{ pid: 4242, marker: 'sup-test:api:0:x', startTime: 77 }, { pid: 4243, marker: 'sup-test:api:1:y', startTime: 1 }] })
+    const api = makeSpec({ instances: 2 })
+    const w0 = { app: 'api', instance: 0, port: 8003, marker: 'sup-test:api:0:x', pidStartTime: 77, startedAt: 1, snapshot: { ...initialSnapshot(), state: 'online' as const, pid: 4242, restarts: 3 } }
+    // Same pid and marker but another start time: a recycled pid, never adopted
+    const w1 = { app: 'api', instance: 1, port: 8001, marker: 'sup-test:api:1:y', pidStartTime: 2, startedAt: 1, snapshot: { ...initialSnapshot(), state: 'online' as const, pid: 4243, restarts: 0 } }
+    s.store.createApp({ name: 'api', spec: api, desired: 'running', createdAt: 1 }, [w0, w1])
+    await s.sup.boot()
+    await flush()
+    expect(s.keptMarkers()).toEqual(['sup-test:api:0:x'])
+    expect(s.spawner.adopted.map((p) => p.pid)).toEqual([4242])
+    expect(s.spawner.procs.map((p) => `${p.spec.env.SUP_INSTANCE}@${p.spec.env.PORT}`)).toEqual(['1@8001'])
+    expect(s.sup.getApp('api').workers.map((w) => [w.pid, w.port, w.state, w.restarts])).toEqual([[4242, 8003, 'online', 3], [s.spawner.procs[0]?.pid, 8001, 'online', 1]])
+  })
+
+  it('finishes a stop that was in flight with the full grace period, then starts it again when the app should run', async () => {
+    // A worker that ignores SIGTERM: only the kill timeout's SIGKILL ends it
+    const s = createSup({ exitOn: [], alive: [{ pid: 4242, marker: 'sup-test:api:0:x', startTime: 77 }] })
+    const api = makeSpec({ instances: 1, killTimeout: '3s' })
+    const w0 = { app: 'api', instance: 0, port: 8003, marker: 'sup-test:api:0:x', pidStartTime: 77, startedAt: 1, snapshot: { ...initialSnapshot(), state: 'stopping' as const, pid: 4242 } }
+    s.store.createApp({ name: 'api', spec: api, desired: 'running', createdAt: 1 }, [w0])
+    await s.sup.boot()
+    await flush()
+    const adopted = s.spawner.adopted[0]
+    expect(adopted?.signals).toEqual(['SIGTERM'])
+    s.clock.advance(2_999)
+    expect(adopted?.signals).toEqual(['SIGTERM'])
+    s.clock.advance(1)
+    await flush()
+    expect(adopted?.signals.slice(0, 2)).toEqual(['SIGTERM', 'SIGKILL'])
+    expect(adopted?.hasExited).toBe(true)
+    await flush()
+    expect(s.spawner.procs).toHaveLength(1)
+    expect(s.sup.getApp('api').workers[0]?.state).toBe('online')
   })
 })

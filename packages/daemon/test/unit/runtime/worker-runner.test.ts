@@ -35,7 +35,7 @@ describe('starting a worker', () => {
     const p = w.spawner.last()
     expect(p.spec.env).toMatchObject({ PORT: '8000', SUP_APP: 'api', SUP_INSTANCE: '0', NODE_APP_INSTANCE: '0', GREETING: 'hi', PATH: '/usr/bin' })
     expect(p.spec.env).not.toHaveProperty('SUP_HOME')
-    expect(p.spec).toMatchObject({ args: ['/srv/api/server.js'], cwd: '/srv/api', logPath: '/sup/logs/api-0.log' })
+    expect(p.spec).toMatchObject({ args: ['/srv/api/server.js'], cwd: '/srv/api', stdoutPath: '/sup/logs/.pipes/api-0.out', stderrPath: '/sup/logs/.pipes/api-0.err' })
     expect(p.spec.marker).toMatch(/^sup-test:api:0:/)
     expect(w.runner.record()).toMatchObject({ port: 8000, marker: p.spec.marker, pidStartTime: p.pid! * 10, snapshot: { state: 'online', pid: p.pid } })
   })
