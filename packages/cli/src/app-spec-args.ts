@@ -6,14 +6,16 @@ import { CliError } from './errors.ts'
 /** The `sup start` options that define an app (camelCase, as commander names them and AppSpecInput spells them). */
 export const SPEC_FLAGS = [
   'instances', 'name', 'portRange', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
-  'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady'
+  'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady',
+  'logMaxSize', 'logFiles'
 ] as const
 export type SpecFlag = typeof SPEC_FLAGS[number]
 
 /** String-valued flags copied verbatim into the spec. */
 const VERBATIM = [
   'instances', 'name', 'portRange', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
-  'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal'
+  'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal',
+  'logMaxSize', 'logFiles'
 ] as const
 
 export type StartFlags = { [K in typeof VERBATIM[number]]?: string } & {

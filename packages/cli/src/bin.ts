@@ -5,10 +5,12 @@ import { registerDelete } from './commands/delete.ts'
 import { registerEvents } from './commands/events.ts'
 import { registerKill } from './commands/kill.ts'
 import { registerList } from './commands/list.ts'
+import { registerLogs } from './commands/logs.ts'
 import { registerRestart } from './commands/restart.ts'
 import { registerScale } from './commands/scale.ts'
 import { registerShow } from './commands/show.ts'
 import { registerStart } from './commands/start.ts'
+import { registerStartup } from './commands/startup.ts'
 import { registerStop } from './commands/stop.ts'
 import { createContext } from './context.ts'
 
@@ -21,7 +23,7 @@ function createProgram (ctx = createContext()): Command {
     .description('sup: a process supervisor and cluster manager for Node.js services')
     .version(VERSION, '-v, --version')
     .showSuggestionAfterError()
-  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerDelete, registerScale, registerEvents, registerDaemon, registerKill]) {
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup]) {
     register(program, ctx)
   }
   program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')

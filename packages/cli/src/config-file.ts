@@ -25,7 +25,9 @@ export const CONFIG_KEYS: Readonly<Record<keyof AppSpecInput, Kind>> = {
   listenTimeout: 'number-or-string',
   killTimeout: 'number-or-string',
   killSignal: 'string',
-  waitReady: 'boolean'
+  waitReady: 'boolean',
+  logMaxSize: 'number-or-string',
+  logFiles: 'number-or-string'
 }
 
 const KIND_TEXT: Readonly<Record<Kind, string>> = {

@@ -1,5 +1,5 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, HealthView, ShutdownResult } from '@sup/protocol'
+import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, EventView, HealthView, LogRecord, ShutdownResult } from '@sup/protocol'
 import { join } from 'node:path'
 import { createTransport, defaultHome, socketPathOf } from './transport.ts'
 
@@ -19,6 +19,33 @@ export interface CallOptions { timeoutMs?: number }
 
 /** `wait: false` answers as soon as the app is recorded, before its workers are up. */
 export interface StartOptions extends CallOptions { wait?: boolean }
+
+/** `keepWorkers: true` makes the daemon exit leaving every worker running, for the next daemon to adopt. */
+export interface ShutdownOptions extends CallOptions { keepWorkers?: boolean }
+
+/** `sup logs`: the last `lines` of each worker (default 20), then (follow) new lines until `signal` aborts. */
+export interface LogsOptions {
+  lines?: number
+  follow?: boolean
+  /** Only stdout or only stderr (default both, and sup's own notes). */
+  stream?: 'out' | 'err'
+  /** Only lines from this epoch ms on. */
+  since?: number
+  /** Aborting ends the iteration without an error (Ctrl-C). */
+  signal?: AbortSignal
+  /** How long to wait for the answer to start (default READ_TIMEOUT_MS; 0 = none). */
+  timeoutMs?: number
+}
+
+/** `sup events --follow`: the last `limit` events (default 100), then (follow) new ones until `signal` aborts. */
+export interface EventStreamOptions {
+  app?: string
+  limit?: number
+  follow?: boolean
+  /** Aborting ends the iteration without an error. */
+  signal?: AbortSignal
+  timeoutMs?: number
+}
 
 /** Health checks must answer fast; a stuck daemon is an error. */
 export const HEALTH_TIMEOUT_MS = 2_000
@@ -52,12 +79,23 @@ export interface SupClient {
   deleteApp (name: string, opts?: CallOptions): Promise<DeleteResult>
   /** GET /events: oldest first; the daemon's default limit is 100. */
   events (query?: EventsQuery, opts?: CallOptions): Promise<EventList>
-  /** POST /daemon/shutdown: the daemon stops every worker (keeping desired states) and exits. */
-  shutdown (opts?: CallOptions): Promise<ShutdownResult>
+  /** GET /logs/:target (`all`, `<app>`, `<app>:<i>`): log lines as they arrive, oldest first; an unknown app rejects (SUP_ERR_APP_NOT_FOUND) before any line. */
+  logs (target: string, opts?: LogsOptions): AsyncGenerator<LogRecord>
+  /** GET /events as a stream: the last events, then (follow) new ones as they happen. */
+  streamEvents (opts?: EventStreamOptions): AsyncGenerator<EventView>
+  /**
+   * POST /daemon/shutdown: the daemon stops every worker (keeping desired states) and exits;
+   * with `keepWorkers` it exits at once and leaves them running (a daemon upgrade).
+   */
+  shutdown (opts?: ShutdownOptions): Promise<ShutdownResult>
 }
 
 function appPath (name: string, action?: string): string {
   return `/apps/${encodeURIComponent(name)}${action === undefined ? '' : `/${action}`}`
+}
+
+async function * listedEvents (answer: Promise<EventList>): AsyncGenerator<EventView> {
+  yield * (await answer).events
 }
 
 /** A client of one daemon: by default the one of `$SUP_HOME` (or `~/.sup`) on its unix socket. */
@@ -94,7 +132,21 @@ export function createClient (options: ClientOptions = {}): SupClient {
       query: { app: query?.app, limit: query?.limit },
       timeoutMs: timeout(opts, READ_TIMEOUT_MS)
     }),
-    shutdown: (opts) => transport.request({ method: 'POST', path: '/daemon/shutdown', timeoutMs: timeout(opts, SHUTDOWN_TIMEOUT_MS) })
+    logs: (target, opts = {}) => transport.stream<LogRecord>({
+      path: `/logs/${encodeURIComponent(target)}`,
+      query: { lines: opts.lines, follow: opts.follow, stream: opts.stream, since: opts.since },
+      signal: opts.signal,
+      timeoutMs: timeout(opts, READ_TIMEOUT_MS)
+    }),
+    streamEvents: (opts = {}) => opts.follow === true
+      ? transport.stream<EventView>({ path: '/events', query: { app: opts.app, limit: opts.limit, follow: true }, signal: opts.signal, timeoutMs: timeout(opts, READ_TIMEOUT_MS) })
+      : listedEvents(transport.request<EventList>({ method: 'GET', path: '/events', query: { app: opts.app, limit: opts.limit }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) })),
+    shutdown: (opts) => transport.request({
+      method: 'POST',
+      path: '/daemon/shutdown',
+      body: opts?.keepWorkers === undefined ? undefined : { keepWorkers: opts.keepWorkers },
+      timeoutMs: timeout(opts, SHUTDOWN_TIMEOUT_MS)
+    })
   }
 }
 

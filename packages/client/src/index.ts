@@ -1,6 +1,6 @@
 // Public surface of @sup/client: createClient(), SupClientError and the API's types.
 export { createClient, daemonLogPath, HEALTH_TIMEOUT_MS, READ_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './client.ts'
-export type { CallOptions, ClientOptions, StartOptions, SupClient } from './client.ts'
+export type { CallOptions, ClientOptions, ShutdownOptions, StartOptions, SupClient } from './client.ts'
 export {
   errorFromBody,
   errorFromConnection,
@@ -14,7 +14,8 @@ export {
 } from './errors.ts'
 export type { SupClientErrorOptions } from './errors.ts'
 export { buildPath, createTransport, defaultHome, socketPathOf } from './transport.ts'
-export type { JsonRequest, Method, Transport, TransportOptions } from './transport.ts'
+export { readNdjson } from './ndjson.ts'
+export type { JsonRequest, Method, StreamRequest, Transport, TransportOptions } from './transport.ts'
 export type {
   AppList,
   AppSpecInput,
@@ -26,6 +27,9 @@ export type {
   EventsQuery,
   EventView,
   HealthView,
+  LogRecord,
+  LogsQuery,
+  LogStream,
   ScaleBody,
   ShutdownResult,
   WorkerView

@@ -3,6 +3,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { errorFromBody, errorFromConnection, SupClientError, SUP_ERR_CLIENT_BAD_RESPONSE, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_CLIENT_TIMEOUT, type Target } from './errors.ts'
+import { readNdjson } from './ndjson.ts'
 
 export type Method = 'GET' | 'POST' | 'DELETE'
 export type QueryValue = string | number | boolean | undefined
@@ -13,6 +14,14 @@ export interface JsonRequest {
   path: string
   query?: Readonly<Record<string, QueryValue>>
   body?: unknown
+  timeoutMs?: number | undefined
+}
+
+/** A GET whose answer is NDJSON, read line by line. `timeoutMs` bounds the wait for the answer to start, not the stream. */
+export interface StreamRequest {
+  path: string
+  query?: Readonly<Record<string, QueryValue>>
+  signal?: AbortSignal | undefined
   timeoutMs?: number | undefined
 }
 
@@ -28,6 +37,8 @@ export interface Transport {
   /** The socket path or base URL, for messages. */
   readonly target: string
   request<T>(req: JsonRequest): Promise<T>
+  /** Each line of an NDJSON answer as it arrives; ends (no error) when `signal` aborts; an error answer rejects. */
+  stream<T>(req: StreamRequest): AsyncGenerator<T>
 }
 
 /** `$SUP_HOME` made absolute, else `~/.sup`. */
@@ -75,19 +86,27 @@ export function createTransport (options: TransportOptions): Transport {
   const socketPath = base === undefined ? (options.socketPath ?? socketPathOf(defaultHome())) : undefined
   const target: Target = base === undefined ? { socketPath: socketPath ?? '' } : { baseUrl: base.origin }
 
-  function request<T> (req: JsonRequest): Promise<T> {
-    const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
-    const headers: Record<string, string> = { accept: 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
-    if (payload !== undefined) headers['content-type'] = 'application/json'
+  function httpOptions (method: Method, path: string, headers: Record<string, string>): RequestOptions {
     if (base !== undefined && options.token !== undefined) headers.authorization = `Bearer ${options.token}`
-    const path = buildPath(req.path, req.query)
-    const http: RequestOptions = { method: req.method, path, headers, agent: false }
+    const http: RequestOptions = { method, path, headers, agent: false }
     if (base === undefined) http.socketPath = socketPath
     else {
       http.host = base.hostname.replace(/^\[|\]$/g, '')
       http.port = base.port === '' ? 80 : Number(base.port)
       http.path = `${base.pathname.replace(/\/$/, '')}${path}`
     }
+    return http
+  }
+
+  const timeoutError = (what: string, ms: number): SupClientError => new SupClientError(SUP_ERR_CLIENT_TIMEOUT, `The daemon did not answer ${what} within ${ms} ms`, {
+    hint: 'the daemon may be overloaded or stuck: check its log (daemon.log in SUP_HOME)'
+  })
+
+  function request<T> (req: JsonRequest): Promise<T> {
+    const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
+    const headers: Record<string, string> = { accept: 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
+    if (payload !== undefined) headers['content-type'] = 'application/json'
+    const http = httpOptions(req.method, buildPath(req.path, req.query), headers)
     return new Promise<T>((resolvePromise, reject) => {
       let timer: NodeJS.Timeout | undefined
       let settled = false
@@ -112,9 +131,7 @@ export function createTransport (options: TransportOptions): Transport {
       if (req.timeoutMs !== undefined && req.timeoutMs > 0) {
         const ms = req.timeoutMs
         timer = setTimeout(() => {
-          const err = new SupClientError(SUP_ERR_CLIENT_TIMEOUT, `The daemon did not answer ${req.method} ${req.path} within ${ms} ms`, {
-            hint: 'the daemon may be overloaded or stuck: check its log (daemon.log in SUP_HOME)'
-          })
+          const err = timeoutError(`${req.method} ${req.path}`, ms)
           fail(err)
           client.destroy(err)
         }, ms)
@@ -123,5 +140,42 @@ export function createTransport (options: TransportOptions): Transport {
     })
   }
 
-  return { target: target.socketPath ?? target.baseUrl ?? '', request }
+  /** Resolves with the answer once it starts (null when aborted first); an error status rejects with its decoded body. */
+  function open (req: StreamRequest): Promise<IncomingMessage | null> {
+    const http = { ...httpOptions('GET', buildPath(req.path, req.query), { accept: 'application/x-ndjson' }), signal: req.signal }
+    return new Promise((resolvePromise, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const client = httpRequest(http, (res) => {
+        clearTimeout(timer)
+        if ((res.statusCode ?? 0) < 400) return resolvePromise(res)
+        let text = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => { text += chunk })
+        res.on('error', (err) => reject(errorFromConnection(err, target)))
+        res.on('end', () => { try { parseAnswer(res, text) } catch (err) { reject(err) } })
+      })
+      client.on('error', (err) => {
+        clearTimeout(timer)
+        if (req.signal?.aborted === true) resolvePromise(null)
+        else reject(err instanceof SupClientError ? err : errorFromConnection(err, target))
+      })
+      if (req.timeoutMs !== undefined && req.timeoutMs > 0) {
+        const ms = req.timeoutMs
+        timer = setTimeout(() => client.destroy(timeoutError(`GET ${req.path}`, ms)), ms)
+      }
+      client.end()
+    })
+  }
+
+  async function * stream<T> (req: StreamRequest): AsyncGenerator<T> {
+    const res = await open(req)
+    if (res === null) return
+    try {
+      yield * readNdjson<T>(res, target, req.signal)
+    } finally {
+      res.destroy()
+    }
+  }
+
+  return { target: target.socketPath ?? target.baseUrl ?? '', request, stream }
 }

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The sup daemon in the foreground (what `sup daemon` runs).
-import '../dist/main.js'
+import '../bundle/main.js'

@@ -17,6 +17,11 @@ export interface DaemonConfig {
   readonly markerPrefix: string
   /** Name of the abstract unix socket used as the one-daemon-per-home lock (released by the kernel when we die). */
   readonly lockName: string
+  /** Lock of sup-logd, the log collector (docs/logs.md): one per SUP_HOME. */
+  readonly logdLockName: string
+  readonly logdPidPath: string
+  /** FIFOs of the workers' stdout/stderr and their rotation settings. */
+  readonly pipesDir: string
 }
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -37,6 +42,9 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
     portPool: parsePortRange(env.SUP_PORT_POOL ?? '8000-8999'),
     logLevel: env.SUP_LOG_LEVEL ?? 'info',
     markerPrefix: `sup-${id}`,
-    lockName: `\0sup-lock-${id}`
+    lockName: `\0sup-lock-${id}`,
+    logdLockName: `\0sup-logd-${id}`,
+    logdPidPath: `${home}/logd.pid`,
+    pipesDir: `${home}/logs/.pipes`
   }
 }

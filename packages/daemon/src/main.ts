@@ -10,11 +10,18 @@ import { createProcTable } from './adapters/proc-table.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'
 import { acquireHomeLock } from './adapters/home-lock.ts'
 import { reapMarked } from './adapters/stray-reaper.ts'
+import { checkDatabase } from './adapters/state-check.ts'
+import { withAppsMirror } from './adapters/apps-mirror.ts'
+import { recoverLostState } from './adapters/state-recovery.ts'
+import { createLogdKeeper } from './adapters/logd-keeper.ts'
+import { createWorkerOutput } from './adapters/worker-output.ts'
+import { openRotatingFile } from './logs/index.ts'
 import { createPortBroker } from './runtime/port-broker.ts'
 import { createSupervisor } from './runtime/supervisor.ts'
 import { buildServer } from './http/server.ts'
+import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
-import { DEFAULT_TIMING } from './core/app-spec.ts'
+import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
 
 async function main (): Promise<void> {
   const config = loadDaemonConfig(process.env)
@@ -25,17 +32,39 @@ async function main (): Promise<void> {
     process.stderr.write(`sup: a daemon is already running for ${config.home}; this one exits and changes nothing.\n`)
     process.exit(3)
   }
+  // Before this daemon makes sup.pid and logs/: they are how a missing sup.db is told from a first start.
+  const mirrorPath = `${config.home}/apps.json`
+  const dbCheck = checkDatabase(config.dbPath, [config.pidPath, config.logsDir, mirrorPath], new Date())
   mkdirSync(config.logsDir, { recursive: true, mode: 0o700 })
-  const log = pino({ level: config.logLevel, base: { pid: process.pid } }, pino.destination({ dest: config.daemonLogPath, sync: false, mkdir: true }))
+  // The daemon's own log, rotated like a worker's (10 MiB x 5).
+  const daemonLog = openRotatingFile(config.daemonLogPath, { maxSize: DEFAULT_LOGS.maxSize, files: DEFAULT_LOGS.files })
+  const log = pino({ level: config.logLevel, base: { pid: process.pid } }, { write: (line: string) => { try { daemonLog.write(Buffer.from(line)) } catch { /* disk full: the daemon goes on */ } } })
   writeFileSync(`${config.pidPath}.tmp`, `${process.pid}\n`, { mode: 0o644 })
   renameSync(`${config.pidPath}.tmp`, config.pidPath)
 
   const clock = createSystemClock()
   const procs = createProcTable()
   const probe = createPortProbe()
-  const store = openSqliteStore(config.dbPath)
+  const store = withAppsMirror(openSqliteStore(config.dbPath), mirrorPath, (err) => log.error({ err }, 'cannot write apps.json'))
+  const lost = recoverLostState(dbCheck, store, mirrorPath, config.markerPrefix, Date.now())
+  if (lost !== null) {
+    log.error(lost.data, `state-lost: ${lost.reason}`)
+    try { store.addEvent({ time: Date.now(), app: '*', instance: null, type: 'state-lost', from: null, to: null, reason: lost.reason, data: lost.data }) } catch (err) { log.error({ err }, 'cannot record the state-lost event') }
+  }
+  store.syncMirror()
   const baseEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v
+  const output = createWorkerOutput(config.pipesDir)
+  const isSource = import.meta.url.endsWith('.ts')
+  const logd = createLogdKeeper({
+    entry: new URL(isSource ? './logd-main.ts' : './logd-main.js', import.meta.url).pathname,
+    execArgv: isSource ? process.execArgv : [],
+    env: { ...baseEnv, SUP_HOME: config.home },
+    lockName: config.logdLockName,
+    pidPath: config.logdPidPath
+  })
+  // sup-logd starts beside the boot, not before it: until it reads, worker output waits in the pipes (64 KiB each).
+  const logdUp = logd.ensure()
 
   const supervisor = createSupervisor({
     clock,
@@ -45,38 +74,55 @@ async function main (): Promise<void> {
     store,
     broker: createPortBroker(probe),
     random: Math.random,
-    logsDir: config.logsDir,
+    prepareOutput: (spec, instance) => output.prepare(spec, instance),
+    removeOutput: (app, instance) => output.remove(app, instance),
     markerPrefix: config.markerPrefix,
     baseEnv,
     portPool: config.portPool,
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
-    reapStrays: () => reapMarked(procs, config.markerPrefix, DEFAULT_TIMING.killTimeoutMs),
+    reapStrays: (keep) => reapMarked(procs, config.markerPrefix, keep, DEFAULT_TIMING.killTimeoutMs),
     onError: (err, where) => log.error({ err, where }, 'supervisor error')
   })
 
   let stopping = false
-  const shutdown = async (why: string): Promise<void> => {
+  /** Stops the daemon; unless keepWorkers, every worker and sup-logd first (the apps' desired states are kept). */
+  const shutdown = async (why: string, keepWorkers = false): Promise<void> => {
     if (stopping) return
     stopping = true
-    log.info({ why }, 'shutting down: stopping every worker')
-    await supervisor.shutdown()
+    log.info({ why, keepWorkers }, keepWorkers ? 'exiting, workers left running for the next daemon' : 'shutting down: stopping every worker')
+    stopWatchingLogd()
+    if (!keepWorkers) {
+      await supervisor.shutdown()
+      await logd.stop(5_000)
+    }
     await server.close()
     store.close()
     rmSync(config.socketPath, { force: true })
     rmSync(config.pidPath, { force: true })
     lock.release()
     log.info('stopped')
-    log.flush()
+    daemonLog.close()
     process.exit(0)
   }
 
   // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
-  const server = buildServer({ supervisor, version: VERSION, home: config.home, pid: process.pid, logger: log.child({ component: 'http' }, { level: 'warn' }), requestShutdown: () => { void shutdown('shutdown requested') } })
-  await supervisor.boot()
+  const server = buildServer({
+    supervisor,
+    version: VERSION,
+    home: config.home,
+    pid: process.pid,
+    logsDir: config.logsDir,
+    eventsAfter: (q) => store.listEventsAfter(q).map(toEventView),     logger: log.child({ component: 'http' }, { level: 'warn' }),
+    requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) }
+  })
+  const restored = await supervisor.boot()
+  log.info(restored, 'state restored')
+  const stopWatchingLogd = logd.watch(2_000, () => log.warn('sup-logd was gone and has been started again'))
   rmSync(config.socketPath, { force: true })
   await server.listen({ path: config.socketPath })
   chmodSync(config.socketPath, 0o600)
   log.info({ home: config.home, version: VERSION }, 'daemon ready')
+  if (!(await logdUp)) log.error('sup-logd did not start; worker output waits in its pipes until it does')
 
   process.on('SIGTERM', () => { void shutdown('SIGTERM') })
   process.on('SIGINT', () => { void shutdown('SIGINT') })

@@ -38,7 +38,15 @@ export async function supJson<T = unknown> (home: string, args: readonly string[
 }
 
 export function daemonPid (home: string): number | null {
-  const path = `${home}/sup.pid`
+  return pidFrom(`${home}/sup.pid`)
+}
+
+/** The pid of the home's sup-logd (the log collector), when it runs. */
+export function logdPid (home: string): number | null {
+  return pidFrom(`${home}/logd.pid`)
+}
+
+function pidFrom (path: string): number | null {
   if (!existsSync(path)) return null
   const pid = Number(readFileSync(path, 'utf8').trim())
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null
@@ -48,6 +56,8 @@ export function daemonPid (home: string): number | null {
 export async function cleanupHome (home: string): Promise<void> {
   const pid = daemonPid(home)
   if (pid !== null) killPid(pid, 'SIGKILL')
+  const logd = logdPid(home)
+  if (logd !== null) killPid(logd, 'SIGKILL')
   for (let i = 0; i < 3; i++) {
     for (const p of markedPids(home)) { try { process.kill(-p, 'SIGKILL') } catch { /* not a leader */ } killPid(p) }
     await waitFor(() => markedPids(home).length === 0, { timeoutMs: 2_000, what: 'workers to die' }).catch(() => undefined)

@@ -56,6 +56,9 @@ export function createMemoryStore (): MemoryStore {
       const hits = events.filter((e) => (app === undefined || e.app === app) && e.id > (afterId ?? 0))
       return hits.slice(Math.max(0, hits.length - limit)).map((e) => copy(e))
     },
+    listEventsAfter ({ afterId, limit, app }) {
+      return events.filter((e) => (app === undefined || e.app === app) && e.id > afterId).slice(0, Math.max(0, limit)).map((e) => copy(e))
+    },
     close () {}
   }
 }

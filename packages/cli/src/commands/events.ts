@@ -1,7 +1,10 @@
-// `sup events [app]`: the last persisted events (crashes, restarts, state changes), oldest first.
+// `sup events [app]`: the last persisted events (crashes, restarts, state changes), oldest first; `--follow` for new ones.
 import { InvalidArgumentError, type Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { renderEventLine } from '../render/logs.ts'
 import { renderEvents } from '../render/views.ts'
+import { untilSignal } from './follow.ts'
 
 /** How many events `sup events` prints unless told. */
 export const DEFAULT_EVENT_LINES = 50
@@ -21,10 +24,21 @@ export function registerEvents (program: Command, ctx: CliContext): void {
     .description('show recent events of every app, or of one')
     .argument('[app]', 'only this app')
     .option('--lines <n>', `how many events (default ${DEFAULT_EVENT_LINES})`, parseLines)
-    .option('--json', 'print the API answer as JSON')
-    .action(action(ctx, async (app: string | undefined, opts: { lines?: number; json?: boolean }) => {
+    .option('-f, --follow', 'then print new events as they happen, until Ctrl-C')
+    .option('--json', 'print the API answer as JSON (with --follow: one event per line, NDJSON)')
+    .action(action(ctx, async (app: string | undefined, opts: { lines?: number; json?: boolean; follow?: boolean }) => {
       const query = { limit: opts.lines ?? DEFAULT_EVENT_LINES, ...(app === undefined ? {} : { app }) }
-      const answer = await (await ctx.daemon()).events(query)
+      const client = await ctx.daemon()
+      if (opts.follow === true) {
+        await untilSignal(async (signal) => {
+          for await (const e of client.streamEvents({ ...query, follow: true, signal })) {
+            ctx.print(opts.json === true ? JSON.stringify(e) : renderEventLine(e, ctx.colors))
+          }
+          if (!signal.aborted) throw new CliError('the daemon ended the event stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
+        })
+        return
+      }
+      const answer = await client.events(query)
       if (opts.json === true) ctx.json(answer)
       else if (answer.events.length === 0) ctx.print(ctx.colors.dim(app === undefined ? 'no events yet' : `no events for '${app}'`))
       else ctx.print(renderEvents(answer.events, ctx.colors))

@@ -89,6 +89,8 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('--listen-timeout <duration>', 'time to become ready (default 8s)')
     .option('--kill-timeout <duration>', 'time between the stop signal and SIGKILL (default 5s)')
     .option('--kill-signal <signal>', 'stop signal (default SIGTERM)')
+    .option('--log-max-size <size>', 'rotate a worker log at this size, e.g. 512K, 10M (default 10M)')
+    .option('--log-files <n>', 'log files kept per worker, current included (default 5)')
     .option('--wait-ready', "ready when the app calls process.send('ready'), not when its port accepts connections")
     .option('--no-wait', 'answer once the app is recorded, without waiting for its workers')
     .option('--json', 'print the API answer as JSON')

@@ -67,7 +67,7 @@ describe('flags', () => {
 
   it('covers every AppSpecInput field but script and args', () => {
     expect([...SPEC_FLAGS].sort()).toEqual([
-      'cwd', 'env', 'instances', 'killSignal', 'killTimeout', 'listenTimeout', 'maxRestartDelay', 'maxRestarts', 'minUptime',
+      'cwd', 'env', 'instances', 'killSignal', 'killTimeout', 'listenTimeout', 'logFiles', 'logMaxSize', 'maxRestartDelay', 'maxRestarts', 'minUptime',
       'name', 'portRange', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'waitReady'
     ])
   })

@@ -81,7 +81,8 @@ describe('method -> route', () => {
     ['deleteApp', (c) => c.deleteApp('api'), 'DELETE', '/apps/api', undefined],
     ['events', (c) => c.events(), 'GET', '/events', undefined],
     ['events filtered', (c) => c.events({ app: 'api', limit: 5 }), 'GET', '/events?app=api&limit=5', undefined],
-    ['shutdown', (c) => c.shutdown(), 'POST', '/daemon/shutdown', undefined]
+    ['shutdown', (c) => c.shutdown(), 'POST', '/daemon/shutdown', undefined],
+    ['shutdown keeping the workers', (c) => c.shutdown({ keepWorkers: true }), 'POST', '/daemon/shutdown', { keepWorkers: true }]
   ])('%s', async (_name, call, method, url, body) => {
     await call(client())
     expect(seen).toHaveLength(1)

@@ -116,7 +116,9 @@ export function openSqliteStore (path: string, options: SqliteStoreOptions = {})
       VALUES (@time, @app, @instance, @type, @from_state, @to_state, @reason, @data)`),
     pruneEvents: db.prepare<[number]>('DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)'),
     lastEvents: db.prepare<[number, number], EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
-    lastAppEvents: db.prepare<[string, number, number], EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`)
+    lastAppEvents: db.prepare<[string, number, number], EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
+    nextEvents: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`),
+    nextAppEvents: db.prepare<[string, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id LIMIT ?`)
   }
   let insertsSincePrune = 0
 
@@ -153,6 +155,10 @@ export function openSqliteStore (path: string, options: SqliteStoreOptions = {})
       const n = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0
       const after = afterId ?? 0
       return (app === undefined ? q.lastEvents.all(after, n) : q.lastAppEvents.all(app, after, n)).map(fromEventRow)
+    },
+    listEventsAfter ({ afterId, limit, app }) {
+      const n = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0
+      return (app === undefined ? q.nextEvents.all(afterId, n) : q.nextAppEvents.all(app, afterId, n)).map(fromEventRow)
     },
     close: () => { if (db.open) db.close() }
   }

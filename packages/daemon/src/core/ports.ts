@@ -109,6 +109,8 @@ export interface StateStore {
   deleteWorker (app: string, instance: number): void
   addEvent (e: EventInput): EventRecord
   listEvents (q: { app?: string | undefined; limit: number; afterId?: number | undefined }): EventRecord[]
+  /** The FIRST `limit` events with an id above `afterId`, oldest first: for followers (any process may add events). */
+  listEventsAfter (q: { afterId: number; limit: number; app?: string | undefined }): EventRecord[]
   close (): void
 }
 

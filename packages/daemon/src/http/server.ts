@@ -1,10 +1,13 @@
 // buildServer(deps): the fastify app with every route, schema-validated; it never listens by itself.
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { EventView } from '@sup/protocol'
 import type { Supervisor } from '../runtime/supervisor.ts'
 import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT, SUP_ERR_ROUTE_NOT_FOUND } from '../errors.ts'
 import { registerAppRoutes } from './routes/apps.ts'
 import { registerDaemonRoutes } from './routes/daemon.ts'
+import { registerLogRoutes } from './routes/logs.ts'
+import { createNdjsonStreams } from './ndjson.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -12,8 +15,12 @@ export interface ServerDeps {
   readonly home: string
   readonly pid: number
   readonly logger: FastifyBaseLogger | false
-  /** Called after the shutdown answer is sent. */
-  readonly requestShutdown: () => void
+  /** Where the worker logs are (`$SUP_HOME/logs`): GET /logs reads `<logsDir>/<app>-<i>.log` and its rotated files. */
+  readonly logsDir: string
+  /** The first `limit` persisted events after an id, oldest first (the store's listEventsAfter): GET /events?follow polls it. */
+  readonly eventsAfter: (q: { afterId: number; limit: number; app?: string | undefined }) => EventView[]
+  /** Called after the shutdown answer is sent; keepWorkers leaves every worker running for the next daemon. */
+  readonly requestShutdown: (keepWorkers: boolean) => void
 }
 
 /** The body of every error the API returns. */
@@ -47,7 +54,9 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
     return reply.status(404).send(errorBody(e.code, e.message))
   })
 
-  registerDaemonRoutes(app, deps)
+  const streams = createNdjsonStreams(app)
+  registerDaemonRoutes(app, deps, streams)
   registerAppRoutes(app, deps.supervisor)
+  registerLogRoutes(app, deps, streams)
   return app
 }

@@ -222,7 +222,9 @@ export function createSupervisor (deps: SupervisorDeps) {
         if (r.instance >= spec.instances) void finishScaleDown(e, r)
         else if (e.desired === 'stopped') void r.stop('app is stopped')
         else if (state === 'stopping') void r.stop('finishing a stop in flight').then(() => r.start('restart in flight finished'))
-        else r.start('daemon started')
+        // A daemon restart is invisible to the workers: errored waits for retryIn or `sup restart` (a fresh
+        // flapping budget here would let a crash loop outlive its limit), exited stays as its policy left it.
+        else if (state !== 'errored' && state !== 'exited') r.start('daemon started')
       }
       appEvent(app.name, 'restore', `restored by a new daemon: ${adopted} worker(s) adopted, desired ${e.desired}${strays > 0 ? `; ${strays} stray process(es) stopped` : ''}`, { adopted, strays })
     }

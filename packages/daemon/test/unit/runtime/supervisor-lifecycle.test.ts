@@ -148,6 +148,23 @@ describe('boot', () => {
     expect(s.sup.getApp('api').workers.map((w) => [w.pid, w.port, w.state, w.restarts])).toEqual([[4242, 8003, 'online', 3], [s.spawner.procs[0]?.pid, 8001, 'online', 1]])
   })
 
+  it('keeps an errored worker errored (same count, no spawn) and an exited one exited: a daemon restart is no `sup restart`', async () => {
+    const s = createSup()
+    const api = makeSpec({ instances: 2, retryIn: '10m' })
+    const w = (instance: number, state: 'errored' | 'exited') =>
+      ({ app: 'api', instance, port: 8000 + instance, marker: null, pidStartTime: null, startedAt: null, snapshot: { ...initialSnapshot(), state, restarts: 6, restartTimes: [1, 2, 3, 4, 5, 6] } })
+    s.store.createApp({ name: 'api', spec: api, desired: 'running', createdAt: 1 }, [w(0, 'errored'), w(1, 'exited')])
+    await s.sup.boot()
+    await flush()
+    s.clock.advance(60_000)
+    await flush()
+    expect(s.spawner.procs).toHaveLength(0)
+    expect(s.sup.getApp('api').workers.map((x) => [x.state, x.restarts])).toEqual([['errored', 6], ['exited', 6]])
+    s.clock.advance(9 * 60_000) // retryIn elapsed since boot: the errored one is tried again, the exited one is not
+    await flush()
+    expect(s.spawner.procs.map((p) => p.spec.env.SUP_INSTANCE)).toEqual(['0'])
+  })
+
   it('finishes a stop that was in flight with the full grace period, then starts it again when the app should run', async () => {
     // A worker that ignores SIGTERM: only the kill timeout's SIGKILL ends it
     const s = createSup({ exitOn: [], alive: [{ pid: 4242, marker: 'sup-test:api:0:x', startTime: 77 }] })

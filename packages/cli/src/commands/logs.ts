@@ -1,0 +1,58 @@
+// `sup logs [app|app:i|all]`: the last lines of each worker merged in time order, then new ones until Ctrl-C.
+import { InvalidArgumentError, type Command } from 'commander'
+import { action, type CliContext } from '../context.ts'
+import { CliError } from '../errors.ts'
+import { createLogFormatter } from '../render/logs.ts'
+import { untilSignal } from './follow.ts'
+
+export const DEFAULT_LOG_LINES = 20
+export const MAX_LOG_LINES = 10_000
+
+/** `--lines`: a whole number from 0 (only new lines) to 10000. */
+export function parseLogLines (value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n > MAX_LOG_LINES) throw new InvalidArgumentError(`must be a whole number from 0 to ${MAX_LOG_LINES}`)
+  return n
+}
+
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `--since`: a duration back from now (`30s`, `10m`, `1h`, `2d`) or a date (`2026-11-23T19:00:00Z`), as epoch ms. */
+export function parseSince (value: string, now = Date.now()): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim())
+  if (m !== null) return Math.floor(now - Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? 0))
+  const date = /^\d{4}-\d{2}-\d{2}/.test(value.trim()) ? Date.parse(value) : Number.NaN
+  if (Number.isNaN(date)) throw new InvalidArgumentError('must be a duration like 30s, 10m, 1h, 2d, or a date like 2026-11-23T19:00:00Z')
+  return date
+}
+
+interface LogsOptions { lines?: number; follow: boolean; err?: boolean; json?: boolean; since?: number }
+
+/** Registers `sup logs`. */
+export function registerLogs (program: Command, ctx: CliContext): void {
+  program
+    .command('logs')
+    .description('show the last lines of every worker (or of one app, or one worker), then follow new ones')
+    .argument('[target]', "'all', an app, or app:instance", 'all')
+    .option('--lines <n>', `lines per worker before following (default ${DEFAULT_LOG_LINES})`, parseLogLines)
+    .option('--no-follow', 'print the last lines and exit')
+    .option('--err', 'only stderr')
+    .option('--since <when>', 'only lines from then on: 30s, 10m, 1h, 2d, or a date', (v: string) => parseSince(v))
+    .option('--json', 'print each line as a JSON record {time, app, instance, stream, line} (NDJSON)')
+    .addHelpText('after', '\nControl characters in app output are shown escaped (\\e, \\r, \\x07). Ctrl-C stops following.')
+    .action(action(ctx, async (target: string, opts: LogsOptions) => {
+      const client = await ctx.daemon()
+      const format = createLogFormatter(ctx.colors)
+      await untilSignal(async (signal) => {
+        const records = client.logs(target, {
+          lines: opts.lines ?? DEFAULT_LOG_LINES,
+          follow: opts.follow,
+          ...(opts.err === true ? { stream: 'err' as const } : {}),
+          ...(opts.since === undefined ? {} : { since: opts.since }),
+          signal
+        })
+        for await (const r of records) ctx.print(opts.json === true ? JSON.stringify(r) : format(r))
+        if (opts.follow && !signal.aborted) throw new CliError('the daemon ended the log stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
+      })
+    }))
+}

@@ -1,0 +1,45 @@
+// `sup logs` lines for people: a stable coloured `app:i |` prefix, and the app's text made safe for a terminal.
+import type { EventView, LogRecord } from '@sup/protocol'
+import { colorState, formatTime, type Colors } from './format.ts'
+
+type ColorName = 'cyan' | 'green' | 'yellow' | 'blue' | 'magenta' | 'cyanBright' | 'greenBright' | 'yellowBright' | 'blueBright' | 'magentaBright'
+/** Red is left out: it means stderr and failures. */
+const WORKER_COLORS: readonly ColorName[] = ['cyan', 'green', 'yellow', 'blue', 'magenta', 'cyanBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright']
+
+/** The same colour for the same `app:i` in every run (FNV-1a of the name), so a worker is recognisable at a glance. */
+export function workerColor (key: string): ColorName {
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0
+  return WORKER_COLORS[h % WORKER_COLORS.length] ?? 'cyan'
+}
+
+/** C0 and C1 controls but tab, DEL, and bidi overrides (which can reorder what the terminal shows). */
+const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
+const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\u001b': '\\e' }
+
+/** The line with every control character but tab shown escaped (`\e`, `\r`, `\x07`, `\u202e`): an app cannot drive the terminal. */
+export function sanitizeLine (line: string): string {
+  return line.replace(UNSAFE, (ch) => {
+    const code = ch.charCodeAt(0)
+    return NAMED[ch] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+  })
+}
+
+/** Formats records one by one; prefixes are padded to the widest seen so far, so columns settle at once. */
+export function createLogFormatter (c: Colors) {
+  let width = 0
+  return (r: LogRecord): string => {
+    const key = `${r.app}:${r.instance}`
+    width = Math.max(width, key.length)
+    const bar = r.stream === 'err' ? c.red('|') : r.stream === 'sup' ? c.dim('*') : c.dim('|')
+    const text = sanitizeLine(r.line)
+    return `${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
+  }
+}
+
+/** One event as a line, for `sup events --follow` (no table: the widths are not known in advance). */
+export function renderEventLine (e: EventView, c: Colors): string {
+  const who = e.instance === null ? e.app : `${e.app}:${e.instance}`
+  const change = e.from !== null && e.to !== null ? `${e.from} -> ${colorState(e.to, c)}` : e.to === null ? '' : colorState(e.to, c)
+  return [c.dim(formatTime(e.time)), c[workerColor(who)](who), e.type, change, sanitizeLine(e.reason)].filter((x) => x !== '').join('  ')
+}

@@ -1,0 +1,47 @@
+// Looks at sup.db before it is opened: missing while an earlier daemon life left traces, or damaged (then moved aside).
+import { existsSync, renameSync } from 'node:fs'
+import Database from 'better-sqlite3'
+
+/** What became of the state of the earlier daemon life. */
+export type DatabaseCheck =
+  | { readonly status: 'ok' }
+  /** No sup.db and no trace of an earlier life: a first start. */
+  | { readonly status: 'new' }
+  /** No sup.db, but an earlier daemon left sup.pid, logs/ or apps.json: the state was removed. */
+  | { readonly status: 'missing'; readonly traces: readonly string[] }
+  /** sup.db could not be opened or failed its check; it was moved aside and a fresh one will be made. */
+  | { readonly status: 'corrupt'; readonly detail: string; readonly movedTo: string }
+
+/** `PRAGMA quick_check` (every page and row, not index contents): an error message, or null when sound. */
+function damageOf (path: string): string | null {
+  let db: Database.Database | undefined
+  try {
+    // Read-only: a check must never checkpoint or delete a -wal (of a damaged database, it is evidence).
+    db = new Database(path, { fileMustExist: true, readonly: true })
+    const rows = db.pragma('quick_check') as Array<Record<string, unknown>>
+    const found = rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== 'ok')
+    return found.length === 0 ? null : `quick_check: ${found.slice(0, 5).join('; ')}`
+  } catch (err) {
+    return err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+  } finally {
+    try { db?.close() } catch { /* already unusable */ }
+  }
+}
+
+/**
+ * Checks `dbPath` before the store opens it. `traces` are files only an earlier daemon life leaves (checked
+ * before this daemon creates them). A damaged database is renamed to `<db>.corrupt-<time>` with its -wal and -shm.
+ */
+export function checkDatabase (dbPath: string, traces: readonly string[], now: Date): DatabaseCheck {
+  if (!existsSync(dbPath)) {
+    const left = traces.filter((t) => existsSync(t))
+    return left.length === 0 ? { status: 'new' } : { status: 'missing', traces: left }
+  }
+  const detail = damageOf(dbPath)
+  if (detail === null) return { status: 'ok' }
+  const movedTo = `${dbPath}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`
+  for (const suffix of ['', '-wal', '-shm']) {
+    if (existsSync(`${dbPath}${suffix}`)) renameSync(`${dbPath}${suffix}`, `${movedTo}${suffix}`)
+  }
+  return { status: 'corrupt', detail, movedTo }
+}

@@ -1,0 +1,113 @@
+// sup-logd, the log collector process (docs/logs.md): one per SUP_HOME, started and watched by the daemon.
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { pino, type Logger } from 'pino'
+import { loadDaemonConfig } from './config.ts'
+import { acquireHomeLock } from './adapters/home-lock.ts'
+import { openSqliteStore } from './adapters/sqlite-store.ts'
+import type { EventInput, StateStore } from './core/ports.ts'
+import { createLogCollector, openRotatingFile, type LogCollectorEvent } from './logs/index.ts'
+
+/** sup-logd's own log is small: it only says when something went wrong. */
+const LOGD_LOG_LIMITS = { maxSize: 1024 * 1024, files: 3 }
+/** Events waiting for sup.db to take them (it may be on the very disk that is full); older ones are dropped beyond. */
+const MAX_PENDING_EVENTS = 100
+const EVENT_RETRY_MS = 1_000
+
+interface EventRecorder { record (e: LogCollectorEvent): void; close (): void }
+
+/** Records the collector's events in sup.db, opened on first use; failed inserts are retried every second. */
+function createEventRecorder (dbPath: string, log: Logger): EventRecorder {
+  let store: StateStore | null = null
+  const pending: EventInput[] = []
+  let timer: NodeJS.Timeout | null = null
+  const drain = (): void => {
+    timer = null
+    try {
+      store ??= openSqliteStore(dbPath)
+      while (pending.length > 0) {
+        const e = pending[0] as EventInput
+        store.addEvent(e)
+        pending.shift()
+      }
+    } catch (err) {
+      log.warn({ err, pending: pending.length }, 'cannot record events yet; retrying')
+      timer = setTimeout(drain, EVENT_RETRY_MS)
+      timer.unref()
+    }
+  }
+  return {
+    record (e) {
+      pending.push({ time: Date.now(), app: e.app, instance: e.instance, type: e.type, from: null, to: null, reason: e.reason, data: e.data })
+      if (pending.length > MAX_PENDING_EVENTS) pending.shift()
+      log.warn({ app: e.app, instance: e.instance, type: e.type, data: e.data }, e.reason)
+      if (timer === null) drain()
+    },
+    close () {
+      if (timer !== null) clearTimeout(timer)
+      if (pending.length > 0) drain()
+      if (timer !== null) clearTimeout(timer)
+      store?.close()
+    }
+  }
+}
+
+function writePidFile (path: string): void {
+  writeFileSync(`${path}.tmp`, `${process.pid}\n`, { mode: 0o644 })
+  renameSync(`${path}.tmp`, path)
+}
+
+function removePidFile (path: string): void {
+  try {
+    if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true })
+  } catch { /* already gone */ }
+}
+
+async function main (): Promise<void> {
+  const config = loadDaemonConfig(process.env)
+  mkdirSync(config.home, { recursive: true, mode: 0o700 })
+  const lock = await acquireHomeLock(config.logdLockName)
+  if (lock === null) process.exit(0) // another sup-logd collects for this SUP_HOME: nothing to do
+  mkdirSync(config.pipesDir, { recursive: true, mode: 0o700 })
+  const logFile = openRotatingFile(`${config.home}/logd.log`, LOGD_LOG_LIMITS)
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, component: 'logd' } }, {
+    write: (line: string) => { try { logFile.write(Buffer.from(line)) } catch { /* disk full: logd goes on */ } }
+  })
+  writePidFile(config.logdPidPath)
+  const events = createEventRecorder(config.dbPath, log)
+  const collector = createLogCollector({
+    pipesDir: config.pipesDir,
+    logsDir: config.logsDir,
+    now: () => Date.now(),
+    onEvent: (e) => events.record(e),
+    onError: (err, where) => log.error({ err, where }, 'collector error')
+  })
+  collector.scan()
+  log.info({ home: config.home }, 'sup-logd ready')
+
+  let isStopping = false
+  const shutdown = async (why: string): Promise<void> => {
+    if (isStopping) return
+    isStopping = true
+    log.info({ why }, 'stopping: flushing every stream')
+    await collector.close()
+    log.info(collector.stats(), 'stopped')
+    events.close()
+    removePidFile(config.logdPidPath)
+    lock.release()
+    logFile.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => { void shutdown('SIGTERM') })
+  process.on('SIGINT', () => { void shutdown('SIGINT') })
+  process.on('SIGHUP', () => undefined)
+  process.on('SIGPIPE', () => undefined)
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'sup-logd crashed; the daemon starts a new one (what is still in the pipes waits for it)')
+    process.exit(1)
+  })
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sup-logd: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,100 @@
+// The workers' FIFOs under logs/.pipes and their rotation sidecars: names, creation, and the collector's read end.
+import { spawnSync } from 'node:child_process'
+import { constants, lstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { Socket } from 'node:net'
+import { join } from 'node:path'
+import type { RotationLimits } from './rotating-file.ts'
+
+/** docs/logs.md's defaults: 10 MiB × 5 files per worker, used when a worker has no valid sidecar. */
+export const DEFAULT_ROTATION: RotationLimits = { maxSize: 10 * 1024 * 1024, files: 5 }
+
+export interface WorkerPipePaths {
+  readonly out: string
+  readonly err: string
+  /** `{ maxSize, files }` JSON, written by the daemon, read by sup-logd on each scan. */
+  readonly config: string
+}
+
+/** What a name under the pipes dir stands for; app names may contain '-', so the instance follows the LAST one. */
+export interface PipeName {
+  readonly app: string
+  readonly instance: number
+  readonly kind: 'out' | 'err' | 'config'
+}
+
+const PIPE_NAME = /^(.+)-(\d{1,6})\.(out|err|json)$/
+
+/** Where one worker's pipes live: the daemon creates them, sup-logd finds them by these names. */
+export function workerPipePaths (pipesDir: string, app: string, instance: number): WorkerPipePaths {
+  const base = join(pipesDir, `${app}-${instance}`)
+  return { out: `${base}.out`, err: `${base}.err`, config: `${base}.json` }
+}
+
+/** The current log file of a worker (rotated ones add `.1`, `.2`, …). */
+export function workerLogPath (logsDir: string, app: string, instance: number): string {
+  return join(logsDir, `${app}-${instance}.log`)
+}
+
+/** Inverse of workerPipePaths for one file name; null for anything else (temp files, strays). */
+export function parsePipeName (name: string): PipeName | null {
+  const m = PIPE_NAME.exec(name)
+  if (m === null) return null
+  const [, app, instance, ext] = m
+  if (app === undefined || instance === undefined) return null
+  return { app, instance: Number(instance), kind: ext === 'json' ? 'config' : ext === 'err' ? 'err' : 'out' }
+}
+
+/** Creates the FIFO (mode 0600) unless it exists; refuses to take over anything that is not a FIFO. */
+export function ensureFifo (path: string): void {
+  const st = lstatSync(path, { throwIfNoEntry: false })
+  if (st?.isFIFO() === true) return
+  if (st !== undefined) throw new Error(`${path} exists and is not a FIFO; move it away`)
+  // Node has no mkfifo(2); mkfifo(1) is coreutils, present wherever sup runs (Linux only, like the abstract-socket lock).
+  const r = spawnSync('mkfifo', ['-m', '600', path], { encoding: 'utf8' })
+  if (r.error !== undefined) throw new Error(`cannot run mkfifo for ${path}: ${r.error.message}`, { cause: r.error })
+  if (r.status !== 0 && lstatSync(path, { throwIfNoEntry: false })?.isFIFO() !== true) {
+    throw new Error(`mkfifo ${path} failed: ${r.stderr.trim() || `exit ${r.status}`}`)
+  }
+}
+
+export interface FifoReader {
+  readonly socket: Socket
+  /** The fd the socket reads (non-blocking): the collector drains it with readSync before closing. */
+  readonly fd: number
+  /** Inode of the FIFO opened: a FIFO deleted and made again under the same name is a new one. */
+  readonly ino: number
+}
+
+/**
+ * Opens a FIFO's read end for the collector. O_RDWR never blocks on a FIFO (O_RDONLY waits for a writer)
+ * and, as we hold a write end, a read never sees EOF between two incarnations of the worker. O_NONBLOCK
+ * lets close() drain it with readSync until EAGAIN. net.Socket over the fd reads it in libuv's event loop
+ * (checked on Node 20: a FIFO fd becomes a Pipe handle; fs.createReadStream would block a threadpool thread).
+ */
+export function openFifoReader (path: string): FifoReader {
+  const st = lstatSync(path)
+  if (!st.isFIFO()) throw new Error(`${path} is not a FIFO`)
+  const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK)
+  const socket = new Socket({ fd, readable: true, writable: false })
+  return { socket, fd, ino: st.ino }
+}
+
+/** Writes a worker's rotation sidecar atomically (tmp + rename: sup-logd never reads half a file). */
+export function writeRotationConfig (path: string, limits: RotationLimits): void {
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, `${JSON.stringify({ maxSize: limits.maxSize, files: limits.files })}\n`, { mode: 0o600 })
+  renameSync(tmp, path)
+}
+
+/** Reads a sidecar; a missing or invalid one yields the defaults (a worker always gets a bounded log). */
+export function readRotationConfig (path: string): RotationLimits {
+  let raw: unknown
+  try { raw = JSON.parse(readFileSync(path, 'utf8')) } catch { return DEFAULT_ROTATION }
+  if (typeof raw !== 'object' || raw === null) return DEFAULT_ROTATION
+  const { maxSize, files } = raw as Record<string, unknown>
+  const isCount = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= max
+  return {
+    maxSize: isCount(maxSize, Number.MAX_SAFE_INTEGER) ? maxSize : DEFAULT_ROTATION.maxSize,
+    files: isCount(files, 1000) ? files : DEFAULT_ROTATION.files
+  }
+}
