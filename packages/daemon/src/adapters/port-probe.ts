@@ -3,7 +3,7 @@ import { createConnection, createServer, type Socket } from 'node:net'
 import type { PortProbe } from '../core/ports.ts'
 
 const FIRST_BACKOFF_MS = 10
-const MAX_BACKOFF_MS = 100
+const MAX_BACKOFF_MS = 25
 /** A loopback connect either succeeds or is refused at once; this only bounds a full listen backlog. */
 const CONNECT_TIMEOUT_MS = 1_000
 /** Tried in order: most apps bind 0.0.0.0 or ::, a few bind ::1 only. */

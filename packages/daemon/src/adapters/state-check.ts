@@ -12,17 +12,23 @@ export type DatabaseCheck =
   /** sup.db could not be opened or failed its check; it was moved aside and a fresh one will be made. */
   | { readonly status: 'corrupt'; readonly detail: string; readonly movedTo: string }
 
-/** `PRAGMA quick_check` (every page and row, not index contents): an error message, or null when sound. */
+/** SQLite's answers that mean the file itself is damaged; anything else (busy, permissions, I/O) is not for us to judge. */
+const DAMAGE_CODES = /^SQLITE_(CORRUPT|NOTADB)/
+
+/** `PRAGMA quick_check` (every page and row, not index contents): a description of the damage, or null when sound. */
 function damageOf (path: string): string | null {
   let db: Database.Database | undefined
   try {
     // Read-only: a check must never checkpoint or delete a -wal (of a damaged database, it is evidence).
     db = new Database(path, { fileMustExist: true, readonly: true })
+    db.pragma('busy_timeout = 5000')
     const rows = db.pragma('quick_check') as Array<Record<string, unknown>>
     const found = rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== 'ok')
     return found.length === 0 ? null : `quick_check: ${found.slice(0, 5).join('; ')}`
   } catch (err) {
-    return err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err)
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' && DAMAGE_CODES.test(code)) return `${code}: ${(err as Error).message}`
+    throw err // not damage: the store's own open reports it
   } finally {
     try { db?.close() } catch { /* already unusable */ }
   }

@@ -1,5 +1,6 @@
 // Prepares each worker's output targets: its two FIFOs and rotation settings, read by sup-logd (docs/logs.md).
-import { mkdirSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs'
 import type { AppSpec } from '../core/app-spec.ts'
 import type { OutputPaths } from '../runtime/spawn-spec.ts'
 import { ensureFifo, workerPipePaths, writeRotationConfig } from '../logs/index.ts'
@@ -9,18 +10,37 @@ export interface WorkerOutput {
   remove (app: string, instance: number): void
 }
 
+/**
+ * The daemon keeps one read-write fd on every FIFO it prepared (and never reads it): a pipe's buffered
+ * bytes are discarded when its last holder closes it, so without this a worker that exits while
+ * sup-logd is down would take its last output (often the crash's stack trace) with it.
+ */
 export function createWorkerOutput (pipesDir: string): WorkerOutput {
+  const held = new Map<string, number>()
+  const hold = (path: string): void => {
+    if (held.has(path)) return
+    try { held.set(path, openSync(path, 'r+')) } catch { /* the worker's own fd still keeps it open */ }
+  }
   return {
     prepare (spec, instance) {
       mkdirSync(pipesDir, { recursive: true, mode: 0o700 })
       const p = workerPipePaths(pipesDir, spec.name, instance)
+      // One mkfifo for both streams on a worker's first start (it is on the start path: keep it short)
+      const missing = [p.out, p.err].filter((f) => !existsSync(f))
+      if (missing.length > 0) spawnSync('mkfifo', ['-m', '600', ...missing])
       ensureFifo(p.out)
       ensureFifo(p.err)
+      hold(p.out)
+      hold(p.err)
       writeRotationConfig(p.config, { maxSize: spec.logMaxSize, files: spec.logFiles })
       return { stdoutPath: p.out, stderrPath: p.err }
     },
     remove (app, instance) {
       const p = workerPipePaths(pipesDir, app, instance)
+      for (const f of [p.out, p.err]) {
+        const fd = held.get(f)
+        if (fd !== undefined) { closeSync(fd); held.delete(f) }
+      }
       for (const f of [p.out, p.err, p.config]) rmSync(f, { force: true })
     }
   }

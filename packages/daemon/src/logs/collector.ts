@@ -1,15 +1,11 @@
 // sup-logd's engine: reads every worker FIFO under logs/.pipes, frames records, appends them to logs/<app>-<i>.log.
-import { mkdirSync, readdirSync, readSync, statSync, watch, type FSWatcher } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, watch, type FSWatcher } from 'node:fs'
 import { createRecordFramer, type RecordFramer } from './record-framer.ts'
 import { openRotatingFile, type RotatingFile, type RotationLimits } from './rotating-file.ts'
-import { openFifoReader, parsePipeName, readRotationConfig, workerLogPath, workerPipePaths, type FifoReader } from './fifo.ts'
+import { drainFifo, findWorkerFifos, openFifoReader, readRotationConfig, sidecarStamp, workerLogPath, workerPipePaths, type FifoReader, type WorkerFifos } from './fifo.ts'
 import { createLogSink, type LogSink, type LogSinkEvent, type StreamKind } from './log-sink.ts'
 
-export interface LogCollectorEvent extends LogSinkEvent {
-  readonly app: string
-  readonly instance: number
-}
+export interface LogCollectorEvent extends LogSinkEvent { readonly app: string; readonly instance: number }
 
 export interface LogCollectorDeps {
   readonly pipesDir: string
@@ -22,13 +18,10 @@ export interface LogCollectorDeps {
   readonly openFile?: (path: string, limits: RotationLimits) => RotatingFile
 }
 
+/** Workers and streams open now; bytes read from pipes and written to files, records dropped, workers failing: since start. */
 export interface LogCollectorStats {
-  readonly workers: number
-  readonly streams: number
-  readonly bytesRead: number
-  readonly bytesWritten: number
-  readonly dropped: number
-  readonly failing: number
+  readonly workers: number; readonly streams: number; readonly bytesRead: number
+  readonly bytesWritten: number; readonly dropped: number; readonly failing: number
 }
 
 export interface LogCollector {
@@ -41,7 +34,6 @@ export interface LogCollector {
 
 interface Stream { readonly kind: StreamKind; readonly reader: FifoReader; readonly framer: RecordFramer; lastDataAt: number }
 interface Worker { readonly key: string; readonly sink: LogSink; readonly streams: Map<StreamKind, Stream>; readonly configPath: string; configStamp: string }
-interface FoundWorker { readonly app: string; readonly instance: number; readonly fifos: Map<StreamKind, { path: string; ino: number }> }
 
 const TICK_MS = 250
 const IDLE_FLUSH_MS = 1_000
@@ -49,12 +41,15 @@ const RESCAN_MS = 1_000
 /** close() reads at most this much per stream still in its pipe; the rest waits there for the next sup-logd. */
 const MAX_DRAIN_BYTES = 1024 * 1024
 
-/** Why one collector per SUP_HOME (sup-logd's lock): it owns every FIFO's read end; two would split a worker's lines. */
+/**
+ * One collector per SUP_HOME (sup-logd's lock): it owns every FIFO's read end; two would split a worker's lines.
+ * Memory per worker is bounded (a 256 KiB batch, a 64 KiB partial line per stream; 1 MiB per stream while writes
+ * fail). close() loses nothing; a SIGKILL loses what was read and not yet written: at most that batch and partial.
+ */
 export function createLogCollector (deps: LogCollectorDeps): LogCollector {
   const workers = new Map<string, Worker>()
   const dirty = new Set<LogSink>()
-  let closedBytesWritten = 0
-  let closedDropped = 0
+  const closed = { bytesWritten: 0, dropped: 0 } // totals of the workers already gone
   let bytesRead = 0
   let isClosed = false
   let isFlushScheduled = false
@@ -90,6 +85,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     // worker waits in its own write(2) once its 64 KiB pipe is full. Memory per stream stays bounded.
     reader.socket.on('data', (chunk: Buffer) => guard(`read ${path}`, () => onData(w, st, chunk)))
     reader.socket.on('error', (err) => deps.onError(err, `read ${path}`))
+    reader.socket.on('close', () => { if (w.streams.get(kind) === st) w.streams.delete(kind) }) // after an error: reopened at the next scan
   }
 
   // Takes what the pipe still holds (the socket's buffer, then the fd until EAGAIN), emits the partial line, closes.
@@ -99,24 +95,22 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     guard(`drain ${w.key}.${st.kind}`, () => {
       socket.pause()
       while (socket.read() !== null) { /* read() emits 'data' */ }
-      const buf = Buffer.allocUnsafe(65_536)
-      for (let total = 0, n = readOrEmpty(fd, buf); n > 0 && total < MAX_DRAIN_BYTES; total += n, n = readOrEmpty(fd, buf)) {
-        onData(w, st, Buffer.from(buf.subarray(0, n)))
-      }
+      drainFifo(fd, MAX_DRAIN_BYTES, (chunk) => onData(w, st, chunk))
       w.sink.add(st.kind, st.framer.flushPartial())
     })
-    if (socket.closed) return Promise.resolve()
-    return new Promise((resolve) => { socket.once('close', () => resolve()); socket.destroy() })
+    return socket.closed ? Promise.resolve() : new Promise((resolve) => { socket.once('close', () => resolve()); socket.destroy() })
   }
 
+  // Drains and writes synchronously (a worker made again at once must not share the file with this one), then waits for the fds.
   const closeWorker = async (w: Worker): Promise<void> => {
     workers.delete(w.key)
-    await Promise.all([...w.streams.values()].map((st) => closeStream(w, st)))
+    const closing = [...w.streams.values()].map((st) => closeStream(w, st))
     dirty.delete(w.sink)
     const lost = w.sink.close()
-    closedBytesWritten += w.sink.bytesWritten()
-    closedDropped += w.sink.dropped() + lost
+    closed.bytesWritten += w.sink.bytesWritten()
+    closed.dropped += w.sink.dropped() + lost
     if (lost > 0) deps.onError(new Error(`${lost} record(s) of ${w.key} not written: its log file still refuses writes`), `close ${w.key}`)
+    await Promise.all(closing)
   }
 
   const workerFor = (app: string, instance: number): Worker => {
@@ -133,29 +127,28 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
       onEvent: (e) => deps.onEvent({ app, instance, ...e }),
       requestFlush: () => requestFlush(sink)
     })
-    const w: Worker = { key, sink, streams: new Map(), configPath, configStamp: stampOf(configPath) }
+    const w: Worker = { key, sink, streams: new Map(), configPath, configStamp: sidecarStamp(configPath) }
     workers.set(key, w)
     return w
   }
 
   // Matches the open streams to the FIFOs on disk, by name and inode (a FIFO made again is a new one).
-  const sync = (w: Worker, found: FoundWorker): void => {
+  const sync = (w: Worker, found: WorkerFifos): void => {
     for (const kind of ['out', 'err'] as const) {
       const fifo = found.fifos.get(kind)
       const st = w.streams.get(kind)
       if (st !== undefined && st.reader.ino !== fifo?.ino) void closeStream(w, st)
       if (fifo !== undefined && !w.streams.has(kind)) guard(`open ${fifo.path}`, () => openStream(w, kind, fifo.path))
     }
-    const stamp = stampOf(w.configPath)
-    if (stamp === w.configStamp) return
+    const stamp = sidecarStamp(w.configPath)
+    if (stamp !== w.configStamp) w.sink.setLimits(readRotationConfig(w.configPath))
     w.configStamp = stamp
-    w.sink.setLimits(readRotationConfig(w.configPath))
   }
 
   const scan = (): void => {
     if (isClosed) return
     lastScanAt = deps.now()
-    const found = findWorkers(deps.pipesDir)
+    const found = findWorkerFifos(deps.pipesDir)
     for (const [key, w] of workers) if (!found.has(key)) void closeWorker(w)
     for (const f of found.values()) guard(`scan ${f.app}-${f.instance}`, () => sync(workerFor(f.app, f.instance), f))
     watchPipes()
@@ -175,7 +168,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
   }
 
   // Every TICK_MS: partial lines idle for 1 s become `>` records, failed writes are retried, the directory rescanned.
-  const tick = (): void => {
+  const timer = setInterval(() => {
     const now = deps.now()
     for (const w of workers.values()) {
       for (const st of w.streams.values()) {
@@ -184,8 +177,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
       if (w.sink.isFailing()) guard(`retry ${w.key}`, () => w.sink.flush())
     }
     if (now - lastScanAt >= RESCAN_MS) guard('scan', scan)
-  }
-  const timer = setInterval(tick, TICK_MS)
+  }, TICK_MS)
 
   return {
     scan,
@@ -198,48 +190,11 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     },
     stats () {
       const all = [...workers.values()]
+      const sum = (f: (w: Worker) => number): number => all.reduce((n, w) => n + f(w), 0)
       return {
-        workers: all.length,
-        streams: all.reduce((n, w) => n + w.streams.size, 0),
-        bytesRead,
-        bytesWritten: all.reduce((n, w) => n + w.sink.bytesWritten(), closedBytesWritten),
-        dropped: all.reduce((n, w) => n + w.sink.dropped(), closedDropped),
-        failing: all.filter((w) => w.sink.isFailing()).length
+        workers: all.length, streams: sum((w) => w.streams.size), bytesRead, bytesWritten: closed.bytesWritten + sum((w) => w.sink.bytesWritten()),
+        dropped: closed.dropped + sum((w) => w.sink.dropped()), failing: sum((w) => (w.sink.isFailing() ? 1 : 0))
       }
     }
-  }
-}
-
-/** The workers that have FIFOs under pipesDir (sidecars and strays ignored). */
-function findWorkers (pipesDir: string): Map<string, FoundWorker> {
-  const found = new Map<string, FoundWorker>()
-  let names: string[] = []
-  try { names = readdirSync(pipesDir) } catch { /* not made yet: nothing to read */ }
-  for (const name of names) {
-    const p = parsePipeName(name)
-    if (p === null || p.kind === 'config') continue
-    const path = join(pipesDir, name)
-    const st = statSync(path, { throwIfNoEntry: false })
-    if (st?.isFIFO() !== true) continue
-    const key = `${p.app}-${p.instance}`
-    const entry = found.get(key) ?? { app: p.app, instance: p.instance, fifos: new Map() }
-    entry.fifos.set(p.kind, { path, ino: st.ino })
-    found.set(key, entry)
-  }
-  return found
-}
-
-function stampOf (path: string): string {
-  const st = statSync(path, { throwIfNoEntry: false })
-  return st === undefined ? 'none' : `${st.ino}:${st.size}:${st.mtimeMs}`
-}
-
-/** One non-blocking read of a FIFO: 0 when it holds nothing right now (EAGAIN). */
-function readOrEmpty (fd: number, buf: Buffer): number {
-  try {
-    return readSync(fd, buf, 0, buf.length, null)
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return 0
-    throw err
   }
 }

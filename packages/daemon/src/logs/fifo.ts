@@ -1,12 +1,13 @@
 // The workers' FIFOs under logs/.pipes and their rotation sidecars: names, creation, and the collector's read end.
 import { spawnSync } from 'node:child_process'
-import { constants, lstatSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { constants, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
+import { DEFAULT_LOGS } from '../core/app-spec.ts'
 import type { RotationLimits } from './rotating-file.ts'
 
-/** docs/logs.md's defaults: 10 MiB × 5 files per worker, used when a worker has no valid sidecar. */
-export const DEFAULT_ROTATION: RotationLimits = { maxSize: 10 * 1024 * 1024, files: 5 }
+/** The apps' defaults (10 MiB × 5 files per worker), used when a worker has no valid sidecar. */
+export const DEFAULT_ROTATION: RotationLimits = { maxSize: DEFAULT_LOGS.maxSize, files: DEFAULT_LOGS.files }
 
 export interface WorkerPipePaths {
   readonly out: string
@@ -20,6 +21,13 @@ export interface PipeName {
   readonly app: string
   readonly instance: number
   readonly kind: 'out' | 'err' | 'config'
+}
+
+/** One worker's FIFOs found on disk, with their inodes. */
+export interface WorkerFifos {
+  readonly app: string
+  readonly instance: number
+  readonly fifos: Map<'out' | 'err', { path: string; ino: number }>
 }
 
 const PIPE_NAME = /^(.+)-(\d{1,6})\.(out|err|json)$/
@@ -95,6 +103,49 @@ export function readRotationConfig (path: string): RotationLimits {
   const isCount = (v: unknown, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1 && v <= max
   return {
     maxSize: isCount(maxSize, Number.MAX_SAFE_INTEGER) ? maxSize : DEFAULT_ROTATION.maxSize,
-    files: isCount(files, 1000) ? files : DEFAULT_ROTATION.files
+    files: isCount(files, DEFAULT_LOGS.maxFiles) ? files : DEFAULT_ROTATION.files
+  }
+}
+
+/** The workers that have FIFOs under pipesDir, keyed `<app>-<i>` (sidecars and strays ignored). */
+export function findWorkerFifos (pipesDir: string): Map<string, WorkerFifos> {
+  const found = new Map<string, WorkerFifos>()
+  let names: string[] = []
+  try { names = readdirSync(pipesDir) } catch { /* not made yet: nothing to read */ }
+  for (const name of names) {
+    const p = parsePipeName(name)
+    if (p === null || p.kind === 'config') continue
+    const path = join(pipesDir, name)
+    const st = statSync(path, { throwIfNoEntry: false })
+    if (st?.isFIFO() !== true) continue
+    const key = `${p.app}-${p.instance}`
+    const entry = found.get(key) ?? { app: p.app, instance: p.instance, fifos: new Map() }
+    entry.fifos.set(p.kind, { path, ino: st.ino })
+    found.set(key, entry)
+  }
+  return found
+}
+
+/** Changes whenever a sidecar is rewritten (tmp + rename gives a new inode): the collector re-reads it then. */
+export function sidecarStamp (path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false })
+  return st === undefined ? 'none' : `${st.ino}:${st.size}:${st.mtimeMs}`
+}
+
+/** Reads what a FIFO (opened O_NONBLOCK) holds right now, up to about maxBytes: for a collector about to close it. */
+export function drainFifo (fd: number, maxBytes: number, onChunk: (chunk: Buffer) => void): void {
+  const buf = Buffer.allocUnsafe(65_536)
+  for (let total = 0, n = readAvailable(fd, buf); n > 0 && total < maxBytes; total += n, n = readAvailable(fd, buf)) {
+    onChunk(Buffer.from(buf.subarray(0, n)))
+  }
+}
+
+/** One non-blocking read of a FIFO: 0 when it holds nothing right now (EAGAIN). */
+function readAvailable (fd: number, buf: Buffer): number {
+  try {
+    return readSync(fd, buf, 0, buf.length, null)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return 0
+    throw err
   }
 }

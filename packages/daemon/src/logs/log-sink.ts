@@ -93,7 +93,7 @@ export function createLogSink (deps: LogSinkDeps): LogSink {
   }
 
   const flush = (isForced = false): void => {
-    if (isFailing ? !isForced && deps.now() < retryAt : queue.length === 0) return
+    if (isClosed || (isFailing ? !isForced && deps.now() < retryAt : queue.length === 0)) return
     const bufs = queue.map((r) => r.buf)
     if (isFailing && droppedNow > 0) bufs.push(formatRecord(deps.now(), 'sup', Buffer.from(`dropped ${droppedNow} line(s) while the disk was full`), false))
     const batch = bufs.length === 1 ? bufs[0] as Buffer : Buffer.concat(bufs)
@@ -138,8 +138,8 @@ export function createLogSink (deps: LogSinkDeps): LogSink {
     },
     close () {
       if (isClosed) return 0
-      isClosed = true
       flush(true)
+      isClosed = true
       file?.close()
       return queue.length
     },

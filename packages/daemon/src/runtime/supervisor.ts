@@ -215,6 +215,8 @@ export function createSupervisor (deps: SupervisorDeps) {
       for (const w of workers.filter((x) => x.app === app.name)) {
         const p = adoptees.get(w) ?? null
         if (p !== null) adopted++
+        // Hold the worker's pipes again (an adopted worker keeps writing into them)
+        try { deps.prepareOutput(spec, w.instance) } catch (err) { deps.onError(err, `${app.name}:${w.instance} output`) }
         addRunner(e, w).resume(p)
       }
       for (const r of [...e.runners.values()]) {

@@ -48,7 +48,17 @@ describe('checkDatabase', () => {
     expect(r).toMatchObject({ status: 'corrupt', movedTo: `${db}.corrupt-2026-01-02T03-04-05-678Z` })
     expect(r.status === 'corrupt' ? r.detail : '').toMatch(/NOTADB|not a database/)
     expect(existsSync(db)).toBe(false)
-    expect(readdirSync(home).sort()).toEqual(['sup.db.corrupt-2026-01-02T03-04-05-678Z', 'sup.db.corrupt-2026-01-02T03-04-05-678Z-wal'])
+    // The check never checkpoints or deletes the -wal: it is moved aside with the database (and the -shm, if any).
+    const left = readdirSync(home)
+    expect(left).toEqual(expect.arrayContaining(['sup.db.corrupt-2026-01-02T03-04-05-678Z', 'sup.db.corrupt-2026-01-02T03-04-05-678Z-wal']))
+    expect(left.filter((f) => !f.startsWith('sup.db.corrupt-'))).toEqual([])
+  })
+
+  it('never moves aside a database it merely cannot open (not damage): the error is thrown', () => {
+    const home = tempDir()
+    mkdirSync(join(home, 'sup.db')) // a directory: SQLITE_CANTOPEN
+    expect(() => checkDatabase(join(home, 'sup.db'), [], NOW)).toThrow()
+    expect(statSync(join(home, 'sup.db')).isDirectory()).toBe(true)
   })
 })
 

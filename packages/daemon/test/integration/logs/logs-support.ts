@@ -1,6 +1,6 @@
 // Helpers of the log-collector tests: temp dirs, writer processes on FIFOs (as the daemon spawns them), log readers.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
 import { createLogCollector, type LogCollector, type LogCollectorDeps, type LogCollectorEvent } from '../../../src/logs/collector.ts'
@@ -122,4 +122,69 @@ export function checkSequence (lines: readonly string[], label: string, from: nu
     if (line !== `${label} ${i}`) return `${label}: line ${i - from} is ${JSON.stringify(line)}, expected "${label} ${i}"`
   }
   return null
+}
+
+export const LOGD_MAIN = fileURLToPath(new URL('../../../src/logd-main.ts', import.meta.url))
+const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url))
+
+/** sup-logd as its own process on this SUP_HOME (TypeScript through tsx, which resolves from the fixtures' cwd). */
+export function startLogd (dirs: Dirs): Writer {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@sup/source', LOGD_MAIN], {
+    cwd: FIXTURES_DIR,
+    env: { ...process.env, SUP_HOME: dirs.home, SUP_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe']
+  })
+  killOnFinish(child.pid)
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }))
+    child.on('error', () => resolve({ code: null, signal: 'spawn-error' }))
+  })
+  return { child, exited }
+}
+
+/** The pid in $SUP_HOME/logd.pid, or null. */
+export function logdPid (dirs: Dirs): number | null {
+  try { return Number(readFileSync(`${dirs.home}/logd.pid`, 'utf8').trim()) } catch { return null }
+}
+
+export function isAlive (pid: number): boolean {
+  try { process.kill(pid, 0); return true } catch { return false }
+}
+
+/** The last complete line of a stream in the current log file, read from its tail only (cheap enough to poll). */
+export function lastLine (dirs: Dirs, app: string, instance: number, stream = 'out'): string | undefined {
+  const path = workerLogPath(dirs.logsDir, app, instance)
+  let data: Buffer
+  try { data = readFileSync(path) } catch { return undefined }
+  const tail = data.subarray(Math.max(0, data.length - 4096))
+  const lines = tail.toString('latin1').split('\n').slice(1, -1).reverse()
+  for (const l of lines) {
+    const r = parseRecord(Buffer.from(l, 'latin1'))
+    if (r !== null && r.stream === stream && !r.continues) return r.bytes.toString('latin1')
+  }
+  return undefined
+}
+
+export function logSize (dirs: Dirs, app: string, instance: number): number {
+  return logFiles(dirs, app, instance).reduce((n, f) => n + statSync(f).size, 0)
+}
+
+/** A SUP_HOME whose logs/ is a 2 MiB tmpfs; null when mounting is not permitted here. */
+export function tinyDiskHome (): Dirs | null {
+  const home = mkdtempSync('/tmp/sup-logs-full-')
+  const logsDir = `${home}/logs`
+  mkdirSync(logsDir)
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', logsDir], { stdio: 'pipe' })
+  } catch (err) {
+    rmSync(home, { recursive: true, force: true })
+    process.stderr.write(`\n!!! disk-full test on a real tmpfs SKIPPED: mount not permitted (${(err as Error).message.split('\n')[0]})\n\n`)
+    return null
+  }
+  onTestFinished(() => {
+    try { execFileSync('umount', ['-l', logsDir], { stdio: 'pipe' }) } catch { /* already gone */ }
+    rmSync(home, { recursive: true, force: true })
+  })
+  mkdirSync(`${logsDir}/.pipes`, { mode: 0o700 })
+  return { home, logsDir, pipesDir: `${logsDir}/.pipes` }
 }

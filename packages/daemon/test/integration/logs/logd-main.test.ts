@@ -1,0 +1,67 @@
+// sup-logd as a process: one per SUP_HOME (the loser exits 0), SIGTERM flushes everything, events land in sup.db.
+import { existsSync, truncateSync } from 'node:fs'
+import Database from 'better-sqlite3'
+import { describe, it, expect } from 'vitest'
+import { waitFor } from '@sup/test-support'
+import { FLOOD, homeDirs, isAlive, lastLine, logdPid, readRecords, startLogd, startWriter, streamLines, tinyDiskHome } from './logs-support.ts'
+
+const LIMITS = { maxSize: 10 * 1024 * 1024, files: 5 }
+
+describe('sup-logd process', () => {
+  it('two started at once: exactly one runs, the other exits 0 quietly', async () => {
+    const dirs = homeDirs()
+    const a = startLogd(dirs)
+    const b = startLogd(dirs)
+    const loser = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)])
+    const winner = loser === a ? b : a
+    expect(loser.child.exitCode).toBe(0)
+    await waitFor(() => logdPid(dirs) === winner.child.pid, { what: 'the winner to write logd.pid' })
+    expect(isAlive(winner.child.pid ?? -1)).toBe(true)
+
+    const late = startLogd(dirs) // and one started later, too
+    expect(await late.exited).toEqual({ code: 0, signal: null })
+    expect(logdPid(dirs)).toBe(winner.child.pid)
+    winner.child.kill('SIGTERM')
+    expect(await winner.exited).toEqual({ code: 0, signal: null })
+    expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
+  })
+
+  it('collects a worker that appears after it started; SIGTERM writes every line and the partial one', async () => {
+    const dirs = homeDirs()
+    const logd = startLogd(dirs)
+    await waitFor(() => logdPid(dirs) === logd.child.pid, { what: 'sup-logd to start' })
+    const script = "for (let i = 0; i < 5000; i++) process.stdout.write(`s ${i}\\n`); process.stdout.write('no newline yet'); setInterval(() => {}, 1000)"
+    const w = startWriter(dirs, 'late-app', 3, process.execPath, ['-e', script], LIMITS)
+    await waitFor(() => lastLine(dirs, 'late-app', 3) === 's 4999', { what: 'the lines' })
+    logd.child.kill('SIGTERM') // well before the 1 s idle flush could be the one writing the partial
+    expect(await logd.exited).toEqual({ code: 0, signal: null })
+    const records = readRecords(dirs, 'late-app', 3)
+    expect(streamLines(records, 'out')).toHaveLength(5000)
+    expect(records.at(-1)).toMatchObject({ stream: 'out', continues: true })
+    expect(records.at(-1)?.bytes.toString()).toBe('no newline yet')
+    expect(isAlive(w.child.pid ?? -1)).toBe(true) // the worker does not care
+    expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
+  })
+
+  it('records log-write-failed and log-write-resumed in sup.db (logs/ on a full 2 MiB tmpfs)', async (ctx) => {
+    const dirs = tinyDiskHome()
+    if (dirs === null) { ctx.skip(); return }
+    const logd = startLogd(dirs)
+    await waitFor(() => logdPid(dirs) === logd.child.pid, { what: 'sup-logd to start' })
+    const w = startWriter(dirs, 'db', 1, process.execPath, [FLOOD, 'd', '50000', '90'], LIMITS)
+    expect(await w.exited).toEqual({ code: 0, signal: null })
+    const events = (): Array<{ type: string; app: string; instance: number; reason: string }> => {
+      if (!existsSync(`${dirs.home}/sup.db`)) return []
+      const db = new Database(`${dirs.home}/sup.db`, { readonly: true })
+      try { return db.prepare('SELECT type, app, instance, reason FROM events ORDER BY id').all() as never } finally { db.close() }
+    }
+    await waitFor(() => events().length > 0, { what: 'the failure event in sup.db' })
+    expect(events()[0]).toMatchObject({ type: 'log-write-failed', app: 'db', instance: 1 })
+    expect(events()[0]?.reason).toContain('ENOSPC')
+    truncateSync(`${dirs.logsDir}/db-1.log`, 0) // space returns
+    await waitFor(() => events().length === 2, { timeoutMs: 5_000, what: 'the resumed event in sup.db' })
+    expect(events()[1]).toMatchObject({ type: 'log-write-resumed', app: 'db', instance: 1 })
+    logd.child.kill('SIGTERM')
+    expect(await logd.exited).toEqual({ code: 0, signal: null })
+  })
+})
