@@ -112,7 +112,8 @@ async function main (): Promise<void> {
     home: config.home,
     pid: process.pid,
     logsDir: config.logsDir,
-    eventsAfter: (q) => store.listEventsAfter(q).map(toEventView),     logger: log.child({ component: 'http' }, { level: 'warn' }),
+    eventsAfter: (q) => store.listEventsAfter(q).map(toEventView),
+    logger: log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) }
   })
   const restored = await supervisor.boot()
