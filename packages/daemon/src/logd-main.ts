@@ -1,5 +1,5 @@
 // sup-logd, the log collector process (docs/logs.md): one per SUP_HOME, started and watched by the daemon.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
 import { loadDaemonConfig } from './config.ts'
 import { acquireHomeLock } from './adapters/home-lock.ts'
@@ -97,6 +97,9 @@ async function main (): Promise<void> {
     logFile.close()
     process.exit(0)
   }
+  // A SUP_HOME that was removed has no worker left to collect for (and no daemon to stop us): leave.
+  const homeWatch = setInterval(() => { if (!existsSync(config.home)) void shutdown('SUP_HOME removed') }, 5_000)
+  homeWatch.unref()
   process.on('SIGTERM', () => { void shutdown('SIGTERM') })
   process.on('SIGINT', () => { void shutdown('SIGINT') })
   process.on('SIGHUP', () => undefined)

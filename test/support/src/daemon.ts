@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { onTestFinished } from 'vitest'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { isAlive, killPid, markedPids } from './procs.ts'
+import { isAlive, killPid, markedPids, pidsWithHome } from './procs.ts'
 import { waitFor } from './wait.ts'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -58,6 +58,8 @@ export async function cleanupHome (home: string): Promise<void> {
   if (pid !== null) killPid(pid, 'SIGKILL')
   const logd = logdPid(home)
   if (logd !== null) killPid(logd, 'SIGKILL')
+  // A sup-logd spawned a moment ago may not have written logd.pid yet: find it by its SUP_HOME
+  for (const p of pidsWithHome(home)) killPid(p, 'SIGKILL')
   for (let i = 0; i < 3; i++) {
     for (const p of markedPids(home)) { try { process.kill(-p, 'SIGKILL') } catch { /* not a leader */ } killPid(p) }
     await waitFor(() => markedPids(home).length === 0, { timeoutMs: 2_000, what: 'workers to die' }).catch(() => undefined)

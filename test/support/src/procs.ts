@@ -25,6 +25,20 @@ export function markedPids (home: string): number[] {
   return out
 }
 
+/** Pids of live processes (a daemon, its sup-logd) started with SUP_HOME=home, this test process excepted. */
+export function pidsWithHome (home: string): number[] {
+  const needle = Buffer.from(`\0SUP_HOME=${resolve(home)}\0`)
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue
+    try {
+      const env = Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${d}/environ`)])
+      if (env.includes(needle) && isAlive(Number(d))) out.push(Number(d))
+    } catch { /* gone or not ours */ }
+  }
+  return out
+}
+
 export function isAlive (pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
