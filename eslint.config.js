@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint'
 const CORE_BANNED_MODULES = ['execa', 'better-sqlite3', 'fastify', 'tar', 'chokidar', 'pidusage', 'pino']
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/bundle/**', '**/node_modules/**', 'bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['.tmp/**', '**/dist/**', '**/bundle/**', '**/node_modules/**', 'bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -7,7 +7,8 @@ import { CliError } from './errors.ts'
 export const SPEC_FLAGS = [
   'instances', 'name', 'portRange', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady',
-  'logMaxSize', 'logFiles'
+  'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain',
+  'watch', 'watchIgnore'
 ] as const
 export type SpecFlag = typeof SPEC_FLAGS[number]
 
@@ -15,13 +16,16 @@ export type SpecFlag = typeof SPEC_FLAGS[number]
 const VERBATIM = [
   'instances', 'name', 'portRange', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal',
-  'logMaxSize', 'logFiles'
+  'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain'
 ] as const
 
 export type StartFlags = { [K in typeof VERBATIM[number]]?: string } & {
   cwd?: string
   env?: readonly string[]
   waitReady?: boolean
+  /** `--watch` alone (true) or `--watch a,b` (paths, resolved against the caller's cwd). */
+  watch?: boolean | string
+  watchIgnore?: readonly string[]
 }
 
 /** `K=V` pairs (the value may contain `=`) into a record; a later pair wins. */
@@ -45,6 +49,9 @@ export function specFromArgs (script: string, args: readonly string[], flags: St
   if (flags.cwd !== undefined) spec.cwd = resolve(cwd, flags.cwd)
   if (flags.env !== undefined && flags.env.length > 0) spec.env = parseEnvPairs(flags.env)
   if (flags.waitReady === true) spec.waitReady = true
+  if (flags.watch === true) spec.watch = true
+  else if (typeof flags.watch === 'string') spec.watch = flags.watch.split(',').filter((p) => p !== '').map((p) => resolve(cwd, p))
+  if (flags.watchIgnore !== undefined && flags.watchIgnore.length > 0) spec.watchIgnore = [...flags.watchIgnore]
   if (args.length > 0) spec.args = [...args]
   return spec
 }

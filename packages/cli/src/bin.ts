@@ -7,6 +7,8 @@ import { registerKill } from './commands/kill.ts'
 import { registerList } from './commands/list.ts'
 import { registerLogs } from './commands/logs.ts'
 import { registerRestart } from './commands/restart.ts'
+import { registerReload } from './commands/reload.ts'
+import { registerNginx } from './commands/nginx.ts'
 import { registerScale } from './commands/scale.ts'
 import { registerShow } from './commands/show.ts'
 import { registerStart } from './commands/start.ts'
@@ -23,7 +25,7 @@ function createProgram (ctx = createContext()): Command {
     .description('sup: a process supervisor and cluster manager for Node.js services')
     .version(VERSION, '-v, --version')
     .showSuggestionAfterError()
-  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup]) {
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup]) {
     register(program, ctx)
   }
   program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')

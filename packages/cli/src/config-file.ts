@@ -27,7 +27,14 @@ export const CONFIG_KEYS: Readonly<Record<keyof AppSpecInput, Kind>> = {
   killSignal: 'string',
   waitReady: 'boolean',
   logMaxSize: 'number-or-string',
-  logFiles: 'number-or-string'
+  logFiles: 'number-or-string',
+  health: 'string',
+  healthInterval: 'number-or-string',
+  healthTimeout: 'number-or-string',
+  healthFailures: 'number-or-string',
+  drain: 'number-or-string',
+  watch: 'boolean',
+  watchIgnore: 'string-array'
 }
 
 const KIND_TEXT: Readonly<Record<Kind, string>> = {

@@ -1,5 +1,5 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, EventView, HealthView, LogRecord, ShutdownResult } from '@sup/protocol'
+import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ShutdownResult } from '@sup/protocol'
 import { join } from 'node:path'
 import { createTransport, defaultHome, socketPathOf } from './transport.ts'
 
@@ -73,6 +73,10 @@ export interface SupClient {
   stopApp (name: string, opts?: CallOptions): Promise<AppView>
   /** POST /apps/:app/restart */
   restartApp (name: string, opts?: CallOptions): Promise<AppView>
+  /** GET /apps/:app/nginx: the live upstream and a server block to include. */
+  nginx (name: string, q?: { listen?: string; serverName?: string }, opts?: CallOptions): Promise<NginxView>
+  /** POST /apps/:app/reload: zero-downtime rolling replacement; rejects with SUP_ERR_RELOAD_FAILED (old workers keep serving). */
+  reloadApp (name: string, opts?: CallOptions): Promise<AppView>
   /** POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"). */
   scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
@@ -123,7 +127,15 @@ export function createClient (options: ClientOptions = {}): SupClient {
     }),
     startExisting: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'start'), timeoutMs: timeout(opts) }),
     stopApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'stop'), timeoutMs: timeout(opts) }),
+    nginx: (name, q, opts) => {
+      const qs = new URLSearchParams()
+      if (q?.listen !== undefined) qs.set('listen', q.listen)
+      if (q?.serverName !== undefined) qs.set('serverName', q.serverName)
+      const query = qs.toString()
+      return transport.request({ method: 'GET', path: `${appPath(name, 'nginx')}${query === '' ? '' : `?${query}`}`, timeoutMs: timeout(opts) })
+    },
     restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), timeoutMs: timeout(opts) }),
+    reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
     deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), timeoutMs: timeout(opts) }),
     events: (query, opts) => transport.request({

@@ -3,6 +3,7 @@ import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { createHash } from 'node:crypto'
 import { parsePortRange, type PortRange } from './core/port-allocator.ts'
+import { parseCommand } from './adapters/nginx-upstream.ts'
 
 export interface DaemonConfig {
   readonly home: string
@@ -22,6 +23,12 @@ export interface DaemonConfig {
   readonly logdPidPath: string
   /** FIFOs of the workers' stdout/stderr and their rotation settings. */
   readonly pipesDir: string
+  /** Where the live upstream files are (nginx: `include <nginxDir>/*.conf;`). */
+  readonly nginxDir: string
+  /** SUP_NGINX_RELOAD, e.g. "nginx -s reload"; null (unset or "off"): files are written, nginx is not told. */
+  readonly nginxReload: string[] | null
+  /** SUP_NGINX_TEST, run before each reload; default `nginx -t` when a reload is configured; "off" disables. */
+  readonly nginxTest: string[] | null
 }
 
 /** Unix socket paths are limited to 107 bytes on Linux. */
@@ -31,6 +38,7 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
   const home = resolve(env.SUP_HOME ?? `${homedir()}/.sup`)
   const socketPath = `${home}/sup.sock`
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) throw new Error(`SUP_HOME is too long for a unix socket path (${socketPath}); use a shorter directory`)
+  const nginxReload = env.SUP_NGINX_RELOAD === undefined || env.SUP_NGINX_RELOAD === '' || env.SUP_NGINX_RELOAD === 'off' ? null : parseCommand(env.SUP_NGINX_RELOAD)
   const id = createHash('sha256').update(home).digest('hex').slice(0, 16)
   return {
     home,
@@ -45,6 +53,9 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
     lockName: `\0sup-lock-${id}`,
     logdLockName: `\0sup-logd-${id}`,
     logdPidPath: `${home}/logd.pid`,
-    pipesDir: `${home}/logs/.pipes`
+    pipesDir: `${home}/logs/.pipes`,
+    nginxDir: `${home}/nginx`,
+    nginxReload,
+    nginxTest: env.SUP_NGINX_TEST === 'off' ? null : env.SUP_NGINX_TEST !== undefined && env.SUP_NGINX_TEST !== '' ? parseCommand(env.SUP_NGINX_TEST) : nginxReload === null ? null : ['nginx', '-t']
   }
 }

@@ -14,3 +14,4 @@ export const SUP_ERR_SHUTTING_DOWN = createError('SUP_ERR_SHUTTING_DOWN', 'The d
 export const SUP_ERR_ROUTE_NOT_FOUND = createError<[string, string]>('SUP_ERR_ROUTE_NOT_FOUND', 'No route %s %s', 404)
 export const SUP_ERR_INTERNAL = createError<[string]>('SUP_ERR_INTERNAL', 'Internal error: %s', 500)
 export const SUP_ERR_DAEMON_RUNNING = createError<[string]>('SUP_ERR_DAEMON_RUNNING', 'A sup daemon is already running for %s', 409)
+export const SUP_ERR_RELOAD_FAILED = createError<[string, string]>('SUP_ERR_RELOAD_FAILED', "Reload of '%s' stopped, the old workers keep serving: %s", 502)

@@ -15,7 +15,11 @@ import { withAppsMirror } from './adapters/apps-mirror.ts'
 import { recoverLostState } from './adapters/state-recovery.ts'
 import { createLogdKeeper } from './adapters/logd-keeper.ts'
 import { createWorkerOutput } from './adapters/worker-output.ts'
-import { openRotatingFile } from './logs/index.ts'
+import { openRotatingFile, workerLogPath } from './logs/index.ts'
+import { readLastRecords } from './logs/log-reader.ts'
+import { httpCheck } from './adapters/http-check.ts'
+import { ignoreMatcher, watchForChanges } from './adapters/chokidar-watcher.ts'
+import { createNginxPublisher } from './adapters/nginx-upstream.ts'
 import { createPortBroker } from './runtime/port-broker.ts'
 import { createSupervisor } from './runtime/supervisor.ts'
 import { buildServer } from './http/server.ts'
@@ -66,6 +70,15 @@ async function main (): Promise<void> {
   // sup-logd starts beside the boot, not before it: until it reads, worker output waits in the pipes (64 KiB each).
   const logdUp = logd.ensure()
 
+  const publisher = createNginxPublisher({
+    dir: config.nginxDir,
+    testCommand: config.nginxTest,
+    reloadCommand: config.nginxReload,
+    debounceMs: 50,
+    onEvent: (app, type, reason, data) => {
+      try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, 'cannot record an nginx event') }
+    }
+  })
   const supervisor = createSupervisor({
     clock,
     spawner: createExecaSpawner(),
@@ -80,6 +93,16 @@ async function main (): Promise<void> {
     baseEnv,
     portPool: config.portPool,
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
+    httpCheck,
+    publisher,
+    watchApp: (spec, onChange) => {
+      // sup's own files never trigger a reload: its logs, nginx files, its database, pid, socket and logs in SUP_HOME
+      const ignored = ignoreMatcher(spec.watchIgnore, [config.logsDir, `${config.home}/nginx`])
+      const OWN = /^(sup\.(db|pid|sock)|apps\.json|daemon\.log|logd\.(log|pid)|token)/
+      const isOwnFile = (p: string): boolean => p.startsWith(`${config.home}/`) && OWN.test(p.slice(config.home.length + 1))
+      return watchForChanges(spec.watch ?? [], (p) => ignored(p) || isOwnFile(p), 300, onChange)
+    },
+    readTail: async (app, instance, lines) => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n'),
     reapStrays: (keep) => reapMarked(procs, config.markerPrefix, keep, DEFAULT_TIMING.killTimeoutMs),
     onError: (err, where) => log.error({ err, where }, 'supervisor error')
   })
@@ -113,6 +136,7 @@ async function main (): Promise<void> {
     pid: process.pid,
     logsDir: config.logsDir,
     eventsAfter: (q) => store.listEventsAfter(q).map(toEventView),
+    nginxDir: config.nginxDir,
     logger: log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) }
   })

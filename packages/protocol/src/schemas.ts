@@ -36,7 +36,14 @@ export const AppSpecInput = Type.Object({
   killSignal: Type.Optional(Type.String({ maxLength: 16 })),
   waitReady: Type.Optional(Type.Boolean()),
   logMaxSize: Type.Optional(NumberOrString),
-  logFiles: Type.Optional(NumberOrString)
+  logFiles: Type.Optional(NumberOrString),
+  health: Type.Optional(Type.String({ maxLength: 1024 })),
+  healthInterval: Type.Optional(NumberOrString),
+  healthTimeout: Type.Optional(NumberOrString),
+  healthFailures: Type.Optional(NumberOrString),
+  drain: Type.Optional(NumberOrString),
+  watch: Type.Optional(Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 64 })])),
+  watchIgnore: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 64 }))
 }, { additionalProperties: false })
 export type AppSpecInput = Static<typeof AppSpecInput>
 
@@ -50,7 +57,9 @@ export const WorkerView = Type.Object({
   restarts: Type.Integer(),
   /** Wall-clock ms since epoch when the current process became online (or started), null when not running. */
   startedAt: Type.Union([Type.Number(), Type.Null()]),
-  lastExit: Type.Union([Type.Object({ code: Type.Union([Type.Integer(), Type.Null()]), signal: Type.Union([Type.String(), Type.Null()]) }), Type.Null()])
+  lastExit: Type.Union([Type.Object({ code: Type.Union([Type.Integer(), Type.Null()]), signal: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+  /** In the nginx upstream now: online, passing its health check, not withdrawn by a reload. */
+  serving: Type.Optional(Type.Boolean())
 })
 export type WorkerView = Static<typeof WorkerView>
 
@@ -75,7 +84,11 @@ export const AppSpecView = Type.Object({
   killSignal: Type.String(),
   waitReady: Type.Boolean(),
   logMaxSize: Type.Integer(),
-  logFiles: Type.Integer()
+  logFiles: Type.Integer(),
+  health: Type.Union([Type.Object({ path: Type.String(), intervalMs: Type.Number(), timeoutMs: Type.Number(), failures: Type.Integer() }), Type.Null()]),
+  drainMs: Type.Number(),
+  watch: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  watchIgnore: Type.Array(Type.String())
 })
 export type AppSpecView = Static<typeof AppSpecView>
 
@@ -164,3 +177,11 @@ export const ShutdownResult = Type.Object({ ok: Type.Boolean(), pid: Type.Intege
 export type ShutdownResult = Static<typeof ShutdownResult>
 export const StartQuery = Type.Object({ wait: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
 export type StartQuery = Static<typeof StartQuery>
+
+export const NginxQuery = Type.Object({
+  listen: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z.:\\[\\]_ -]{1,64}$' })),
+  serverName: Type.Optional(Type.String({ pattern: '^[0-9A-Za-z.*_ -]{1,253}$' }))
+}, { additionalProperties: false })
+export type NginxQuery = Static<typeof NginxQuery>
+export const NginxView = Type.Object({ upstreamPath: Type.String(), upstream: Type.String(), server: Type.String() })
+export type NginxView = Static<typeof NginxView>

@@ -18,6 +18,22 @@ export interface AppSpec extends RestartPolicy {
   readonly logMaxSize: number
   /** Files kept per worker (current + rotated): the cap on disk is logMaxSize x logFiles. */
   readonly logFiles: number
+  /** HTTP health check of each online worker, or null for none. */
+  readonly health: HealthCheck | null
+  /** How long a worker withdrawn from the upstream keeps serving its last requests before it is stopped. */
+  readonly drainMs: number
+  /** Absolute paths whose changes trigger a rolling reload, or null (no watching). */
+  readonly watch: readonly string[] | null
+  /** Extra ignore patterns for the watcher (node_modules, .git and logs are always ignored). */
+  readonly watchIgnore: readonly string[]
+}
+
+export interface HealthCheck {
+  readonly path: string
+  readonly intervalMs: number
+  readonly timeoutMs: number
+  /** Consecutive failures that restart the worker (the first one already takes it out of the upstream). */
+  readonly failures: number
 }
 
 /** The raw shape accepted at the boundary (HTTP body, config file): numbers may be strings with units. */
@@ -42,6 +58,13 @@ export interface AppSpecInput {
   waitReady?: boolean | undefined
   logMaxSize?: number | string | undefined
   logFiles?: number | string | undefined
+  health?: string | undefined
+  healthInterval?: number | string | undefined
+  healthTimeout?: number | string | undefined
+  healthFailures?: number | string | undefined
+  drain?: number | string | undefined
+  watch?: boolean | string[] | undefined
+  watchIgnore?: string[] | undefined
 }
 
 export const NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/
@@ -64,6 +87,9 @@ export const DEFAULT_TIMING = {
   listenTimeoutMs: 8_000,
   killTimeoutMs: 5_000
 } as const
+
+export const DEFAULT_HEALTH = { intervalMs: 5_000, timeoutMs: 2_000, failures: 3 } as const
+export const DEFAULT_DRAIN_MS = 1_000
 
 export const DEFAULT_LOGS = { maxSize: 10 * 1024 * 1024, files: 5, minSize: 64 * 1024, maxFiles: 100 } as const
 
@@ -100,6 +126,27 @@ function bytes (field: string, value: number | string | undefined, fallback: num
   const n = parseBytes(value)
   if (n === undefined || n < min) throw new SUP_ERR_INVALID_SPEC(field, `'${String(value)}' must be a size of at least ${min} bytes (e.g. 512K, 10M, 1G)`)
   return n
+}
+
+function health (input: AppSpecInput): HealthCheck | null {
+  if (input.health === undefined || input.health === '') return null
+  if (!/^\/[\x21-\x7e]*$/.test(input.health) || input.health.length > 1024) throw new SUP_ERR_INVALID_SPEC('health', `'${input.health.slice(0, 80)}' must be a URL path starting with / (e.g. /healthz)`)
+  return {
+    path: input.health,
+    intervalMs: duration('healthInterval', input.healthInterval, DEFAULT_HEALTH.intervalMs, 100),
+    timeoutMs: duration('healthTimeout', input.healthTimeout, DEFAULT_HEALTH.timeoutMs, 10),
+    failures: count('healthFailures', input.healthFailures, DEFAULT_HEALTH.failures, 1, 1000)
+  }
+}
+
+function watchPaths (input: AppSpecInput, cwd: string): string[] | null {
+  if (input.watch === undefined || input.watch === false) return null
+  const paths = input.watch === true ? [cwd] : input.watch
+  if (paths.length === 0) return [cwd]
+  return paths.map((p) => {
+    if (p === '' || p.includes('\0')) throw new SUP_ERR_INVALID_SPEC('watch', `'${p.slice(0, 80)}' is not a path`)
+    return p.startsWith('/') ? p : `${cwd === '/' ? '' : cwd}/${p}`
+  })
 }
 
 function env (input: Record<string, string> | undefined): Record<string, string> {
@@ -147,6 +194,10 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
     killSignal,
     waitReady: input.waitReady ?? false,
     logMaxSize: bytes('logMaxSize', input.logMaxSize, DEFAULT_LOGS.maxSize, DEFAULT_LOGS.minSize),
-    logFiles: count('logFiles', input.logFiles, DEFAULT_LOGS.files, 1, DEFAULT_LOGS.maxFiles)
+    logFiles: count('logFiles', input.logFiles, DEFAULT_LOGS.files, 1, DEFAULT_LOGS.maxFiles),
+    health: health(input),
+    drainMs: duration('drain', input.drain, DEFAULT_DRAIN_MS),
+    watch: watchPaths(input, cwd === '' ? '/' : cwd),
+    watchIgnore: input.watchIgnore ?? []
   }
 }

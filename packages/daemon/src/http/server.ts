@@ -5,6 +5,7 @@ import type { EventView } from '@sup/protocol'
 import type { Supervisor } from '../runtime/supervisor.ts'
 import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT, SUP_ERR_ROUTE_NOT_FOUND } from '../errors.ts'
 import { registerAppRoutes } from './routes/apps.ts'
+import { registerNginxRoutes } from './routes/nginx.ts'
 import { registerDaemonRoutes } from './routes/daemon.ts'
 import { registerLogRoutes } from './routes/logs.ts'
 import { createNdjsonStreams } from './ndjson.ts'
@@ -18,6 +19,8 @@ export interface ServerDeps {
   /** Where the worker logs are (`$SUP_HOME/logs`): GET /logs reads `<logsDir>/<app>-<i>.log` and its rotated files. */
   readonly logsDir: string
   /** The first `limit` persisted events after an id, oldest first (the store's listEventsAfter): GET /events?follow polls it. */
+  /** Where the upstream files are (`$SUP_HOME/nginx`). */
+  readonly nginxDir: string
   readonly eventsAfter: (q: { afterId: number; limit: number; app?: string | undefined }) => EventView[]
   /** Called after the shutdown answer is sent; keepWorkers leaves every worker running for the next daemon. */
   readonly requestShutdown: (keepWorkers: boolean) => void
@@ -57,6 +60,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   const streams = createNdjsonStreams(app)
   registerDaemonRoutes(app, deps, streams)
   registerAppRoutes(app, deps.supervisor)
+  registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
   return app
 }

@@ -24,7 +24,11 @@ export function toSpecView (s: AppSpec): AppSpecView {
     killSignal: s.killSignal,
     waitReady: s.waitReady,
     logMaxSize: s.logMaxSize,
-    logFiles: s.logFiles
+    logFiles: s.logFiles,
+    health: s.health === null ? null : { ...s.health },
+    drainMs: s.drainMs,
+    watch: s.watch === null ? null : [...s.watch],
+    watchIgnore: [...s.watchIgnore]
   }
 }
 

@@ -1,27 +1,42 @@
 // Apps x instances: creates, scales, stops and deletes apps; on boot rebuilds every app from the store.
 import type { AppView, EventView } from '@sup/protocol'
-import { DEFAULT_LOGS, normalizeAppSpec, validateName, type AppSpec, type AppSpecInput, MAX_INSTANCES } from '../core/app-spec.ts'
+import { DEFAULT_DRAIN_MS, DEFAULT_LOGS, normalizeAppSpec, validateName, type AppSpec, type AppSpecInput, MAX_INSTANCES } from '../core/app-spec.ts'
 import type { PortRange } from '../core/port-allocator.ts'
 import type { EventRecord, StoredApp, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { initialSnapshot } from '../core/worker-machine.ts'
 import { parseCount } from '../core/units.ts'
-import { SUP_ERR_APP_EXISTS, SUP_ERR_APP_NOT_FOUND, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
+import { SUP_ERR_APP_BUSY, SUP_ERR_APP_EXISTS, SUP_ERR_APP_NOT_FOUND, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
 import { toAppView, toEventView } from './app-view.ts'
 import { createWorkerRunner, type RunnerDeps, type WorkerRunner } from './worker-runner.ts'
 import { createKeyedQueue } from './keyed-queue.ts'
+import { rollingReload, type ReloadContext } from './rolling-reload.ts'
 import type { PortBroker } from './port-broker.ts'
 
-export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker'> {
+export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 'onServingChange' | 'onUnhealthy'> {
   readonly broker: PortBroker
   readonly portPool: PortRange
   readonly isFile: (path: string) => Promise<boolean>
   /** Removes a worker's output targets (FIFOs) once the worker is gone for good (delete, scale down). */
   readonly removeOutput: (app: string, instance: number) => void
+  /** Keeps the nginx upstream of each app equal to its serving workers. */
+  readonly publisher: { publish (app: string, ports: readonly number[]): Promise<unknown>; remove (app: string): Promise<unknown> }
+  /** Starts watching an app's files (`--watch`); onChange is debounced; returns a closer. */
+  readonly watchApp: (spec: AppSpec, onChange: (path: string) => void) => () => Promise<void>
+  /** The last lines a worker printed (for a failed reload's error). */
+  readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
   /** Stops processes of an earlier daemon life that carry this daemon's marker prefix, except those with a kept marker. */
   readonly reapStrays: (keepMarkers: ReadonlySet<string>) => Promise<number>
 }
 
-interface AppEntry { spec: AppSpec; desired: 'running' | 'stopped'; createdAt: number; runners: Map<number, WorkerRunner> }
+interface AppEntry {
+  spec: AppSpec
+  desired: 'running' | 'stopped'
+  createdAt: number
+  runners: Map<number, WorkerRunner>
+  /** A reload's new workers, in the upstream once online, not yet in `runners` nor in the store. */
+  replacements: Set<WorkerRunner>
+  reloading: boolean
+}
 
 export type Supervisor = ReturnType<typeof createSupervisor>
 
@@ -30,9 +45,101 @@ export function createSupervisor (deps: SupervisorDeps) {
   const apps = new Map<string, AppEntry>()
   const listeners = new Set<(e: EventView) => void>()
   const queue = createKeyedQueue()
-  const runnerDeps: RunnerDeps = { ...deps, onEvent: (e) => publish(e) }
+  const runnerDeps: RunnerDeps = {
+    ...deps,
+    onEvent: (e) => { publish(e); if (e.instance !== null) void publishUpstream(e.app) },
+    onServingChange: (app) => { void publishUpstream(app) },
+    onUnhealthy: (app, instance, failures) => { void replaceUnhealthy(app, instance, failures) }
+  }
 
   function publish (e: EventRecord): void { const v = toEventView(e); for (const l of listeners) l(v) }
+
+  /** The ports nginx should send traffic to: online, healthy, not withdrawn (old and new workers alike). */
+  function servingPorts (e: AppEntry): number[] {
+    return [...e.runners.values(), ...e.replacements].filter((r) => r.isServing() && r.port !== null).map((r) => r.port ?? 0)
+  }
+
+  async function publishUpstream (app: string): Promise<void> {
+    const e = apps.get(app)
+    if (e === undefined) return
+    await deps.publisher.publish(app, servingPorts(e)).catch((err: unknown) => deps.onError(err, `${app} upstream`))
+  }
+
+  function reloadContext (e: AppEntry, only?: number): ReloadContext {
+    const name = e.spec.name
+    return {
+      app: name,
+      spec: () => e.spec,
+      runners: () => [...e.runners.values()].filter((r) => only === undefined || r.instance === only).sort((a, b) => a.instance - b.instance),
+      claimSpare: async (instance) => (await deps.broker.claim(e.spec.portRange, [`${name}:${instance}'`]).catch(() => [null]))[0] ?? null,
+      createReplacement (instance, port) {
+        const rep = createWorkerRunner(runnerDeps, e.spec, freshWorker(name, instance, port), { persist: false })
+        e.replacements.add(rep)
+        return rep
+      },
+      promote (old, rep) {
+        e.replacements.delete(rep)
+        e.runners.set(old.instance, rep)
+        rep.setPersist(true)
+        if (old.port !== null && old.port !== rep.port) deps.broker.release(old.port, `${name}:${old.instance}`)
+      },
+      async discard (rep) {
+        await rep.stop('reload abandoned')
+        e.replacements.delete(rep)
+        if (rep.port !== null) deps.broker.release(rep.port, `${name}:${rep.instance}'`)
+        void publishUpstream(name)
+      },
+      publish: () => publishUpstream(name),
+      sleep: (ms) => new Promise((resolve) => { deps.clock.setTimer(ms, resolve) }),
+      isHealthy: async (port) => e.spec.health === null || await deps.httpCheck(port, e.spec.health.path, e.spec.health.timeoutMs),
+      lastOutput: (instance) => deps.readTail(name, instance, 20),
+      event: (type, reason, data) => appEvent(name, type, reason, data)
+    }
+  }
+
+  const watchers = new Map<string, () => Promise<void>>()
+
+  /** `--watch`: a change reloads the app (again after a running reload, never interleaved). */
+  function startWatching (e: AppEntry): void {
+    const name = e.spec.name
+    if (e.spec.watch === null || watchers.has(name)) return
+    const onChange = (path: string): void => {
+      const cur = apps.get(name)
+      if (cur === undefined || cur.desired !== 'running') return
+      if (cur.reloading) { deps.clock.setTimer(500, () => onChange(path)); return }
+      appEvent(name, 'watch', `${path} changed: reloading`, { path })
+      reloadApp(name).catch((err: unknown) => appEvent(name, 'watch-reload-failed', err instanceof Error ? err.message : String(err), { path }))
+    }
+    try { watchers.set(name, deps.watchApp(e.spec, onChange)) } catch (err) { deps.onError(err, `${name} watch`) }
+  }
+
+  function stopWatching (name: string): void {
+    const close = watchers.get(name)
+    watchers.delete(name)
+    if (close !== undefined) void close().catch(() => undefined)
+  }
+
+  /** `sup reload`: one reload per app at a time (a second is refused, never interleaved). */
+  async function reloadApp (name: string): Promise<AppView> {
+    const e = entry(name)
+    if (e.reloading) throw new SUP_ERR_APP_BUSY(name, 'a reload is already running')
+    e.reloading = true
+    try {
+      return await queue.run(`app:${name}`, async () => {
+        setDesired(e, 'running')
+        await rollingReload(reloadContext(e))
+        return view(e)
+      })
+    } finally { e.reloading = false }
+  }
+
+  /** A worker failing its health check `failures` times: replaced the zero-downtime way (unless a reload runs). */
+  async function replaceUnhealthy (app: string, instance: number, failures: number): Promise<void> {
+    const e = apps.get(app)
+    if (e === undefined || e.reloading) return
+    appEvent(app, 'health-restart', `worker ${instance} failed its health check ${failures} times in a row: replacing it`, { instance, failures })
+    await queue.run(`app:${app}`, () => rollingReload(reloadContext(e, instance))).catch((err: unknown) => deps.onError(err, `${app}:${instance} health restart`))
+  }
 
   function appEvent (app: string, type: string, reason: string, data: Record<string, unknown> | null = null): void {
     try { publish(deps.store.addEvent({ time: deps.clock.wallNow(), app, instance: null, type, from: null, to: null, reason, data })) } catch (err) { deps.onError(err, `${app} event`) }
@@ -72,7 +179,7 @@ export function createSupervisor (deps: SupervisorDeps) {
       const holders = Array.from({ length: spec.instances }, (_, i) => `${spec.name}:${i}`)
       const ports = await deps.broker.claim(spec.portRange, holders)
       const workers = ports.map((port, i) => freshWorker(spec.name, i, port))
-      const e: AppEntry = { spec, desired: 'running', createdAt: deps.clock.wallNow(), runners: new Map() }
+      const e: AppEntry = { spec, desired: 'running', createdAt: deps.clock.wallNow(), runners: new Map(), replacements: new Set(), reloading: false }
       try { deps.store.createApp(stored(e), workers) } catch (err) {
         ports.forEach((p, i) => deps.broker.release(p, holders[i] ?? ''))
         throw err
@@ -81,6 +188,7 @@ export function createSupervisor (deps: SupervisorDeps) {
       appEvent(spec.name, 'create', `created with ${spec.instances} instance(s)`, { instances: spec.instances })
       const runners = workers.map((w) => addRunner(e, w))
       for (const r of runners) r.start('app started')
+      startWatching(e)
       if (wait) await settle(runners, spec)
       return view(e)
     })
@@ -166,6 +274,8 @@ export function createSupervisor (deps: SupervisorDeps) {
         if (r.port !== null) deps.broker.release(r.port, `${name}:${r.instance}`)
       }
       apps.delete(name)
+      stopWatching(name)
+      await deps.publisher.remove(name).catch((err: unknown) => deps.onError(err, `${name} upstream`))
       appEvent(name, 'delete', 'app deleted')
       return name
     })
@@ -208,8 +318,8 @@ export function createSupervisor (deps: SupervisorDeps) {
     for (const app of deps.store.listApps()) {
       // Specs stored by an older sup lack newer fields: give them the defaults.
       const old: Partial<AppSpec> = app.spec
-      const spec: AppSpec = { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files }
-      const e: AppEntry = { spec, desired: app.desired, createdAt: app.createdAt, runners: new Map() }
+      const spec: AppSpec = { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [] }
+      const e: AppEntry = { spec, desired: app.desired, createdAt: app.createdAt, runners: new Map(), replacements: new Set(), reloading: false }
       apps.set(app.name, e)
       let adopted = 0
       for (const w of workers.filter((x) => x.app === app.name)) {
@@ -228,6 +338,7 @@ export function createSupervisor (deps: SupervisorDeps) {
         // flapping budget here would let a crash loop outlive its limit), exited stays as its policy left it.
         else if (state !== 'errored' && state !== 'exited') r.start('daemon started')
       }
+      startWatching(e)
       appEvent(app.name, 'restore', `restored by a new daemon: ${adopted} worker(s) adopted, desired ${e.desired}${strays > 0 ? `; ${strays} stray process(es) stopped` : ''}`, { adopted, strays })
     }
     return { adopted: adoptees.size, strays }
@@ -247,6 +358,8 @@ export function createSupervisor (deps: SupervisorDeps) {
     restartApp,
     scaleApp,
     deleteApp,
+    reloadApp,
+    servingPorts: (name: string): number[] => servingPorts(entry(name)),
     getApp: (name: string): AppView => view(entry(name)),
     listApps: (): AppView[] => [...apps.values()].map(view).sort((a, b) => a.name.localeCompare(b.name)),
     events: (q: { app?: string | undefined; limit: number }): EventView[] => deps.store.listEvents(q).map(toEventView),

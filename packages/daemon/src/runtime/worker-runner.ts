@@ -4,6 +4,7 @@ import type { Clock, EventRecord, PortProbe, ProcessTable, Spawner, StateStore, 
 import { transition, type Effect, type TimerName, type WorkerEvent, type WorkerSnapshot, type WorkerState } from '../core/worker-machine.ts'
 import type { PortBroker } from './port-broker.ts'
 import { buildSpawnSpec, type OutputPaths } from './spawn-spec.ts'
+import { startHealthChecks, type HttpCheck } from './health-checker.ts'
 
 export interface RunnerDeps {
   readonly clock: Clock
@@ -20,6 +21,16 @@ export interface RunnerDeps {
   readonly baseEnv: Readonly<Record<string, string>>
   readonly onEvent: (e: EventRecord) => void
   readonly onError: (err: unknown, where: string) => void
+  readonly httpCheck: HttpCheck
+  /** The worker's place in the upstream may have changed (health, withdrawal). */
+  readonly onServingChange: (app: string) => void
+  /** Its health check failed `failures` times in a row: the supervisor replaces it. */
+  readonly onUnhealthy: (app: string, instance: number, failures: number) => void
+}
+
+export interface RunnerOptions {
+  /** False for a reload's replacement until it takes the old worker's place (one row per instance). */
+  readonly persist?: boolean
 }
 
 export interface WorkerRunner {
@@ -34,12 +45,22 @@ export interface WorkerRunner {
   /** Resolves once the worker has left `starting` (online, or failed its start). */
   settled (): Promise<void>
   setSpec (spec: AppSpec): void
+  /** Online, passing its health check and not withdrawn: the upstream lists it. */
+  isServing (): boolean
+  /** Takes it out of (or puts it back into) the upstream without touching the process. */
+  setWithdrawn (withdrawn: boolean): void
+  /** Starts persisting (a replacement that took its instance's place); writes its record now. */
+  setPersist (persist: boolean): void
   /** Picks the worker up after a daemon restart: `proc` is its adopted process, or null when none was found alive. */
   resume (proc: WorkerProcess | null): void
 }
 
 /** Creates the runner of one worker from its stored record (state `stopped` unless re-adopted later). */
-export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stored: StoredWorker): WorkerRunner {
+export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stored: StoredWorker, opts: RunnerOptions = {}): WorkerRunner {
+  let persistent = opts.persist ?? true
+  let withdrawn = false
+  let healthy = true
+  let stopHealth: () => void = () => undefined
   let spec = initialSpec
   const instance = stored.instance
   const holder = `${spec.name}:${instance}`
@@ -69,8 +90,11 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
 
   function dispatch (e: WorkerEvent): void {
     const step = transition(snap, e, { policy: spec, now: deps.clock.now(), random: deps.random })
+    const from = snap.state
     snap = step.snapshot
     for (const effect of step.effects) apply(effect)
+    if (from !== 'online' && snap.state === 'online') watchHealth()
+    if (from === 'online' && snap.state !== 'online') { stopHealth(); healthy = true }
     for (const w of [...waiters]) w()
   }
 
@@ -78,7 +102,21 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     try { dispatch(e) } catch (err) { deps.onError(err, `${holder} ${e.type}`) }
   }
 
+  function watchHealth (): void {
+    stopHealth()
+    if (spec.health === null || port === null) return
+    stopHealth = startHealthChecks(deps.clock, deps.httpCheck, spec.health, port, {
+      changed (ok, failures) {
+        healthy = ok
+        emit(ok ? 'healthy' : 'unhealthy', snap.state, ok ? `health check ${spec.health?.path ?? ''} passes again` : `health check ${spec.health?.path ?? ''} failed (${failures} in a row)`, { failures })
+        deps.onServingChange(spec.name)
+      },
+      exhausted (failures) { deps.onUnhealthy(spec.name, instance, failures) }
+    })
+  }
+
   function persist (): void {
+    if (!persistent) return
     try { deps.store.saveWorker(record()) } catch (err) { deps.onError(err, `${holder} persist`) }
   }
 
@@ -196,6 +234,16 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     },
     settled: () => until(() => snap.state !== 'starting'),
     setSpec (next) { spec = next },
+    isServing: () => snap.state === 'online' && healthy && !withdrawn,
+    setWithdrawn (next) {
+      if (withdrawn === next) return
+      withdrawn = next
+      deps.onServingChange(spec.name)
+    },
+    setPersist (next) {
+      persistent = next
+      persist()
+    },
     resume (p) {
       if (p !== null) {
         proc = p

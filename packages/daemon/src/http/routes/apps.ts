@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppList, AppParams, AppSpecInput, AppView, DeleteResult, ErrorBody, ScaleBody, StartQuery } from '@sup/protocol'
 import type { Supervisor } from '../../runtime/supervisor.ts'
 
-const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 500: ErrorBody, 503: ErrorBody }
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody }
 
 export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -19,6 +19,7 @@ export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor): v
 
   app.post('/apps/:app/start', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.startApp(req.params.app))
   app.post('/apps/:app/stop', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.stopApp(req.params.app))
+  app.post('/apps/:app/reload', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.reloadApp(req.params.app))
   app.post('/apps/:app/restart', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.restartApp(req.params.app))
   app.post('/apps/:app/scale', { schema: { params: AppParams, body: ScaleBody, response: { 200: AppView, ...errors } } }, async (req) => sup.scaleApp(req.params.app, req.body.instances))
   app.delete('/apps/:app', { schema: { params: AppParams, response: { 200: DeleteResult, ...errors } } }, async (req) => ({ deleted: await sup.deleteApp(req.params.app) }))

@@ -9,7 +9,7 @@ describe('normalizeAppSpec', () => {
   it('applies the documented defaults', () => {
     expect(spec()).toEqual({
       name: 'server', script: '/srv/api/server.js', args: [], cwd: '/srv/api', instances: 1, portRange: { from: 8000, to: 8999 },
-      env: {}, logMaxSize: 10 * 1024 * 1024, logFiles: 5, restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
+      env: {}, logMaxSize: 10 * 1024 * 1024, logFiles: 5, health: null, drainMs: 1000, restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
       restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false
     })
     expect(DEFAULT_TIMING.listenTimeoutMs).toBe(8_000)
@@ -83,5 +83,22 @@ describe('names', () => {
 
   it.each(['', '-api', '.api', 'Api', 'a b', 'a/b', '../x', 'all'])('%j is not a valid name', (name) => {
     expect(() => validateName(name, 'app')).toThrow(expect.objectContaining({ code: 'SUP_ERR_INVALID_SPEC', message: expect.stringContaining('Invalid app:') }))
+  })
+})
+
+describe('health and drain', () => {
+  const base = { script: '/srv/api/server.js' }
+  const pool = { portPool: { from: 8000, to: 8999 } }
+  it('applies the health defaults (5 s, 2 s, 3 failures) and the 1 s drain', () => {
+    expect(normalizeAppSpec({ ...base, health: '/healthz' }, pool)).toMatchObject({ health: { path: '/healthz', intervalMs: 5000, timeoutMs: 2000, failures: 3 }, drainMs: 1000 })
+  })
+  it.each([
+    ['health', { health: 'healthz' }],
+    ['health', { health: '/a b' }],
+    ['healthFailures', { health: '/h', healthFailures: 0 }],
+    ['healthInterval', { health: '/h', healthInterval: '10ms' }],
+    ['drain', { drain: '-1s' }]
+  ])('refuses a bad %s', (field, input) => {
+    expect(() => normalizeAppSpec({ ...base, ...input }, pool)).toThrow(new RegExp(field))
   })
 })

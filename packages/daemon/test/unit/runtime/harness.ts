@@ -21,6 +21,8 @@ export function makeSpec (input: Partial<AppSpecInput> = {}): AppSpec {
 }
 
 export interface WorldOptions {
+  /** Ports whose health check fails (all others pass). */
+  unhealthy?: Set<number>
   /** Ports bound by processes outside sup. */
   busy?: number[]
   /** Every port accepts connections as soon as it is asked (workers become ready at once). */
@@ -56,7 +58,10 @@ export function createWorld (opts: WorldOptions = {}) {
   const deps: RunnerDeps = {
     clock, spawner, probe, procs, store, broker, random: () => 0.5, prepareOutput: (s, i) => ({ stdoutPath: `/sup/logs/.pipes/${s.name}-${i}.out`, stderrPath: `/sup/logs/.pipes/${s.name}-${i}.err` }), markerPrefix: 'sup-test', baseEnv: BASE_ENV,
     onEvent: (e) => { events.push(e) },
-    onError: (err, where) => { errors.push({ err, where }) }
+    onError: (err, where) => { errors.push({ err, where }) },
+    httpCheck: async (port) => !(opts.unhealthy?.has(port) ?? false),
+    onServingChange: () => undefined,
+    onUnhealthy: () => undefined
   }
   /** Events of one worker's state changes, as `from>to`. */
   const path = (instance = 0): string[] => events.filter((e) => e.instance === instance).map((e) => `${e.from ?? ''}>${e.to ?? ''}`)
@@ -80,12 +85,20 @@ export function createSup (opts: WorldOptions & { files?: string[]; strays?: num
   const files = new Set(opts.files ?? ['/srv/api/server.js', '/srv/web/server.js'])
   let reaped = 0
   let kept: string[] = []
+  /** Every upstream the supervisor published, in order: `app=port,port`. */
+  const upstreams: string[] = []
   const sup = createSupervisor({
     ...world.deps,
     portPool: POOL,
     isFile: async (p) => files.has(p),
     removeOutput: () => undefined,
+    publisher: {
+      publish: async (app, ports) => { upstreams.push(`${app}=${[...ports].sort().join(',')}`) },
+      remove: async (app) => { upstreams.push(`${app}=removed`) }
+    },
+    watchApp: () => async () => undefined,
+    readTail: async (app, instance) => `last words of ${app}:${instance}`,
     reapStrays: async (keep) => { reaped++; kept = [...keep]; return opts.strays ?? 0 }
   })
-  return { ...world, sup, reapCalls: () => reaped, keptMarkers: () => kept }
+  return { ...world, sup, upstreams, reapCalls: () => reaped, keptMarkers: () => kept }
 }

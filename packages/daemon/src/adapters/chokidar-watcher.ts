@@ -1,0 +1,33 @@
+// Watches an app's files (chokidar) and reports a debounced change: the trigger of `--watch` reloads.
+import { watch } from 'chokidar'
+
+/** Always ignored: dependencies, VCS data and sup's own files (a log written must never trigger a reload). */
+const ALWAYS_IGNORED = ['/node_modules/', '/.git/', '/node_modules', '/.git']
+
+/** A `--watch-ignore` pattern: `*` matches within a path segment, `**` across; otherwise a substring of the path. */
+export function ignoreMatcher (patterns: readonly string[], extraDirs: readonly string[]): (path: string) => boolean {
+  const regexes = patterns.map((p) => p.includes('*')
+    ? new RegExp(p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '.*'))
+    : null)
+  return (path) => ALWAYS_IGNORED.some((s) => path.includes(s) && (path.endsWith(s) || path.includes(`${s}/`) || s.endsWith('/'))) ||
+    extraDirs.some((d) => path === d || path.startsWith(`${d}/`)) ||
+    patterns.some((p, i) => regexes[i]?.test(path) ?? path.includes(p))
+}
+
+/** Starts watching; `onChange(path)` fires once per burst, debounceMs after the last event. Returns a closer. */
+export function watchForChanges (paths: readonly string[], ignore: (path: string) => boolean, debounceMs: number, onChange: (path: string) => void): () => Promise<void> {
+  let timer: NodeJS.Timeout | null = null
+  let last = ''
+  const watcher = watch([...paths], { ignoreInitial: true, ignored: (p: string) => ignore(p), persistent: true })
+  const fire = (path: string): void => {
+    last = path
+    if (timer !== null) clearTimeout(timer)
+    timer = setTimeout(() => { timer = null; onChange(last) }, debounceMs)
+  }
+  watcher.on('all', (_event, path) => fire(path))
+  watcher.on('error', () => undefined)
+  return async () => {
+    if (timer !== null) clearTimeout(timer)
+    await watcher.close()
+  }
+}
