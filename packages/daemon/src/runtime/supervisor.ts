@@ -10,6 +10,7 @@ import { toAppView, toEventView } from './app-view.ts'
 import { createWorkerRunner, type RunnerDeps, type WorkerRunner } from './worker-runner.ts'
 import { createKeyedQueue } from './keyed-queue.ts'
 import { rollingReload, type ReloadContext } from './rolling-reload.ts'
+import { createReloadContext } from './reload-context.ts'
 import type { PortBroker } from './port-broker.ts'
 
 export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 'onServingChange' | 'onUnhealthy'> {
@@ -28,7 +29,7 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 
   readonly reapStrays: (keepMarkers: ReadonlySet<string>) => Promise<number>
 }
 
-interface AppEntry {
+export interface AppEntry {
   spec: AppSpec
   desired: 'running' | 'stopped'
   createdAt: number
@@ -66,35 +67,7 @@ export function createSupervisor (deps: SupervisorDeps) {
   }
 
   function reloadContext (e: AppEntry, only?: number): ReloadContext {
-    const name = e.spec.name
-    return {
-      app: name,
-      spec: () => e.spec,
-      runners: () => [...e.runners.values()].filter((r) => only === undefined || r.instance === only).sort((a, b) => a.instance - b.instance),
-      claimSpare: async (instance) => (await deps.broker.claim(e.spec.portRange, [`${name}:${instance}'`]).catch(() => [null]))[0] ?? null,
-      createReplacement (instance, port) {
-        const rep = createWorkerRunner(runnerDeps, e.spec, freshWorker(name, instance, port), { persist: false })
-        e.replacements.add(rep)
-        return rep
-      },
-      promote (old, rep) {
-        e.replacements.delete(rep)
-        e.runners.set(old.instance, rep)
-        rep.setPersist(true)
-        if (old.port !== null && old.port !== rep.port) deps.broker.release(old.port, `${name}:${old.instance}`)
-      },
-      async discard (rep) {
-        await rep.stop('reload abandoned')
-        e.replacements.delete(rep)
-        if (rep.port !== null) deps.broker.release(rep.port, `${name}:${rep.instance}'`)
-        void publishUpstream(name)
-      },
-      publish: () => publishUpstream(name),
-      sleep: (ms) => new Promise((resolve) => { deps.clock.setTimer(ms, resolve) }),
-      isHealthy: async (port) => e.spec.health === null || await deps.httpCheck(port, e.spec.health.path, e.spec.health.timeoutMs),
-      lastOutput: (instance) => deps.readTail(name, instance, 20),
-      event: (type, reason, data) => appEvent(name, type, reason, data)
-    }
+    return createReloadContext(e, only, { deps, runnerDeps, publishUpstream, appEvent, freshWorker })
   }
 
   const watchers = new Map<string, () => Promise<void>>()
