@@ -73,8 +73,8 @@ export interface SupClient {
   stopApp (name: string, opts?: CallOptions): Promise<AppView>
   /** POST /apps/:app/restart */
   restartApp (name: string, opts?: CallOptions): Promise<AppView>
-  /** GET /apps/:app/nginx: the live upstream and a server block to include. */
-  nginx (name: string, q?: { listen?: string; serverName?: string }, opts?: CallOptions): Promise<NginxView>
+  /** GET /apps/:app/nginx: the live upstream and a server block to include (listen defaults to 80). */
+  nginx (name: string, q?: { listen?: number | string; serverName?: string }, opts?: CallOptions): Promise<NginxView>
   /** POST /apps/:app/reload: zero-downtime rolling replacement; rejects with SUP_ERR_RELOAD_FAILED (old workers keep serving). */
   reloadApp (name: string, opts?: CallOptions): Promise<AppView>
   /** POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"). */
@@ -127,13 +127,12 @@ export function createClient (options: ClientOptions = {}): SupClient {
     }),
     startExisting: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'start'), timeoutMs: timeout(opts) }),
     stopApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'stop'), timeoutMs: timeout(opts) }),
-    nginx: (name, q, opts) => {
-      const qs = new URLSearchParams()
-      if (q?.listen !== undefined) qs.set('listen', q.listen)
-      if (q?.serverName !== undefined) qs.set('serverName', q.serverName)
-      const query = qs.toString()
-      return transport.request({ method: 'GET', path: `${appPath(name, 'nginx')}${query === '' ? '' : `?${query}`}`, timeoutMs: timeout(opts) })
-    },
+    nginx: (name, q, opts) => transport.request({
+      method: 'GET',
+      path: appPath(name, 'nginx'),
+      query: { listen: q?.listen === undefined ? undefined : String(q.listen), serverName: q?.serverName },
+      timeoutMs: timeout(opts, READ_TIMEOUT_MS)
+    }),
     restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), timeoutMs: timeout(opts) }),
     reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),

@@ -38,7 +38,7 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
   const home = resolve(env.SUP_HOME ?? `${homedir()}/.sup`)
   const socketPath = `${home}/sup.sock`
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) throw new Error(`SUP_HOME is too long for a unix socket path (${socketPath}); use a shorter directory`)
-  const nginxReload = env.SUP_NGINX_RELOAD === undefined || env.SUP_NGINX_RELOAD === '' || env.SUP_NGINX_RELOAD === 'off' ? null : parseCommand(env.SUP_NGINX_RELOAD)
+  const nginxReload = commandOrNull(env.SUP_NGINX_RELOAD)
   const id = createHash('sha256').update(home).digest('hex').slice(0, 16)
   return {
     home,
@@ -56,6 +56,21 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
     pipesDir: `${home}/logs/.pipes`,
     nginxDir: `${home}/nginx`,
     nginxReload,
-    nginxTest: env.SUP_NGINX_TEST === 'off' ? null : env.SUP_NGINX_TEST !== undefined && env.SUP_NGINX_TEST !== '' ? parseCommand(env.SUP_NGINX_TEST) : nginxReload === null ? null : ['nginx', '-t']
+    nginxTest: env.SUP_NGINX_TEST === undefined || env.SUP_NGINX_TEST.trim() === '' ? defaultNginxTest(nginxReload) : commandOrNull(env.SUP_NGINX_TEST)
   }
+}
+
+/** An nginx command from the environment: unset, empty or "off" is none. */
+function commandOrNull (text: string | undefined): string[] | null {
+  if (text === undefined || text.trim() === 'off') return null
+  const cmd = parseCommand(text)
+  return cmd.length === 0 ? null : cmd
+}
+
+/** `nginx -t` against the config the reload command names: `<nginx> [-p …] [-c …] -s reload` becomes `… -t`. */
+function defaultNginxTest (reload: readonly string[] | null): string[] | null {
+  if (reload === null) return null
+  const n = reload.length
+  const isSignal = n >= 3 && /(^|\/)nginx$/.test(reload[0] ?? '') && reload[n - 2] === '-s' && reload[n - 1] === 'reload'
+  return isSignal ? [...reload.slice(0, n - 2), '-t'] : ['nginx', '-t']
 }

@@ -75,6 +75,8 @@ async function main (): Promise<void> {
     testCommand: config.nginxTest,
     reloadCommand: config.nginxReload,
     debounceMs: 50,
+    // nginx's master waits ~100 ms before retiring old workers: a publish counts as done after that
+    settleMs: 200,
     onEvent: (app, type, reason, data) => {
       try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, 'cannot record an nginx event') }
     }
@@ -137,6 +139,7 @@ async function main (): Promise<void> {
     logsDir: config.logsDir,
     eventsAfter: (q) => store.listEventsAfter(q).map(toEventView),
     nginxDir: config.nginxDir,
+    servingPorts: (app) => supervisor.servingPorts(app),
     logger: log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) }
   })

@@ -2,19 +2,29 @@
 import type { Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
 
-/** Registers `sup nginx`. */
+interface NginxOptions { listen?: string; serverName?: string; json?: boolean }
+
+/** Registers `sup nginx`: the operator pastes its output once; the daemon keeps the upstream file live after that. */
 export function registerNginx (program: Command, ctx: CliContext): void {
   program
     .command('nginx')
-    .description("print an nginx server block for an app (its upstream file is kept live by the daemon)")
+    .description('print an nginx server block for an app (its upstream file is kept live by the daemon)')
     .argument('<app>', 'app name')
-    .option('--listen <addr>', 'what the server block listens on (default 80)')
+    .option('--listen <addr>', 'what the server block listens on: 80, 127.0.0.1:8080, "443 ssl" (default 80)')
     .option('--server-name <name>', 'server_name of the block')
     .option('--json', 'print { upstreamPath, upstream, server } as JSON')
-    .action(action(ctx, async (name: string, opts: { listen?: string; serverName?: string; json?: boolean }) => {
+    .action(action(ctx, async (name: string, opts: NginxOptions) => {
       const client = await ctx.daemon()
-      const view = await client.nginx(name, { ...(opts.listen === undefined ? {} : { listen: opts.listen }), ...(opts.serverName === undefined ? {} : { serverName: opts.serverName }) })
+      const view = await client.nginx(name, {
+        ...(opts.listen === undefined ? {} : { listen: opts.listen }),
+        ...(opts.serverName === undefined ? {} : { serverName: opts.serverName })
+      })
       if (opts.json === true) { ctx.json(view); return }
-      ctx.print(`# The upstream is ${view.upstreamPath} (rewritten by sup as workers come and go).\n${view.server}`)
+      ctx.print([
+        `# The upstream of '${name}' is ${view.upstreamPath}, rewritten by sup as workers come and go.`,
+        '# Put its include line (above the server block) in nginx\'s http { } block, then this block, and `nginx -s reload`.',
+        '# Let sup reload nginx: SUP_NGINX_RELOAD="nginx -s reload" in the daemon\'s environment (docs/nginx.md).',
+        view.server.trimEnd()
+      ])
     }))
 }

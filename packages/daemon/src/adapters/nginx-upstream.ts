@@ -1,114 +1,205 @@
-// Keeps $SUP_HOME/nginx/<app>.conf equal to the app's serving workers: atomic writes, `nginx -t` first, then reload.
+// Keeps $SUP_HOME/nginx/<app>.conf equal to each app's serving workers: debounced, atomic, `nginx -t` first, then reload.
 import { execFile } from 'node:child_process'
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { renderUpstream } from '../core/upstream.ts'
+import type { PublishResult, UpstreamPublisher } from '../core/ports.ts'
 
+export type { PublishResult, UpstreamPublisher } from '../core/ports.ts'
 export type NginxEventType = 'nginx-test-failed' | 'nginx-reload-failed' | 'nginx-reloaded'
 
 export interface NginxPublisherDeps {
+  /** `$SUP_HOME/nginx`: one `<app>.conf` per app (created when missing). */
   readonly dir: string
   /** e.g. ['nginx', '-t']; null: no test. */
   readonly testCommand: readonly string[] | null
-  /** e.g. ['nginx', '-s', 'reload']; null: write the files only. */
+  /** e.g. ['nginx', '-s', 'reload']; null: the files are written, nginx is not told. */
   readonly reloadCommand: readonly string[] | null
+  /** Calls for one app within this window are one write (50 ms in the daemon). */
   readonly debounceMs: number
+  /**
+   * Wait after a successful reload before resolving. `nginx -s reload` only signals the master, which parses the
+   * config, starts new workers, sleeps 100 ms, then tells the old ones to quit: until then they still accept and
+   * proxy by the OLD upstream (93-124 ms after the command returned, nginx 1.22 here). Default 0; 200 makes
+   * "publish resolved" mean "new connections use the new upstream".
+   */
+  readonly settleMs?: number
   readonly onEvent: (app: string, type: NginxEventType, reason: string, data: Record<string, unknown>) => void
 }
 
-export interface PublishResult { readonly ok: boolean; readonly error?: string }
+/** Test and reload commands are killed after this: a stuck nginx must not stall every later publish. */
+const COMMAND_TIMEOUT_MS = 10_000
+/** How much of a failed command's stderr goes into the event. */
+const STDERR_TAIL_LINES = 5
+/** What may name a file in `dir` (app names are validated before, this only keeps paths inside `dir`). */
+const SAFE_APP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 
-export interface UpstreamPublisher {
-  /** Debounced per app; resolves once a write that includes this call is done (and nginx reloaded). */
-  publish (app: string, ports: readonly number[]): Promise<PublishResult>
-  remove (app: string): Promise<PublishResult>
-  lastError (app: string): string | null
-}
-
-/** Splits a command line on spaces, honouring '…' and "…" quotes (no shell is ever used). */
+/** Splits a command line on spaces, honouring '…' and "…" quotes (no shell is ever used): SUP_NGINX_RELOAD/TEST. */
 export function parseCommand (text: string): string[] {
   const out: string[] = []
-  for (const m of text.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3] ?? '')
+  for (const m of text.matchAll(/(?:'([^']*)'|"([^"]*)"|([^\s'"]+))+/g)) {
+    out.push(m[0].replace(/'([^']*)'|"([^"]*)"/g, (_q, a: string | undefined, b: string | undefined) => a ?? b ?? ''))
+  }
   return out
 }
 
-function run (cmd: readonly string[]): Promise<string | null> {
+/** Runs argv without a shell; resolves null on success, else what went wrong with the tail of its stderr. */
+function runCommand (cmd: readonly string[]): Promise<string | null> {
+  const [file, ...args] = cmd
+  if (file === undefined) return Promise.resolve('empty command')
   return new Promise((resolve) => {
-    const [file, ...args] = cmd
-    if (file === undefined) { resolve(null); return }
-    execFile(file, args, { timeout: 10_000 }, (err, _stdout, stderr) => {
-      resolve(err === null ? null : `${err.message.split('\n')[0] ?? ''}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`)
+    execFile(file, args, { timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
+      if (err === null) { resolve(null); return }
+      const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string }
+      const how = e.killed === true ? `killed after ${COMMAND_TIMEOUT_MS} ms` : typeof e.code === 'number' ? `exit code ${e.code}` : e.code ?? e.message
+      const tail = String(stderr).trim().split('\n').filter((l) => l.trim() !== '').slice(-STDERR_TAIL_LINES).join(' | ').slice(-1_000)
+      resolve(`\`${cmd.join(' ')}\` failed (${how})${tail === '' ? '' : `: ${tail}`}`)
     })
   })
 }
 
-/** temp file in the same directory, fsync, rename over, fsync the directory: never a half-written file. */
+/** Temp file in the same directory (never matched by `*.conf`), fsync, rename over, fsync the directory. */
 function writeAtomic (dir: string, path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`
-  const fd = openSync(tmp, 'w', 0o644)
-  try { writeSync(fd, text); fsyncSync(fd) } finally { closeSync(fd) }
-  renameSync(tmp, path)
-  const dfd = openSync(dir, 'r')
-  try { fsyncSync(dfd) } finally { closeSync(dfd) }
+  const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`
+  try {
+    const fd = openSync(tmp, 'w', 0o644)
+    try { writeSync(fd, text); fsyncSync(fd) } finally { closeSync(fd) }
+    renameSync(tmp, path)
+  } finally { rmSync(tmp, { force: true }) }
+  syncDir(dir)
+}
+
+function removeDurably (dir: string, path: string): void {
+  rmSync(path, { force: true })
+  syncDir(dir)
+}
+
+function syncDir (dir: string): void {
+  const fd = openSync(dir, 'r')
+  try { fsyncSync(fd) } finally { closeSync(fd) }
 }
 
 function readOrNull (path: string): string | null {
   try { return readFileSync(path, 'utf8') } catch { return null }
 }
 
+/** One app's request: the latest ports asked for (null: remove), everyone waiting for it. */
+interface Request { ports: readonly number[] | null; readonly waiters: Array<(r: PublishResult) => void>; isDue: boolean }
+/** One app's part of a flush: what nginx had on disk before, what it gets now. */
+interface Change { readonly app: string; readonly ports: readonly number[] | null; readonly path: string; readonly previous: string | null; next: string | null }
+
+/** The publisher: one flush at a time over every app, so nginx never sees two writes or reloads interleaved. */
 export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublisher {
-  const pending = new Map<string, { ports: readonly number[] | null; waiters: Array<(r: PublishResult) => void>; timer: NodeJS.Timeout }>()
+  const pending = new Map<string, Request>()
   const errors = new Map<string, string>()
-  let chain: Promise<unknown> = Promise.resolve()
+  /** Apps whose file on disk nginx has loaded (none at start: the first publish of each app reloads even if unchanged). */
+  const synced = new Set<string>()
+  let isFlushing = false
 
-  /** One app's write + test + reload; all apps go through one chain so nginx never sees two at once. */
-  async function apply (app: string, ports: readonly number[] | null): Promise<PublishResult> {
-    mkdirSync(deps.dir, { recursive: true, mode: 0o755 })
-    const path = `${deps.dir}/${app}.conf`
-    const previous = readOrNull(path)
-    const next = ports === null ? null : renderUpstream(app, ports)
-    if (next === previous) return { ok: true }
-    if (next === null) rmSync(path, { force: true })
-    else writeAtomic(deps.dir, path, next)
-    if (deps.testCommand !== null) {
-      const failed = await run(deps.testCommand)
-      if (failed !== null) {
-        if (previous === null) rmSync(path, { force: true })
-        else writeAtomic(deps.dir, path, previous)
-        errors.set(app, `nginx test failed: ${failed}`)
-        deps.onEvent(app, 'nginx-test-failed', `nginx test failed, the last good upstream was kept: ${failed}`, { ports: ports ?? [] })
-        return { ok: false, error: failed }
-      }
-    }
-    if (deps.reloadCommand === null) return { ok: true }
-    const failed = await run(deps.reloadCommand)
-    if (failed !== null) {
-      errors.set(app, `nginx reload failed: ${failed}`)
-      deps.onEvent(app, 'nginx-reload-failed', `nginx reload failed: ${failed}`, { ports: ports ?? [] })
-      return { ok: false, error: failed }
-    }
-    errors.delete(app)
-    deps.onEvent(app, 'nginx-reloaded', `upstream: ${ports === null ? 'removed' : ports.length === 0 ? 'no worker (placeholder)' : ports.join(', ')}`, { ports: ports ?? [] })
-    return { ok: true }
-  }
-
-  function schedule (app: string, ports: readonly number[] | null): Promise<PublishResult> {
+  function request (app: string, ports: readonly number[] | null): Promise<PublishResult> {
+    if (!SAFE_APP.test(app)) return Promise.resolve({ ok: false, error: `'${app}' cannot name an upstream file` })
     return new Promise((resolve) => {
-      const p = pending.get(app)
-      if (p !== undefined) clearTimeout(p.timer)
-      const waiters = [...(p?.waiters ?? []), resolve]
-      const timer = setTimeout(() => {
-        pending.delete(app)
-        const run = chain.then(() => apply(app, ports)).catch((err: unknown) => ({ ok: false, error: err instanceof Error ? err.message : String(err) }))
-        chain = run
-        void run.then((r) => { for (const w of waiters) w(r) })
-      }, deps.debounceMs)
-      pending.set(app, { ports, waiters, timer })
+      const r = pending.get(app)
+      if (r !== undefined) { r.ports = ports; r.waiters.push(resolve); return }
+      const fresh: Request = { ports, waiters: [resolve], isDue: false }
+      pending.set(app, fresh)
+      setTimeout(() => { fresh.isDue = true; kick() }, deps.debounceMs)
     })
   }
 
+  function kick (): void {
+    if (isFlushing) return
+    isFlushing = true
+    // timers of one loop turn join one batch: a burst over several apps is one nginx reload
+    setImmediate(() => { void drain() })
+  }
+
+  async function drain (): Promise<void> {
+    for (;;) {
+      const batch = [...pending].filter(([, r]) => r.isDue)
+      if (batch.length === 0) break
+      for (const [app] of batch) pending.delete(app)
+      const results = await flush(batch.map(([app, r]) => ({ app, ports: r.ports })))
+        .catch((err: unknown) => new Map(batch.map(([app]) => [app, { ok: false, error: `upstream of '${app}': ${String(err)}` } as const])))
+      for (const [app, r] of batch) for (const w of r.waiters) w(results.get(app) ?? { ok: true })
+    }
+    isFlushing = false
+  }
+
+  function fail (results: Map<string, PublishResult>, c: Change, type: NginxEventType | null, error: string): void {
+    errors.set(c.app, error)
+    results.set(c.app, { ok: false, error })
+    if (type !== null) emit(c, type, error)
+  }
+
+  /** An event listener that throws must not stop the publisher (its flush would never finish). */
+  function emit (c: Change, type: NginxEventType, reason: string): void {
+    try { deps.onEvent(c.app, type, reason, { ports: c.ports ?? [], removed: c.ports === null }) } catch { /* the listener's own problem */ }
+  }
+
+  /** Writes every change, tests once, reloads once; a failed test puts back what was there. Never throws. */
+  async function flush (asks: ReadonlyArray<{ app: string; ports: readonly number[] | null }>): Promise<Map<string, PublishResult>> {
+    const results = new Map<string, PublishResult>()
+    const changes: Change[] = []
+    for (const { app, ports } of asks) {
+      try {
+        mkdirSync(deps.dir, { recursive: true, mode: 0o755 })
+        const path = `${deps.dir}/${app}.conf`
+        const c: Change = { app, ports, path, previous: readOrNull(path), next: ports === null ? null : renderUpstream(app, ports) }
+        const isStale = deps.reloadCommand !== null && !synced.has(app) && c.next !== null
+        if (c.next === c.previous && !isStale) { results.set(app, { ok: true }); continue }
+        if (c.next !== c.previous) { synced.delete(app); put(c, c.next) }
+        changes.push(c)
+      } catch (err) { fail(results, { app, ports, path: '', previous: null, next: null }, null, `cannot write the upstream of '${app}': ${err instanceof Error ? err.message : String(err)}`) }
+    }
+    if (changes.length === 0) return results
+    let failed = deps.testCommand === null ? null : await runCommand(deps.testCommand)
+    const removes = changes.filter((c) => c.ports === null)
+    if (failed !== null && removes.length > 0) {
+      // `host not found in upstream`: a server block still proxies to a removed app; it gets the `down` placeholder
+      for (const c of removes) { c.next = renderUpstream(c.app, []); tryPut(c, c.next) }
+      failed = await runCommand(deps.testCommand ?? [])
+    }
+    if (failed !== null) {
+      for (const c of changes) {
+        tryPut(c, c.ports === null ? renderUpstream(c.app, []) : c.previous)
+        fail(results, c, 'nginx-test-failed', `nginx test failed, the last good upstream was kept: ${failed}`)
+      }
+      return results
+    }
+    const reloadFailed = deps.reloadCommand === null ? null : await runCommand(deps.reloadCommand)
+    const settleMs = deps.settleMs ?? 0
+    if (reloadFailed === null && deps.reloadCommand !== null && settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs))
+    for (const c of changes) {
+      if (reloadFailed !== null) { fail(results, c, 'nginx-reload-failed', `nginx reload failed (the new upstream is written): ${reloadFailed}`); continue }
+      if (c.ports === null) synced.delete(c.app)
+      else synced.add(c.app)
+      errors.delete(c.app)
+      results.set(c.app, { ok: true })
+      if (deps.reloadCommand !== null) emit(c, 'nginx-reloaded', describeChange(c))
+    }
+    return results
+  }
+
+  function put (c: Change, text: string | null): void {
+    if (text === null) removeDurably(deps.dir, c.path)
+    else writeAtomic(deps.dir, c.path, text)
+  }
+
+  /** Restoring is best effort: the test already failed, a second error must not hide the first. */
+  function tryPut (c: Change, text: string | null): void {
+    try { put(c, text) } catch { /* the failure is reported by the caller */ }
+  }
+
   return {
-    publish: (app, ports) => schedule(app, [...ports]),
-    remove: (app) => schedule(app, null),
+    publish: (app, ports) => request(app, [...ports]),
+    remove: (app) => request(app, null),
     lastError: (app) => errors.get(app) ?? null
   }
+}
+
+/** The reason of an `nginx-reloaded` event. */
+function describeChange (c: Change): string {
+  if (c.ports === null) return c.next === null ? 'upstream removed' : 'upstream kept as a `down` placeholder: a server block still uses it'
+  const ports = [...new Set(c.ports)].sort((a, b) => a - b)
+  return ports.length === 0 ? 'upstream: no worker serves (`down` placeholder)' : `upstream: ${ports.join(', ')}`
 }

@@ -121,3 +121,16 @@ export interface ProcessTable {
   /** Pids of live processes whose SUP_MARKER starts with `prefix`, with their marker (the daemon's strays and adoptees). */
   findMarked (prefix: string): Array<{ pid: number; marker: string }>
 }
+
+/** The outcome of one upstream write: `ok: false` when nginx refused it (test or reload); never a rejection. */
+export type PublishResult = { readonly ok: true } | { readonly ok: false; readonly error: string }
+
+/** Keeps nginx's upstream of each app equal to the ports the runtime says serve (adapters/nginx-upstream.ts). */
+export interface UpstreamPublisher {
+  /** Debounced per app; resolves once a write that includes this call is done (and nginx tested and reloaded). */
+  publish (app: string, ports: readonly number[]): Promise<PublishResult>
+  /** The app is gone: its upstream file is deleted (or left as a `down` placeholder while a server block still uses it). */
+  remove (app: string): Promise<PublishResult>
+  /** The last failure for this app (write, test or reload), null once a later publish succeeded: for `sup show`. */
+  lastError (app: string): string | null
+}

@@ -1,35 +1,75 @@
 // nginx text for an app: the live `upstream` block (what sup writes) and a server block to include (what `sup nginx` prints).
+import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT } from '../errors.ts'
 
-/** nginx upstream names: the app name with anything but letters, digits and _ turned into _. */
+/**
+ * The upstream's name. nginx accepts `.` and `-` in upstream names (checked with `nginx -t`, 1.22), so a valid app
+ * name (NAME_RE) is used as is: mapping it to `_` would make `a.b` and `a_b` one "duplicate upstream".
+ * Anything else (never a valid app name) becomes `_`, so no text can break out of the config.
+ */
 export function upstreamName (app: string): string {
-  return `sup_${app.replace(/[^A-Za-z0-9_]/g, '_')}`
+  return `sup_${app.replace(/[^A-Za-z0-9._-]/g, '_')}`
 }
 
-/** A port nothing listens on, for the `down` placeholder (nginx refuses an upstream with no server). */
+/** The port of the `down` placeholder: nginx refuses an upstream without a server ("no servers are inside upstream") and port 0. */
 export const PLACEHOLDER_PORT = 9
 
-/** The upstream block listing exactly `ports` (sorted, deduplicated); a `down` placeholder when empty. */
-export function renderUpstream (app: string, ports: readonly number[]): string {
-  const unique = [...new Set(ports)].sort((a, b) => a - b)
-  const servers = unique.length === 0
-    ? [`    server 127.0.0.1:${PLACEHOLDER_PORT} down; # no worker of '${app}' is online`]
-    : unique.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
-  return [`# written by sup for app '${app}': the online, healthy workers. Do not edit.`, `upstream ${upstreamName(app)} {`, ...servers, '    keepalive 32;', '}', ''].join('\n')
+/** What nginx's `include` directive must name: every upstream file sup writes in `dir`. */
+export function includeGlob (dir: string): string {
+  return `${dir}/*.conf`
 }
 
-/** A server block that proxies to the app's upstream, retrying a request a dying worker could not answer. */
-export function renderServerBlock (app: string, opts: { listen: number | string; serverName?: string; upstreamPath: string }): string {
+function isPort (p: number): boolean {
+  return Number.isInteger(p) && p >= 1 && p <= 65535
+}
+
+/** The upstream block listing exactly `ports` (sorted, deduplicated); a `down` placeholder when none serves. */
+export function renderUpstream (app: string, ports: readonly number[]): string {
+  const bad = ports.find((p) => !isPort(p))
+  if (bad !== undefined) throw new SUP_ERR_INTERNAL(`upstream of '${app}': ${String(bad)} is not a port`)
+  const unique = [...new Set(ports)].sort((a, b) => a - b)
+  const servers = unique.length === 0
+    ? [`    server 127.0.0.1:${PLACEHOLDER_PORT} down; # no worker serves: nginx needs one server`]
+    : unique.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
+  return [`upstream ${upstreamName(app)} {`, ...servers, '    keepalive 32;', '}', ''].join('\n')
+}
+
+export interface ServerBlockOptions {
+  /** `80`, `127.0.0.1:8080`, `[::]:80`, `443 ssl`... */
+  readonly listen: number | string
+  readonly serverName?: string
+  /** Shown in the include hint; default `$SUP_HOME/nginx/*.conf`. */
+  readonly includePath?: string
+}
+
+const LISTEN_RE = /^[0-9A-Za-z.:[\]_ -]{1,64}$/
+const SERVER_NAME_RE = /^[0-9A-Za-z.*_ -]{1,253}$/
+
+/** Refuses text that could end a directive (`;`, `{`, newline): it is pasted into nginx's config. */
+function checkDirective (what: string, value: string, re: RegExp): string {
+  if (!re.test(value)) throw new SUP_ERR_INVALID_INPUT(`${what} '${value.slice(0, 80)}' must match ${re.source}`)
+  return value
+}
+
+/** A server block proxying to the app's upstream: keep-alive to the workers, a dying worker's request retried on another. */
+export function renderServerBlock (app: string, opts: ServerBlockOptions): string {
+  if (typeof opts.listen === 'number' && !isPort(opts.listen)) throw new SUP_ERR_INVALID_INPUT(`listen ${opts.listen} is not a port`)
+  const listen = checkDirective('listen', String(opts.listen), LISTEN_RE)
+  const serverName = opts.serverName === undefined ? [] : [`    server_name ${checkDirective('server_name', opts.serverName, SERVER_NAME_RE)};`]
   return [
-    `# In nginx's http { } block: include ${opts.upstreamPath.replace(/[^/]+$/, '*.conf')};`,
+    `# sup keeps the upstream ${upstreamName(app)} live. In nginx's http { } block, once for every app:`,
+    `#     include ${opts.includePath ?? '$SUP_HOME/nginx/*.conf'};`,
     'server {',
-    `    listen ${String(opts.listen)};`,
-    ...(opts.serverName === undefined ? [] : [`    server_name ${opts.serverName};`]),
+    `    listen ${listen};`,
+    ...serverName,
     '    location / {',
     `        proxy_pass http://${upstreamName(app)};`,
+    '        # keep-alive to the workers (the upstream has keepalive 32)',
     '        proxy_http_version 1.1;',
     '        proxy_set_header Connection "";',
     '        proxy_set_header Host $host;',
     '        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    '        proxy_set_header X-Forwarded-Proto $scheme;',
+    '        # a worker that refuses or drops the connection (restarting, replaced) is skipped: the request goes to another',
     '        proxy_next_upstream error timeout http_502;',
     '    }',
     '}',

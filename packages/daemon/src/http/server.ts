@@ -18,9 +18,11 @@ export interface ServerDeps {
   readonly logger: FastifyBaseLogger | false
   /** Where the worker logs are (`$SUP_HOME/logs`): GET /logs reads `<logsDir>/<app>-<i>.log` and its rotated files. */
   readonly logsDir: string
-  /** The first `limit` persisted events after an id, oldest first (the store's listEventsAfter): GET /events?follow polls it. */
   /** Where the upstream files are (`$SUP_HOME/nginx`). */
   readonly nginxDir: string
+  /** The ports an app's upstream lists now (online, healthy, not withdrawn); throws SUP_ERR_APP_NOT_FOUND for an unknown app. */
+  readonly servingPorts: (app: string) => number[]
+  /** The first `limit` persisted events after an id, oldest first (the store's listEventsAfter): GET /events?follow polls it. */
   readonly eventsAfter: (q: { afterId: number; limit: number; app?: string | undefined }) => EventView[]
   /** Called after the shutdown answer is sent; keepWorkers leaves every worker running for the next daemon. */
   readonly requestShutdown: (keepWorkers: boolean) => void

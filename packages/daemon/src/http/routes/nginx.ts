@@ -2,19 +2,20 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { AppParams, ErrorBody, NginxQuery, NginxView } from '@sup/protocol'
-import { renderServerBlock, renderUpstream } from '../../core/upstream.ts'
+import { includeGlob, renderServerBlock, renderUpstream } from '../../core/upstream.ts'
 import type { ServerDeps } from '../server.ts'
 
-export function registerNginxRoutes (fastify: FastifyInstance, deps: ServerDeps): void {
+/** Registers GET /apps/:app/nginx; an unknown app is a 404 (servingPorts throws SUP_ERR_APP_NOT_FOUND). */
+export function registerNginxRoutes (fastify: FastifyInstance, deps: Pick<ServerDeps, 'nginxDir' | 'servingPorts'>): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.get('/apps/:app/nginx', { schema: { params: AppParams, querystring: NginxQuery, response: { 200: NginxView, 404: ErrorBody } } }, async (req) => {
+  app.get('/apps/:app/nginx', { schema: { params: AppParams, querystring: NginxQuery, response: { 200: NginxView, 400: ErrorBody, 404: ErrorBody } } }, async (req) => {
     const name = req.params.app
-    const ports = deps.supervisor.servingPorts(name)
-    const upstreamPath = `${deps.nginxDir}/${name}.conf`
+    const ports = deps.servingPorts(name)
+    const { listen = '80', serverName } = req.query
     return {
-      upstreamPath,
+      upstreamPath: `${deps.nginxDir}/${name}.conf`,
       upstream: renderUpstream(name, ports),
-      server: renderServerBlock(name, { listen: req.query.listen ?? '80', upstreamPath, ...(req.query.serverName === undefined ? {} : { serverName: req.query.serverName }) })
+      server: renderServerBlock(name, { listen, includePath: includeGlob(deps.nginxDir), ...(serverName === undefined ? {} : { serverName }) })
     }
   })
 }
