@@ -1,26 +1,14 @@
 // `sup reload <app|all>`: zero-downtime rolling replacement of every worker (DESIGN.md: zero-downtime reload).
 import type { Command } from 'commander'
-import { action, type CliContext } from '../context.ts'
-import { renderAppList } from '../render/views.ts'
-import { appNames, forEachApp } from '../targets.ts'
+import type { CliContext } from '../context.ts'
+import { registerAppAction } from './app-action.ts'
 
-/** Registers `sup restart`. */
+/** Registers `sup reload`. */
 export function registerReload (program: Command, ctx: CliContext): void {
-  program
-    .command('reload')
-    .description('replace every worker one at a time with no failed request: new worker ready and published before the old one leaves')
-    .argument('<app>', 'app name, or all')
-    .option('--json', 'print the API answer as JSON ({ apps } for all)')
-    .action(action(ctx, async (target: string, opts: { json?: boolean }) => {
-      const client = await ctx.daemon()
-      if (target !== 'all') {
-        const view = await client.reloadApp(target)
-        if (opts.json === true) ctx.json(view)
-        else ctx.print(renderAppList([view], Date.now(), ctx.colors))
-        return
-      }
-      const apps = await forEachApp(ctx, await appNames(client, target), (name) => client.reloadApp(name), false)
-      if (opts.json === true) ctx.json({ apps })
-      else if (apps.length > 0) ctx.print(renderAppList(apps, Date.now(), ctx.colors))
-    }))
+  registerAppAction(program, ctx, {
+    verb: 'reload',
+    description: 'replace every worker one at a time: each new worker ready and published before the old one leaves',
+    call: (client, app) => client.reloadApp(app),
+    parallel: false
+  })
 }
