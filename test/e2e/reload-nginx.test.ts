@@ -127,6 +127,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
       extra: ['--watch']
     })
     const before = pidsOf(await supJson<AppView>(home, ['show', 'web']))
+    await waitFor(async () => (await supJson<EventList>(home, ['events', 'web'])).events.some((e) => e.type === 'watching'), { what: 'the watcher ready' })
     const load = startLoad(nginx.port, { maxMs: 25_000 })
     await waitFor(() => load.result.ok > 100, { what: 'load to run' })
     writeFileSync(`${home}/app/touched.txt`, 'change\n')

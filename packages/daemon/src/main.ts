@@ -97,12 +97,12 @@ async function main (): Promise<void> {
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
     httpCheck,
     publisher,
-    watchApp: (spec, onChange) => {
+    watchApp: (spec, onChange, onReady) => {
       // sup's own files never trigger a reload: its logs, nginx files, its database, pid, socket and logs in SUP_HOME
       const ignored = ignoreMatcher(spec.watchIgnore, [config.logsDir, `${config.home}/nginx`])
       const OWN = /^(sup\.(db|pid|sock)|apps\.json|daemon\.log|logd\.(log|pid)|token)/
       const isOwnFile = (p: string): boolean => p.startsWith(`${config.home}/`) && OWN.test(p.slice(config.home.length + 1))
-      return watchForChanges(spec.watch ?? [], (p) => ignored(p) || isOwnFile(p), 300, onChange)
+      return watchForChanges(spec.watch ?? [], (p) => ignored(p) || isOwnFile(p), 300, onChange, onReady)
     },
     readTail: async (app, instance, lines) => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n'),
     reapStrays: (keep) => reapMarked(procs, config.markerPrefix, keep, DEFAULT_TIMING.killTimeoutMs),

@@ -15,7 +15,7 @@ export function ignoreMatcher (patterns: readonly string[], extraDirs: readonly 
 }
 
 /** Starts watching; `onChange(path)` fires once per burst, debounceMs after the last event. Returns a closer. */
-export function watchForChanges (paths: readonly string[], ignore: (path: string) => boolean, debounceMs: number, onChange: (path: string) => void): () => Promise<void> {
+export function watchForChanges (paths: readonly string[], ignore: (path: string) => boolean, debounceMs: number, onChange: (path: string) => void, onReady: () => void = () => undefined): () => Promise<void> {
   let timer: NodeJS.Timeout | null = null
   let last = ''
   const watcher = watch([...paths], { ignoreInitial: true, ignored: (p: string) => ignore(p), persistent: true })
@@ -26,6 +26,8 @@ export function watchForChanges (paths: readonly string[], ignore: (path: string
   }
   watcher.on('all', (_event, path) => fire(path))
   watcher.on('error', () => undefined)
+  // Changes are seen only once the initial scan is done: say when that is
+  watcher.once('ready', onReady)
   return async () => {
     if (timer !== null) clearTimeout(timer)
     await watcher.close()

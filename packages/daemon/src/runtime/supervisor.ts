@@ -22,7 +22,7 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 
   /** Keeps the nginx upstream of each app equal to its serving workers. */
   readonly publisher: { publish (app: string, ports: readonly number[]): Promise<unknown>; remove (app: string): Promise<unknown> }
   /** Starts watching an app's files (`--watch`); onChange is debounced; returns a closer. */
-  readonly watchApp: (spec: AppSpec, onChange: (path: string) => void) => () => Promise<void>
+  readonly watchApp: (spec: AppSpec, onChange: (path: string) => void, onReady: () => void) => () => Promise<void>
   /** The last lines a worker printed (for a failed reload's error). */
   readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
   /** Stops processes of an earlier daemon life that carry this daemon's marker prefix, except those with a kept marker. */
@@ -83,7 +83,8 @@ export function createSupervisor (deps: SupervisorDeps) {
       appEvent(name, 'watch', `${path} changed: reloading`, { path })
       reloadApp(name).catch((err: unknown) => appEvent(name, 'watch-reload-failed', err instanceof Error ? err.message : String(err), { path }))
     }
-    try { watchers.set(name, deps.watchApp(e.spec, onChange)) } catch (err) { deps.onError(err, `${name} watch`) }
+    const onReady = (): void => appEvent(name, 'watching', `watching ${(e.spec.watch ?? []).join(', ')} for changes`, { paths: [...(e.spec.watch ?? [])] })
+    try { watchers.set(name, deps.watchApp(e.spec, onChange, onReady)) } catch (err) { deps.onError(err, `${name} watch`) }
   }
 
   function stopWatching (name: string): void {
