@@ -8,10 +8,6 @@ const NODE_SCRIPT = /\.(c|m)?js$/
 /** Variables of the daemon's own environment that must not leak into workers. */
 const DAEMON_ONLY = /^SUP_(HOME|DAEMON_ENTRY|MARKER|PORT_POOL)$/
 
-export function workerLogPath (logsDir: string, app: string, instance: number): string {
-  return `${logsDir}/${app}-${instance}.log`
-}
-
 /** Where a worker's two output streams go (its FIFOs, prepared by the runner's `prepareOutput`). */
 export interface OutputPaths { readonly stdoutPath: string; readonly stderrPath: string }
 

@@ -1,7 +1,7 @@
 // SpawnSpec: what a worker is started with — env (PORT, SUP_*, the app's --env), command, log file.
 import { describe, expect, it } from 'vitest'
 import { normalizeAppSpec, type AppSpecInput } from '../../../src/core/app-spec.ts'
-import { buildSpawnSpec, workerLogPath } from '../../../src/runtime/spawn-spec.ts'
+import { buildSpawnSpec } from '../../../src/runtime/spawn-spec.ts'
 
 const app = (input: Partial<AppSpecInput> = {}) =>
   normalizeAppSpec({ name: 'api', script: '/srv/api/server.js', env: { NODE_ENV: 'production' }, ...input }, { portPool: { from: 8000, to: 8999 } })
@@ -40,6 +40,5 @@ describe('buildSpawnSpec', () => {
     const s = buildSpawnSpec(app({ waitReady: true, cwd: '/srv' }), 3, 8003, 'sup-x:api:3:abc', OUT, {})
     expect(s).toMatchObject({ app: 'api', instance: 3, cwd: '/srv', marker: 'sup-x:api:3:abc', stdoutPath: OUT.stdoutPath, stderrPath: OUT.stderrPath, ipc: true })
     expect(buildSpawnSpec(app(), 0, 8000, 'm', OUT, {}).ipc).toBe(false)
-    expect(workerLogPath('/h/logs', 'web', 0)).toBe('/h/logs/web-0.log')
   })
 })
