@@ -2,7 +2,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppView, EventList } from '../../packages/protocol/src/index.ts'
-import { FIXTURES, freePortRange, httpGet, killPid, requireNginx, runSup, startLoad, startNginx, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { FIXTURES, freePortRange, httpGet, killPid, requireNginx, runSup, startLoad, startNginx, supJson, useSupHome, waitFor, type TestNginx } from '@sup/test-support'
 
 const hasNginx = requireNginx()
 
@@ -23,22 +23,19 @@ async function setup (opts: { ports?: number; extra?: string[]; script?: (home: 
 
 const pidsOf = (v: AppView): number[] => v.workers.map((w) => w.pid ?? 0)
 
-/**
- * What sup answers for: no request answered with an error (a 502 means nginx had nowhere to send it).
- * What it does not (yet): stock nginx (1.22) closes connections it accepted but had not read when a reload
- * retires its old worker — a plain client sees `socket hang up`, about one per nginx reload, with or without
- * sup (see the issue note). So socket errors are bounded by the reloads nginx was asked to do, not zero.
- */
-async function expectNoFailedAnswers (home: string, result: { failures: string[] }): Promise<void> {
-  const answers = result.failures.filter((f) => f.startsWith('HTTP '))
-  expect(answers).toEqual([])
-  const reloads = (await supJson<EventList>(home, ['events', 'web', '--lines', '1000'])).events.filter((e) => e.type === 'nginx-reloaded').length
-  const dropped = result.failures.length - answers.length
-  expect(dropped).toBeLessThanOrEqual(3 * reloads)
+/** Zero failed requests: no error answer (a 502 means nginx had nowhere to send it) and no socket error. */
+async function expectZeroFailures (home: string, nginx: TestNginx, result: { failures: string[] }): Promise<void> {
+  if (result.failures.length > 0) {
+    // what nginx and sup saw, for the run that failed
+    const errors = readFileSync(nginx.errorLog, 'utf8').split('\n').filter((l) => /\[(error|warn)\]/.test(l)).slice(-20)
+    const events = (await supJson<EventList>(home, ['events', 'web', '--lines', '50'])).events.map((e) => `${e.time} ${e.instance ?? '-'} ${e.type}`)
+    console.error(`${result.failures.length} failed requests\n${errors.join('\n')}\n${events.join('\n')}`)
+  }
+  expect(result.failures).toEqual([])
 }
 
 describe.skipIf(!hasNginx)('reload through nginx', () => {
-  it('sup reload under load: no failed answer, every pid replaced', async () => {
+  it('sup reload under load: zero failed requests, every pid replaced', async () => {
     const { home, nginx, sup } = await setup()
     const before = pidsOf(await supJson<AppView>(home, ['show', 'web']))
     const load = startLoad(nginx.port, { maxMs: 20_000 })
@@ -49,7 +46,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     clearInterval(sampling)
     const result = await load.stop()
     expect(r.code, r.stderr).toBe(0)
-    await expectNoFailedAnswers(home, result)
+    await expectZeroFailures(home, nginx, result)
     expect(result.ok).toBeGreaterThan(200)
     const after = pidsOf(await supJson<AppView>(home, ['show', 'web']))
     for (const p of after) expect(before).not.toContain(p)
@@ -57,9 +54,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     for (const text of upstreamSamples) expect((text.match(/server 127\.0\.0\.1:\d+ max_fails/g) ?? []).length).toBeGreaterThanOrEqual(4)
   })
 
-  // Skipped, not passed: in 1 of 2 runs nginx answered some 502s right after the SIGKILL ("upstream server
-  // temporarily disabled" on the dead worker's reset connections). To investigate (issue 5 note).
-  it.skip('a worker SIGKILLed under load: no failed answer', async () => {
+  it('a worker SIGKILLed under load: zero failed requests', async () => {
     const { home, nginx } = await setup()
     const load = startLoad(nginx.port, { maxMs: 20_000 })
     await waitFor(() => load.result.ok > 200, { what: 'load to run' })
@@ -72,7 +67,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     const n = load.result.ok
     await waitFor(() => load.result.ok > n + 200, { what: 'more load' })
     const result = await load.stop()
-    await expectNoFailedAnswers(home, result)
+    await expectZeroFailures(home, nginx, result)
   })
 
   it('a release whose workers never become ready: the reload aborts, the old pids serve, zero failed requests', async () => {
@@ -117,11 +112,13 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     killPid(victim?.pid ?? 0, 'SIGKILL')
     await waitFor(async () => (await supJson<EventList>(home, ['events', 'web'])).events.some((e) => e.type === 'nginx-test-failed'), { what: 'nginx-test-failed' })
     expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toBe(good)
+    expect((await supJson<AppView>(home, ['show', 'web'])).nginxError).toMatch(/nginx test failed/)
+    expect((await runSup(home, ['show', 'web'])).stdout).toMatch(/nginx\s+nginx test failed, the last good upstream was kept/)
     const after = pidsOf(await supJson<AppView>(home, ['show', 'web']))
     expect(after.slice(1)).toEqual(before.slice(1))
   })
 
-  it('--watch: touching a file of the app replaces every worker, no failed answer', async () => {
+  it('--watch: touching a file of the app replaces every worker, zero failed requests', async () => {
     const { home, nginx } = await setup({
       script: (h) => { mkdirSync(`${h}/app`); copyFileSync(`${FIXTURES}/reloadable.js`, `${h}/app/server.js`); return `${h}/app/server.js` },
       extra: ['--watch']
@@ -136,6 +133,6 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
       return now.every((p) => !before.includes(p)) && (await supJson<AppView>(home, ['show', 'web'])).workers.every((w) => w.state === 'online')
     }, { what: 'every worker replaced', timeoutMs: 20_000 })
     const result = await load.stop()
-    await expectNoFailedAnswers(home, result)
+    await expectZeroFailures(home, nginx, result)
   })
 })

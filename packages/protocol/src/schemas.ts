@@ -96,7 +96,9 @@ export const AppView = Type.Object({
   name: Type.String(),
   desired: Type.Union([Type.Literal('running'), Type.Literal('stopped')]),
   spec: AppSpecView,
-  workers: Type.Array(WorkerView)
+  workers: Type.Array(WorkerView),
+  /** Why nginx does not have this app's latest upstream (a failed `nginx -t` or reload); null when it does. */
+  nginxError: Type.Optional(Type.Union([Type.String(), Type.Null()]))
 })
 export type AppView = Static<typeof AppView>
 

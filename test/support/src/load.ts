@@ -1,20 +1,21 @@
 // A bounded HTTP load through one port (nginx in the e2e tests): counts every non-2xx answer and socket error.
-// Each request opens its own connection: an idle keep-alive connection that nginx closes on its own reload is
-// a race between client and nginx (clients must retry those), not a request sup failed.
-import { Agent, request } from 'node:http'
+// Each request opens its own connection and says `Connection: close`. Why not a pooled Agent: even with
+// keepAlive false, node's Agent hands a freed socket to a queued request, so a "fresh" request can go out on a
+// connection nginx is closing as idle on its reload — a keep-alive race RFC 9112 leaves to the client to retry,
+// not a request the server failed. (Session 1 counted those as nginx dropping connections; it does not.)
+import { request } from 'node:http'
 
 export interface LoadResult { ok: number; failed: number; failures: string[]; bodies: Set<string> }
 export interface Load { readonly result: LoadResult; stop (): Promise<LoadResult> }
 
-/** `concurrency` loops of GET / on 127.0.0.1:port with keep-alive, until stop() or maxMs or maxRequests. */
+/** `concurrency` loops of GET / on 127.0.0.1:port, one connection per request, until stop() or maxMs or maxRequests. */
 export function startLoad (port: number, opts: { concurrency?: number; maxMs?: number; maxRequests?: number } = {}): Load {
-  const agent = new Agent({ keepAlive: false, maxSockets: opts.concurrency ?? 8 })
   const result: LoadResult = { ok: 0, failed: 0, failures: [], bodies: new Set() }
   const deadline = performance.now() + (opts.maxMs ?? 30_000)
   const maxRequests = opts.maxRequests ?? 100_000
   let stopped = false
   const one = (): Promise<void> => new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent, timeout: 5_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false, headers: { connection: 'close' }, timeout: 5_000 }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => { body += c })
@@ -34,6 +35,6 @@ export function startLoad (port: number, opts: { concurrency?: number; maxMs?: n
   const loops = Promise.all(Array.from({ length: opts.concurrency ?? 8 }, loop))
   return {
     result,
-    async stop () { stopped = true; await loops; agent.destroy(); return result }
+    async stop () { stopped = true; await loops; return result }
   }
 }

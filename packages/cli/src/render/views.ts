@@ -58,7 +58,10 @@ export function renderDefinition (app: AppView, c: Colors): string[] {
     ['restart', `${s.restart}, delay ${ms(s.restartDelayMs)} doubling up to ${ms(s.maxRestartDelayMs)}, reset after ${ms(s.minUptimeMs)} up`],
     ['flapping', `${s.maxRestarts} restarts in ${ms(s.restartWindowMs)} -> errored, retried after ${ms(s.retryInMs)}`],
     ['ready', `${s.waitReady ? "process.send('ready')" : 'port accepts a connection'} within ${ms(s.listenTimeoutMs)}`],
-    ['stop', `${s.killSignal}, then SIGKILL after ${ms(s.killTimeoutMs)}`]
+    ['stop', `${s.killSignal}, then SIGKILL after ${ms(s.killTimeoutMs)}`],
+    ['health', s.health === null ? '-' : `GET ${s.health.path} every ${ms(s.health.intervalMs)}, timeout ${ms(s.health.timeoutMs)}, replaced after ${s.health.failures} failures`],
+    ['reload', `drain ${ms(s.drainMs)}${s.watch === null ? '' : `, on changes in ${s.watch.join(', ')}`}`],
+    ...(app.nginxError === undefined || app.nginxError === null ? [] : [['nginx', c.red(app.nginxError)] as [string, string]])
   ]
   const width = Math.max(...pairs.map(([k]) => k.length))
   return pairs.map(([k, v]) => `${c.dim(k.padEnd(width))}  ${v}`)

@@ -10,7 +10,8 @@ const NOW = 1_700_000_000_000
 const spec: AppView['spec'] = {
   name: 'api', script: '/srv/api/server.js', args: [], cwd: '/srv/api', instances: 2, portRange: { from: 8000, to: 8004 },
   envKeys: ['NODE_ENV'], restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
-  restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false
+  restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false,
+  logMaxSize: 10_485_760, logFiles: 5, health: null, drainMs: 1_000, watch: null, watchIgnore: []
 }
 
 const api: AppView = {
@@ -61,6 +62,15 @@ describe('renderAppDetail', () => {
     expect(text).toContain('stop       SIGTERM, then SIGKILL after 5s')
     expect(text).toContain('api  0  4242  8000  online       3h         0')
     expect(text).toContain('online -> backoff')
+  })
+
+  it('prints the health check, the drain and a failed nginx publish', () => {
+    const checked: AppView = { ...api, spec: { ...spec, health: { path: '/healthz', intervalMs: 5_000, timeoutMs: 2_000, failures: 3 }, watch: ['/srv/api'] }, nginxError: 'nginx test failed, the last good upstream was kept: boom' }
+    const text = renderAppDetail(checked, [], NOW, c).join('\n')
+    expect(text).toContain('health     GET /healthz every 5s, timeout 2s, replaced after 3 failures')
+    expect(text).toContain('reload     drain 1s, on changes in /srv/api')
+    expect(text).toContain('nginx      nginx test failed, the last good upstream was kept: boom')
+    expect(renderAppDetail(api, [], NOW, c).join('\n')).not.toMatch(/^nginx/m)
   })
 
   it('says (none) for no workers and no events', () => {

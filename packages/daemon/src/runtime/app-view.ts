@@ -46,8 +46,8 @@ export function toWorkerView (w: StoredWorker): WorkerView {
   }
 }
 
-export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[]): AppView {
-  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map(toWorkerView).sort((a, b) => a.instance - b.instance) }
+export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[], nginxError: string | null = null): AppView {
+  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map(toWorkerView).sort((a, b) => a.instance - b.instance), nginxError }
 }
 
 export function toEventView (e: EventRecord): EventView {

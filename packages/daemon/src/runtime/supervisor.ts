@@ -20,7 +20,7 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 
   /** Removes a worker's output targets (FIFOs) once the worker is gone for good (delete, scale down). */
   readonly removeOutput: (app: string, instance: number) => void
   /** Keeps the nginx upstream of each app equal to its serving workers. */
-  readonly publisher: { publish (app: string, ports: readonly number[]): Promise<unknown>; remove (app: string): Promise<unknown> }
+  readonly publisher: { publish (app: string, ports: readonly number[]): Promise<unknown>; remove (app: string): Promise<unknown>; lastError? (app: string): string | null }
   /** Starts watching an app's files (`--watch`); onChange is debounced; returns a closer. */
   readonly watchApp: (spec: AppSpec, onChange: (path: string) => void, onReady: () => void) => () => Promise<void>
   /** The last lines a worker printed (for a failed reload's error). */
@@ -126,7 +126,7 @@ export function createSupervisor (deps: SupervisorDeps) {
   }
 
   function view (e: AppEntry): AppView {
-    return toAppView(e.spec, e.desired, [...e.runners.values()].map((r) => r.record()))
+    return toAppView(e.spec, e.desired, [...e.runners.values()].map((r) => r.record()), deps.publisher.lastError?.(e.spec.name) ?? null)
   }
 
   function stored (e: AppEntry): StoredApp { return { name: e.spec.name, spec: e.spec, desired: e.desired, createdAt: e.createdAt } }
@@ -140,9 +140,14 @@ export function createSupervisor (deps: SupervisorDeps) {
   const freshWorker = (app: string, instance: number, port: number): StoredWorker =>
     ({ app, instance, snapshot: initialSnapshot(), port, marker: null, pidStartTime: null, startedAt: null })
 
+  /**
+   * Waits until the runners are online or failed, then until nginx routes to the online ones: a `sup start` that
+   * returned means new connections reach every worker that came up (a publish resolves after any in flight).
+   */
   async function settle (runners: Iterable<WorkerRunner>, spec: AppSpec): Promise<void> {
     const bound = new Promise<void>((resolve) => { deps.clock.setTimer(spec.listenTimeoutMs + 2_000, resolve) })
     await Promise.race([Promise.all([...runners].map((r) => r.settled())), bound])
+    await publishUpstream(spec.name)
   }
 
   async function createApp (input: AppSpecInput, wait: boolean): Promise<AppView> {
