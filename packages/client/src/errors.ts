@@ -14,6 +14,8 @@ export const SUP_ERR_CLIENT_OPTIONS = 'SUP_ERR_CLIENT_OPTIONS'
 export const SUP_ERR_CLIENT_WAIT_TIMEOUT = 'SUP_ERR_CLIENT_WAIT_TIMEOUT'
 /** An upload was aborted through its AbortSignal. */
 export const SUP_ERR_CLIENT_ABORTED = 'SUP_ERR_CLIENT_ABORTED'
+/** An upload was cut: the daemon closed the connection before reading it all, and its answer was lost. */
+export const SUP_ERR_CLIENT_UPLOAD_CUT = 'SUP_ERR_CLIENT_UPLOAD_CUT'
 /** deploy(): the directory to deploy cannot be read, or is not a directory. */
 export const SUP_ERR_CLIENT_DEPLOY_SOURCE = 'SUP_ERR_CLIENT_DEPLOY_SOURCE'
 

@@ -2,7 +2,7 @@
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { errorFromConnection, SupClientError, SUP_ERR_CLIENT_ABORTED, SUP_ERR_CLIENT_DEPLOY_SOURCE, type Target } from './errors.ts'
+import { errorFromConnection, SupClientError, SUP_ERR_CLIENT_ABORTED, SUP_ERR_CLIENT_DEPLOY_SOURCE, SUP_ERR_CLIENT_UPLOAD_CUT, type Target } from './errors.ts'
 
 /** A POST whose body is a stream; the answer is JSON. */
 export interface UploadRequest {
@@ -15,6 +15,21 @@ export interface UploadRequest {
   /** Bounds the whole call, upload and answer (none when absent or 0). */
   timeoutMs?: number | undefined
   signal?: AbortSignal | undefined
+}
+
+const CUT_CODES: ReadonlySet<string> = new Set(['EPIPE', 'ECONNRESET'])
+const isCut = (err: unknown): boolean => CUT_CODES.has(String((err as { code?: unknown }).code))
+
+/**
+ * The daemon closed the connection while the body was still being sent: it refused the upload before reading it
+ * all (too large, a bad archive, no token) and its answer was lost in the reset.
+ */
+function uploadCut (target: Target, cause: unknown): SupClientError {
+  const where = target.socketPath ?? target.baseUrl ?? 'the daemon'
+  return new SupClientError(SUP_ERR_CLIENT_UPLOAD_CUT, `The daemon on ${where} closed the connection before the whole upload was sent (${String((cause as { code?: unknown }).code)}): it refuses an upload over its size limit, a bad archive or a missing token before reading it all`, {
+    hint: "its log (daemon.log in its SUP_HOME) says which; the size limit is SUP_DEPLOY_MAX_BODY (default 200M) in the daemon's environment",
+    cause
+  })
 }
 
 /** A pass-through that counts bytes and reports them. */
@@ -74,12 +89,16 @@ export function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: U
       const ms = req.timeoutMs
       timer = setTimeout(() => fail(deps.timeoutError(`POST ${req.path}`, ms)), ms)
     }
+    let connectionError: unknown
+    client.on('error', (err) => { connectionError = err })
     pipeline(req.body, progressMeter(req.onProgress), client).catch((err: unknown) => {
       // A write error after the daemon answered is the daemon closing an upload it refused: the answer says why.
       if (answered || settled) return
-      // The source failed (a file of the directory became unreadable...): that is the error, not the connection.
-      const sourceFailed = req.body.errored !== null && req.body.errored !== undefined
-      fail(sourceFailed ? new SupClientError(SUP_ERR_CLIENT_DEPLOY_SOURCE, `Reading the upload failed: ${(err as Error).message}`, { cause: err }) : err)
+      if (connectionError === undefined) {
+        // The source failed (a file of the directory became unreadable...): that is the error, not the connection.
+        fail(new SupClientError(SUP_ERR_CLIENT_DEPLOY_SOURCE, `Reading the upload failed: ${(err as Error).message}`, { cause: err }))
+      } else if (isCut(connectionError)) fail(uploadCut(deps.target, connectionError))
+      else fail(connectionError)
     })
   })
 }
