@@ -97,7 +97,10 @@ export async function extractArchive (body: Readable, dir: string, limits: Limit
       reject(why)
     }
     body.once('error', (e) => fail(e))
-    body.once('aborted', () => fail(new SUP_ERR_BAD_ARCHIVE('the upload was interrupted')))
+    // A connection cut mid-upload (or before we read it) ends nothing: the body just closes
+    const interrupted = (): void => fail(new SUP_ERR_BAD_ARCHIVE('the upload was interrupted'))
+    body.once('close', () => { if (!body.readableEnded) interrupted() })
+    if (body.destroyed && !body.readableEnded) { interrupted(); return }
     upload.once('error', fail)
     gunzip.once('error', fail)
     unpacked.once('error', fail)
