@@ -1,5 +1,5 @@
 // Deploys and rollbacks: upload -> staging -> checks -> install -> release -> rolling reload -> `current` switched.
-import { rm, rmdir } from 'node:fs/promises'
+import { rename, rm, rmdir } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import type { AppView, DeployResult, ReleaseList, ReleaseView } from '@sup/protocol'
 import { NAME_RE, RESERVED_NAMES, normalizeAppSpec, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
@@ -66,9 +66,15 @@ export function createDeployService (deps: DeployDeps) {
     return () => { busy.delete(app) }
   }
 
-  /** Removes a staging dir and the then-empty folders a refused first upload made. */
+  /**
+   * Removes a staging dir and the then-empty folders a refused first upload made. The dir is renamed first: tar's
+   * writes still in flight then fail (its cwd is gone) instead of re-creating files while it is removed.
+   */
   async function dropStaging (user: string, app: string, staging: string): Promise<void> {
-    await rm(staging, { recursive: true, force: true })
+    const trash = `${staging}.drop`
+    await rename(staging, trash).catch(() => undefined)
+    await rm(trash, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
+    await rm(staging, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
     const dir = releases.appDir(user, app)
     for (const d of [`${dir}/.staging`, dir, dir.slice(0, dir.lastIndexOf('/'))]) await rmdir(d).catch(() => undefined)
   }

@@ -46,7 +46,12 @@ export async function extractArchive (body: Readable, dir: string, limits: Limit
   let strip: boolean | null = null
   const upload = meter(limits.maxBodyBytes, (c) => hash.update(c), () => new SUP_ERR_TOO_LARGE(`the upload is larger than ${limits.maxBodyBytes} bytes`))
   const gunzip = createGunzip()
-  const unpacked = meter(limits.maxUnpackedBytes, () => undefined, () => new SUP_ERR_TOO_LARGE(`the archive unpacks to more than ${limits.maxUnpackedBytes} bytes`))
+  let first = true
+  const unpacked = meter(limits.maxUnpackedBytes, (c) => {
+    // tar would decompress a nested gzip/zstd stream itself, past this meter: refuse it
+    if (first && ((c[0] === 0x1f && c[1] === 0x8b) || (c[0] === 0x28 && c[1] === 0xb5 && c[2] === 0x2f && c[3] === 0xfd))) refuse(new SUP_ERR_BAD_ARCHIVE('a compressed stream inside the gzip (send one tar.gz)'))
+    first = false
+  }, () => new SUP_ERR_TOO_LARGE(`the archive unpacks to more than ${limits.maxUnpackedBytes} bytes`))
 
   const refuse = (err: Error): false => {
     refusal ??= err
@@ -92,7 +97,10 @@ export async function extractArchive (body: Readable, dir: string, limits: Limit
       reject(why)
     }
     body.once('error', (e) => fail(e))
-    body.once('aborted', () => fail(new SUP_ERR_BAD_ARCHIVE('the upload was interrupted')))
+    // A connection cut mid-upload (or before we read it) ends nothing: the body just closes
+    const interrupted = (): void => fail(new SUP_ERR_BAD_ARCHIVE('the upload was interrupted'))
+    body.once('close', () => { if (!body.readableEnded) interrupted() })
+    if (body.destroyed && !body.readableEnded) { interrupted(); return }
     upload.once('error', fail)
     gunzip.once('error', fail)
     unpacked.once('error', fail)
@@ -103,6 +111,13 @@ export async function extractArchive (body: Readable, dir: string, limits: Limit
       done = true
       resolve()
     })
+    // After the archive's end blocks tar reads no more: the rest is still decompressed (and counted) but dropped
+    // (on the next tick: 'eof' fires inside a write, after which pipe() would pause the source again)
+    unpack.once('eof', () => setImmediate(() => {
+      unpacked.unpipe(unpack as unknown as NodeJS.WritableStream)
+      unpacked.on('data', () => undefined).resume()
+      unpacked.once('end', () => unpack.end())
+    }))
     body.pipe(upload).pipe(gunzip).pipe(unpacked)
     unpacked.pipe(unpack as unknown as NodeJS.WritableStream)
   })

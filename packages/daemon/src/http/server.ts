@@ -9,7 +9,7 @@ import { registerNginxRoutes } from './routes/nginx.ts'
 import { registerDaemonRoutes } from './routes/daemon.ts'
 import { registerLogRoutes } from './routes/logs.ts'
 import { createNdjsonStreams } from './ndjson.ts'
-import { registerDeployRoutes } from './routes/deploy.ts'
+import { closeAfterAnswer, registerDeployRoutes } from './routes/deploy.ts'
 import type { DeployService } from '../deploy/deploy-service.ts'
 
 export interface ServerDeps {
@@ -42,7 +42,9 @@ function errorBody (code: string, message: string, hint?: string): { error: { co
 export function buildServer (deps: ServerDeps): FastifyInstance {
   // Unknown fields are an error, not silently dropped (fastify's default ajv removes them).
   const ajv = { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, allErrors: false } }
-  const app = (deps.logger === false ? Fastify({ logger: false, ajv }) : Fastify({ loggerInstance: deps.logger, ajv }))
+  // Long names reach the handlers (a clear SUP_ERR_INVALID_NAME), not fastify's bare 414
+  const maxParamLength = 1024
+  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength }))
     .withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -71,7 +73,8 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
       if (authorize(req.headers.authorization)) return
       const e = new SUP_ERR_UNAUTHORIZED()
       // An unread upload is not drained for a caller without the token
-      return reply.status(401).header('connection', 'close').send(errorBody(e.code, e.message))
+      closeAfterAnswer(req.raw, reply)
+      return reply.status(401).send(errorBody(e.code, e.message))
     })
   }
 
