@@ -1,7 +1,7 @@
 // Deploys (issue 7): upload a directory or a tar.gz stream, list releases, roll back, wait for the workers.
 import type { Readable } from 'node:stream'
 import type { AppView, DeployResult, ReleaseList, WorkerState } from '@sup/protocol'
-import { SupClientError, SUP_ERR_CLIENT_WAIT_TIMEOUT } from './errors.ts'
+import { SupClientError, SUP_ERR_CLIENT_UPLOAD_CUT, SUP_ERR_CLIENT_WAIT_TIMEOUT } from './errors.ts'
 import type { PackSkip } from './pack-dir.ts'
 import { buildPath, type Transport } from './transport.ts'
 
@@ -75,13 +75,28 @@ export function createDeployMethods (transport: Transport, getApp: (name: string
       body = packed.stream
     } else body = source
     const query = { instances: opts.instances === undefined ? undefined : String(opts.instances), portRange: opts.portRange }
-    return transport.upload<DeployResult>({
-      path: buildPath(`/deploy/${encodeURIComponent(user)}/${encodeURIComponent(opts.app)}`, query),
-      body,
-      onProgress: opts.onProgress,
-      timeoutMs: opts.timeoutMs,
-      signal: opts.signal
-    })
+    try {
+      return await transport.upload<DeployResult>({
+        path: buildPath(`/deploy/${encodeURIComponent(user)}/${encodeURIComponent(opts.app)}`, query),
+        body,
+        onProgress: opts.onProgress,
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal
+      })
+    } catch (err) {
+      throw await explainCut(err)
+    }
+  }
+
+  /** An upload cut with its answer lost: a wrong token can still be told apart by asking again (every route checks it). */
+  async function explainCut (err: unknown): Promise<unknown> {
+    if (!(err instanceof SupClientError) || err.code !== SUP_ERR_CLIENT_UPLOAD_CUT) return err
+    try {
+      await transport.request({ method: 'GET', path: '/healthz', timeoutMs: 2_000 })
+    } catch (again) {
+      if (again instanceof SupClientError && again.code === 'SUP_ERR_UNAUTHORIZED') return again
+    }
+    return err
   }
 
   const rollback = (app: string, id?: string, opts: { timeoutMs?: number } = {}): Promise<DeployResult> =>

@@ -110,6 +110,9 @@ export async function listPackFiles (dir: string): Promise<PackListing> {
   return { root, entries, skipped }
 }
 
+/** Bytes read from a file at a time while packing. */
+export const PACK_READ_BYTES = 256 * 1024
+
 export interface PackOptions {
   /** tar's warnings (a file that vanished between listing and packing...). */
   onWarn?: ((message: string) => void) | undefined
@@ -123,6 +126,8 @@ export function packListing (listing: PackListing, options: PackOptions = {}): R
     portable: true,
     follow: false,
     noDirRecurse: true,
+    // tar reads files in blocks of up to 16 MB by default: smaller blocks keep the memory of a big upload small.
+    maxReadSize: PACK_READ_BYTES,
     onwarn: (_code: string, message: string | Error) => options.onWarn?.(typeof message === 'string' ? message : message.message)
   }, [...listing.entries])
   const gzip = createGzip()

@@ -67,7 +67,10 @@ export function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: U
       req.signal?.removeEventListener('abort', onAbort)
       fn()
       // Whatever is still being sent goes nowhere now: stop reading the source (a tar of a directory) too.
-      if (!client.writableFinished) client.destroy()
+      if (!client.writableFinished) {
+        req.body.destroy()
+        client.destroy()
+      }
     }
     const fail = (err: unknown): void => settle(() => reject(err instanceof SupClientError ? err : errorFromConnection(err, deps.target)))
     let answered = false
