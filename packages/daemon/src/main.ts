@@ -22,9 +22,11 @@ import { ignoreMatcher, watchForChanges } from './adapters/chokidar-watcher.ts'
 import { createNginxPublisher } from './adapters/nginx-upstream.ts'
 import { createPortBroker } from './runtime/port-broker.ts'
 import { createSupervisor } from './runtime/supervisor.ts'
-import { buildServer } from './http/server.ts'
+import { buildServer, type ServerDeps } from './http/server.ts'
 import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
+import { setUpDeploys } from './deploy/setup.ts'
+import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
 
 async function main (): Promise<void> {
@@ -81,6 +83,7 @@ async function main (): Promise<void> {
       try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, 'cannot record an nginx event') }
     }
   })
+  const readTail = async (app: string, instance: number, lines: number): Promise<string> => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n')
   const supervisor = createSupervisor({
     clock,
     spawner: createExecaSpawner(),
@@ -104,9 +107,14 @@ async function main (): Promise<void> {
       const isOwnFile = (p: string): boolean => p.startsWith(`${config.home}/`) && OWN.test(p.slice(config.home.length + 1))
       return watchForChanges(spec.watch ?? [], (p) => ignored(p) || isOwnFile(p), 300, onChange, onReady)
     },
-    readTail: async (app, instance, lines) => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n'),
+    readTail,
     reapStrays: (keep) => reapMarked(procs, config.markerPrefix, keep, DEFAULT_TIMING.killTimeoutMs),
     onError: (err, where) => log.error({ err, where }, 'supervisor error')
+  })
+
+  const deploys = setUpDeploys({
+    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: process.env, baseEnv, supervisor, readTail,
+    onEvent: (app, type, reason) => { try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data: null }) } catch (err) { log.error({ err }, 'cannot record a deploy event') } }
   })
 
   let stopping = false
@@ -121,6 +129,8 @@ async function main (): Promise<void> {
       await logd.stop(5_000)
     }
     await server.close()
+    await tcpServer?.close()
+    deploys.close()
     store.close()
     rmSync(config.socketPath, { force: true })
     rmSync(config.pidPath, { force: true })
@@ -131,7 +141,7 @@ async function main (): Promise<void> {
   }
 
   // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
-  const server = buildServer({
+  const serverDeps: ServerDeps = {
     supervisor,
     version: VERSION,
     home: config.home,
@@ -141,14 +151,24 @@ async function main (): Promise<void> {
     nginxDir: config.nginxDir,
     servingPorts: (app) => supervisor.servingPorts(app),
     logger: log.child({ component: 'http' }, { level: 'warn' }),
-    requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) }
-  })
+    requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) },
+    deploy: deploys.service
+  }
+  const server = buildServer(serverDeps)
+  // `sup daemon --listen`: the same API on TCP, every route behind the bearer token of $SUP_HOME/token
+  const tcpServer = deploys.listen === null ? null : buildServer({ ...serverDeps, authorize: createTokenCheck(ensureToken(`${config.home}/token`)) })
   const restored = await supervisor.boot()
   log.info(restored, 'state restored')
+  const leftovers = deploys.reconcile()
+  if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
   const stopWatchingLogd = logd.watch(2_000, () => log.warn('sup-logd was gone and has been started again'))
   rmSync(config.socketPath, { force: true })
   await server.listen({ path: config.socketPath })
   chmodSync(config.socketPath, 0o600)
+  if (tcpServer !== null && deploys.listen !== null) {
+    await tcpServer.listen({ host: deploys.listen.host, port: deploys.listen.port })
+    log.info({ host: deploys.listen.host, port: deploys.listen.port }, 'TCP API listening (bearer token required)')
+  }
   log.info({ home: config.home, version: VERSION }, 'daemon ready')
   if (!(await logdUp)) log.error('sup-logd did not start; worker output waits in its pipes until it does')
 

@@ -11,13 +11,15 @@ import { describeRestart, restartDaemon } from './daemon-restart.ts'
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
 
-interface DaemonOptions { restart?: boolean; replace?: boolean; json?: boolean }
+interface DaemonOptions { restart?: boolean; replace?: boolean; json?: boolean; listen?: string; listenRemote?: boolean }
 
 /** Runs the daemon as our child until it exits; returns its exit code (128 + signal number when killed). */
-async function runForeground (ctx: CliContext): Promise<number> {
+async function runForeground (ctx: CliContext, opts: DaemonOptions = {}): Promise<number> {
   const entry = resolveDaemonEntry(ctx.env, ctx.cwd)
+  // --listen: the TCP API (the daemon checks the address: loopback only unless --listen-remote)
+  const env = opts.listen === undefined ? ctx.env : { ...ctx.env, SUP_LISTEN: opts.listen, ...(opts.listenRemote === true ? { SUP_LISTEN_REMOTE: '1' } : {}) }
   // Its own process group: a terminal's Ctrl-C reaches the daemon once, through us, not twice.
-  const child = spawn(process.execPath, daemonArgv(entry), { stdio: 'inherit', env: ctx.env, detached: true })
+  const child = spawn(process.execPath, daemonArgv(entry), { stdio: 'inherit', env, detached: true })
   const forward = (signal: NodeJS.Signals): void => { child.kill(signal) }
   for (const signal of FORWARDED) process.on(signal, forward)
   return new Promise<number>((resolve, reject) => {
@@ -34,6 +36,9 @@ export function registerDaemon (program: Command, ctx: CliContext): void {
     .option('--restart', 'replace the running daemon by a new one (in the background) that adopts every worker: ' +
       'same pids, same ports, no request lost. THE way to upgrade sup with zero downtime: install the new sup, then run this')
     .option('--replace', 'take over from a daemon already running (it exits leaving its workers to this one); used by `sup startup`')
+    .option('--listen <host:port>', 'also serve the API on TCP (e.g. 127.0.0.1:9002) for deploys; every request needs ' +
+      '`Authorization: Bearer <token>` (the token is in $SUP_HOME/token). Loopback addresses only, unless --listen-remote')
+    .option('--listen-remote', 'allow a non-loopback --listen address (put TLS in front of it)')
     .option('--json', 'with --restart: print {oldPid, newPid, workers, adopted, notAdopted} as JSON')
     .addHelpText('after', '\nUpgrading sup: install the new version, then `sup daemon --restart`. The old daemon exits without touching\n' +
       'its workers; the new one re-adopts them by pid + start time + marker. Under `sup startup`\'s systemd unit,\n' +
@@ -50,7 +55,7 @@ export function registerDaemon (program: Command, ctx: CliContext): void {
         const old = await releaseDaemon(ctx.client())
         if (old !== null) ctx.warn(`sup: daemon ${old.pid} exited, leaving its workers to this one`)
       }
-      const code = await runForeground(ctx)
+      const code = await runForeground(ctx, opts)
       if (code !== 0) process.exitCode = code
     }))
 }

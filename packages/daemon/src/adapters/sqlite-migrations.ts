@@ -40,6 +40,21 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT                       -- JSON object or NULL
   );
   CREATE INDEX events_app_id ON events (app, id);
+  `,
+  // 2: deployed releases (issue 7); the files are apps/<user>/<app>/releases/<id>/
+  `
+  CREATE TABLE releases (
+    app TEXT NOT NULL,
+    id TEXT NOT NULL,               -- sortable: UTC time + 6 hex of the sha256
+    user TEXT NOT NULL,
+    sha256 TEXT NOT NULL,           -- of the uploaded bytes
+    created_at INTEGER NOT NULL,    -- epoch ms
+    size INTEGER NOT NULL,
+    unpacked_size INTEGER NOT NULL,
+    files INTEGER NOT NULL,
+    status TEXT NOT NULL,           -- 'pending' (rolling out) | 'deployed' (was current at least once)
+    PRIMARY KEY (app, id)
+  );
   `
 ]
 

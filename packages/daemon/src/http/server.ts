@@ -3,12 +3,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { EventView } from '@sup/protocol'
 import type { Supervisor } from '../runtime/supervisor.ts'
-import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT, SUP_ERR_ROUTE_NOT_FOUND } from '../errors.ts'
+import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT, SUP_ERR_ROUTE_NOT_FOUND, SUP_ERR_UNAUTHORIZED } from '../errors.ts'
 import { registerAppRoutes } from './routes/apps.ts'
 import { registerNginxRoutes } from './routes/nginx.ts'
 import { registerDaemonRoutes } from './routes/daemon.ts'
 import { registerLogRoutes } from './routes/logs.ts'
 import { createNdjsonStreams } from './ndjson.ts'
+import { closeAfterAnswer, registerDeployRoutes } from './routes/deploy.ts'
+import type { DeployService } from '../deploy/deploy-service.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -26,6 +28,10 @@ export interface ServerDeps {
   readonly eventsAfter: (q: { afterId: number; limit: number; app?: string | undefined }) => EventView[]
   /** Called after the shutdown answer is sent; keepWorkers leaves every worker running for the next daemon. */
   readonly requestShutdown: (keepWorkers: boolean) => void
+  /** Deploys and releases (issue 7); their routes exist only when given. */
+  readonly deploy?: DeployService
+  /** The TCP API's check of the Authorization header; the unix socket has none (its mode is the guard). */
+  readonly authorize?: (header: string | undefined) => boolean
 }
 
 /** The body of every error the API returns. */
@@ -36,7 +42,9 @@ function errorBody (code: string, message: string, hint?: string): { error: { co
 export function buildServer (deps: ServerDeps): FastifyInstance {
   // Unknown fields are an error, not silently dropped (fastify's default ajv removes them).
   const ajv = { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, allErrors: false } }
-  const app = (deps.logger === false ? Fastify({ logger: false, ajv }) : Fastify({ loggerInstance: deps.logger, ajv }))
+  // Long names reach the handlers (a clear SUP_ERR_INVALID_NAME), not fastify's bare 414
+  const maxParamLength = 1024
+  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength }))
     .withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -59,10 +67,22 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
     return reply.status(404).send(errorBody(e.code, e.message))
   })
 
+  const authorize = deps.authorize
+  if (authorize !== undefined) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (authorize(req.headers.authorization)) return
+      const e = new SUP_ERR_UNAUTHORIZED()
+      // An unread upload is not drained for a caller without the token
+      closeAfterAnswer(req.raw, reply)
+      return reply.status(401).send(errorBody(e.code, e.message))
+    })
+  }
+
   const streams = createNdjsonStreams(app)
   registerDaemonRoutes(app, deps, streams)
   registerAppRoutes(app, deps.supervisor)
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
+  if (deps.deploy !== undefined) registerDeployRoutes(app, deps.deploy)
   return app
 }

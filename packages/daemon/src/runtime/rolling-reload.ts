@@ -62,6 +62,7 @@ async function restartInPlace (ctx: ReloadContext, old: WorkerRunner): Promise<v
   await ctx.sleep(ctx.spec().drainMs)
   await old.stop('restarted in place by a reload')
   old.setWithdrawn(false)
+  old.setSpec(ctx.spec())
   old.start('reload (in place)')
   await old.settled()
   const ok = old.record().snapshot.state === 'online' && old.port !== null && await ctx.isHealthy(old.port)

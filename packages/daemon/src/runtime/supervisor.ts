@@ -11,6 +11,7 @@ import { createWorkerRunner, type RunnerDeps, type WorkerRunner } from './worker
 import { createKeyedQueue } from './keyed-queue.ts'
 import { rollingReload, type ReloadContext } from './rolling-reload.ts'
 import { createReloadContext } from './reload-context.ts'
+import { rollOnto } from './deploy-rollout.ts'
 import type { PortBroker } from './port-broker.ts'
 
 export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 'onServingChange' | 'onUnhealthy'> {
@@ -102,6 +103,20 @@ export function createSupervisor (deps: SupervisorDeps) {
       return await queue.run(`app:${name}`, async () => {
         setDesired(e, 'running')
         await rollingReload(reloadContext(e))
+        return view(e)
+      })
+    } finally { e.reloading = false }
+  }
+
+  /** A deploy or rollback (issue 7): the app's workers rolled onto `spec` as in a reload; the old spec stays on failure. */
+  async function deployApp (name: string, spec: AppSpec): Promise<AppView> {
+    const e = entry(name)
+    if (e.reloading) throw new SUP_ERR_APP_BUSY(name, 'a reload is already running')
+    e.reloading = true
+    try {
+      return await queue.run(`app:${name}`, async () => {
+        setDesired(e, 'running')
+        await rollOnto(e, spec, { reloadContext, saveSpec: (x) => deps.store.saveApp(stored(x)), onError: deps.onError })
         return view(e)
       })
     } finally { e.reloading = false }
@@ -338,6 +353,9 @@ export function createSupervisor (deps: SupervisorDeps) {
     scaleApp,
     deleteApp,
     reloadApp,
+    deployApp,
+    /** The app's full spec (env values included: for the daemon's own use, never for a response). */
+    specOf: (name: string): AppSpec | undefined => apps.get(name)?.spec,
     servingPorts: (name: string): number[] => servingPorts(entry(name)),
     getApp: (name: string): AppView => view(entry(name)),
     listApps: (): AppView[] => [...apps.values()].map(view).sort((a, b) => a.name.localeCompare(b.name)),

@@ -1,0 +1,50 @@
+// Installs a release's production dependencies: `npm ci --omit=dev` with a lockfile, else `npm install --omit=dev`.
+import { spawn } from 'node:child_process'
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { SUP_ERR_INSTALL_FAILED } from '../errors.ts'
+
+export const INSTALL_LOG = '.sup-install.log'
+
+export interface InstallOptions {
+  readonly timeoutMs: number
+  readonly env: Readonly<Record<string, string>>
+  /** The npm executable (default `npm` from PATH). */
+  readonly npm?: string
+}
+
+/** True when package.json declares any runtime dependency. */
+export function hasDependencies (pkg: Record<string, unknown> | null): boolean {
+  const deps = pkg?.dependencies
+  return typeof deps === 'object' && deps !== null && Object.keys(deps).length > 0
+}
+
+/** The last `n` lines of a log file. */
+export function lastLines (path: string, n: number): string[] {
+  try { return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-n) } catch { return [] }
+}
+
+/** Runs npm in `dir` (output in dir/.sup-install.log); rejects with SUP_ERR_INSTALL_FAILED carrying npm's last lines. */
+export async function installDependencies (dir: string, opts: InstallOptions): Promise<void> {
+  const lock = existsSync(`${dir}/package-lock.json`) || existsSync(`${dir}/npm-shrinkwrap.json`)
+  const args = [lock ? 'ci' : 'install', '--omit=dev', '--no-audit', '--no-fund', '--no-update-notifier']
+  const logPath = `${dir}/${INSTALL_LOG}`
+  const fd = openSync(logPath, 'a', 0o600)
+  let result: { code: number | null; signal: string | null; timedOut: boolean; error?: string }
+  try {
+    result = await new Promise((resolve) => {
+      const child = spawn(opts.npm ?? 'npm', args, { cwd: dir, env: { ...opts.env }, stdio: ['ignore', fd, fd], detached: true })
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL') } catch { /* already gone */ }
+      }, opts.timeoutMs)
+      child.once('error', (err) => { clearTimeout(timer); resolve({ code: null, signal: null, timedOut, error: err.message }) })
+      child.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut }) })
+    })
+  } finally { closeSync(fd) }
+  if (result.code === 0) return
+  const why = result.timedOut ? `npm ${args[0] ?? ''} took longer than ${opts.timeoutMs} ms` : result.error !== undefined ? `cannot run npm: ${result.error}` : `npm ${args[0] ?? ''} exited with ${result.code ?? result.signal ?? '?'}`
+  const err = new SUP_ERR_INSTALL_FAILED(why) as Error & { output?: string[] }
+  err.output = lastLines(logPath, 20)
+  throw err
+}

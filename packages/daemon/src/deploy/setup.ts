@@ -1,0 +1,45 @@
+// Wires deploys for the composition root: limits and listen address from env, release store, service, reconcile.
+import type { PortRange } from '../core/port-allocator.ts'
+import { parseListenAddress, type ListenAddress } from '../http/listen-address.ts'
+import { createDeployService, type DeployService, type DeploySupervisor } from './deploy-service.ts'
+import { loadDeployLimits } from './limits.ts'
+import { openReleaseStore } from './release-store.ts'
+
+export interface DeploySetupDeps {
+  readonly home: string
+  readonly dbPath: string
+  readonly portPool: PortRange
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly baseEnv: Readonly<Record<string, string>>
+  readonly supervisor: DeploySupervisor
+  readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
+  readonly onEvent: (app: string, type: string, message: string) => void
+}
+
+export interface DeploySetup {
+  readonly service: DeployService
+  /** SUP_LISTEN ('127.0.0.1:9002', set by `sup daemon --listen`), or null: no TCP API. */
+  readonly listen: ListenAddress | null
+  /** Removes what a crash left (staging dirs, release dirs without a row); returns what was removed. */
+  reconcile (): string[]
+  close (): void
+}
+
+/** Throws (before the daemon listens) on a bad SUP_DEPLOY_* limit or a non-loopback SUP_LISTEN without SUP_LISTEN_REMOTE=1. */
+export function setUpDeploys (d: DeploySetupDeps): DeploySetup {
+  const limits = loadDeployLimits(d.env)
+  const listenText = d.env.SUP_LISTEN?.trim() ?? ''
+  const listen = listenText === '' ? null : parseListenAddress(listenText, d.env.SUP_LISTEN_REMOTE === '1')
+  const releases = openReleaseStore(d.home, d.dbPath)
+  const service = createDeployService({
+    releases,
+    supervisor: d.supervisor,
+    limits,
+    portPool: d.portPool,
+    env: d.baseEnv,
+    wallNow: () => Date.now(),
+    readTail: d.readTail,
+    onEvent: d.onEvent
+  })
+  return { service, listen, reconcile: () => releases.reconcile().removed, close: () => releases.close() }
+}
