@@ -1,5 +1,5 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ShutdownResult } from '@sup/protocol'
+import type { AppList, AppSamples, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ShutdownResult } from '@sup/protocol'
 import { join } from 'node:path'
 import { createTransport, defaultHome, socketPathOf } from './transport.ts'
 
@@ -81,6 +81,10 @@ export interface SupClient {
   scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
   deleteApp (name: string, opts?: CallOptions): Promise<DeleteResult>
+  /** GET /metrics: Prometheus text exposition (workers, apps, the daemon itself). */
+  metrics (opts?: CallOptions): Promise<string>
+  /** GET /apps/:app/samples: the last minute of CPU and memory samples of each worker. */
+  samples (name: string, opts?: CallOptions): Promise<AppSamples>
   /** GET /events: oldest first; the daemon's default limit is 100. */
   events (query?: EventsQuery, opts?: CallOptions): Promise<EventList>
   /** GET /logs/:target (`all`, `<app>`, `<app>:<i>`): log lines as they arrive, oldest first; an unknown app rejects (SUP_ERR_APP_NOT_FOUND) before any line. */
@@ -137,6 +141,8 @@ export function createClient (options: ClientOptions = {}): SupClient {
     reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
     deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), timeoutMs: timeout(opts) }),
+    metrics: (opts) => transport.request<string>({ method: 'GET', path: '/metrics', text: true, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    samples: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'samples'), timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     events: (query, opts) => transport.request({
       method: 'GET',
       path: '/events',

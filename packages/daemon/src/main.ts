@@ -25,6 +25,9 @@ import { createSupervisor } from './runtime/supervisor.ts'
 import { buildServer } from './http/server.ts'
 import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
+import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
+import { startResourceWatch } from './runtime/resource-watch.ts'
+import { createMetrics } from './http/metrics.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
 
 async function main (): Promise<void> {
@@ -109,6 +112,10 @@ async function main (): Promise<void> {
     onError: (err, where) => log.error({ err, where }, 'supervisor error')
   })
 
+  // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
+  const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
+  const metrics = createMetrics({ apps: () => watch.listApps(), wallNow: () => Date.now() })
+
   let stopping = false
   /** Stops the daemon; unless keepWorkers, every worker and sup-logd first (the apps' desired states are kept). */
   const shutdown = async (why: string, keepWorkers = false): Promise<void> => {
@@ -116,6 +123,7 @@ async function main (): Promise<void> {
     stopping = true
     log.info({ why, keepWorkers }, keepWorkers ? 'exiting, workers left running for the next daemon' : 'shutting down: stopping every worker')
     stopWatchingLogd()
+    watch.stop()
     if (!keepWorkers) {
       await supervisor.shutdown()
       await logd.stop(5_000)
@@ -132,7 +140,7 @@ async function main (): Promise<void> {
 
   // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
   const server = buildServer({
-    supervisor,
+    supervisor: { ...supervisor, listApps: watch.listApps, getApp: watch.getApp },
     version: VERSION,
     home: config.home,
     pid: process.pid,
@@ -141,7 +149,8 @@ async function main (): Promise<void> {
     nginxDir: config.nginxDir,
     servingPorts: (app) => supervisor.servingPorts(app),
     logger: log.child({ component: 'http' }, { level: 'warn' }),
-    requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) }
+    requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) },
+    usage: { metrics, samples: watch.samples }
   })
   const restored = await supervisor.boot()
   log.info(restored, 'state restored')

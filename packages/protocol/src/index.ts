@@ -1,2 +1,3 @@
 // Public surface of @sup/protocol: schemas and types of the daemon's HTTP API.
 export * from './schemas.ts'
+export * from './usage.ts'

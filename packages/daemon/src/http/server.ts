@@ -9,6 +9,7 @@ import { registerNginxRoutes } from './routes/nginx.ts'
 import { registerDaemonRoutes } from './routes/daemon.ts'
 import { registerLogRoutes } from './routes/logs.ts'
 import { createNdjsonStreams } from './ndjson.ts'
+import { registerMetricsRoutes, type UsageRouteDeps } from './routes/metrics.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -26,6 +27,8 @@ export interface ServerDeps {
   readonly eventsAfter: (q: { afterId: number; limit: number; app?: string | undefined }) => EventView[]
   /** Called after the shutdown answer is sent; keepWorkers leaves every worker running for the next daemon. */
   readonly requestShutdown: (keepWorkers: boolean) => void
+  /** GET /metrics and GET /apps/:app/samples (absent: those routes are not served). */
+  readonly usage?: UsageRouteDeps
 }
 
 /** The body of every error the API returns. */
@@ -64,5 +67,6 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   registerAppRoutes(app, deps.supervisor)
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
+  if (deps.usage !== undefined) registerMetricsRoutes(app, deps.usage)
   return app
 }
