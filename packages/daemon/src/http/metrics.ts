@@ -54,7 +54,8 @@ export function createMetrics (deps: MetricsDeps): Metrics {
     contentType: registry.contentType,
     async text () {
       refresh()
-      return registry.metrics()
+      // prom-client prints a NaN (an event-loop histogram before its first sample) as `Nan`; the format says `NaN`
+      return (await registry.metrics()).replace(/ Nan$/gm, ' NaN')
     }
   }
 }
