@@ -70,18 +70,20 @@ describe('resource rules', () => {
     const before = await startHog(home, 'spiky', 1, ['--max-memory', '100M', '--over', '3/5'])
     const client = createClient({ home })
     await waitFor(async () => ((await client.samples('spiky')).workers[0]?.samples.length ?? 0) >= 2, { what: 'samples' })
-    // The child holds 200 MB for 600 ms: at 1 s intervals at most one sample sees it
-    expect((await httpGet(before.workers[0]?.port ?? 0, '/spike?mb=200&ms=600', 10_000)).body).toBe('spiked\n')
-    const seen = await waitFor(async () => {
-      const s = (await client.samples('spiky')).workers[0]?.samples ?? []
-      return s.some((x) => x.memory > 200 * MB) ? s : null
-    }, { timeoutMs: 5_000, what: 'the spike in the samples' }).catch(() => null)
+    // The child holds 200 MB for 600 ms: at 1 s intervals at most one sample sees it. A spike no sample saw counts for
+    // nothing, so spike again until exactly one has been seen (a few tries at most)
+    const over = async (): Promise<number> => ((await client.samples('spiky')).workers[0]?.samples ?? []).filter((x) => x.memory > 100 * MB).length
+    for (let i = 0; i < 6 && (await over()) === 0; i++) {
+      expect((await httpGet(before.workers[0]?.port ?? 0, '/spike?mb=200&ms=600', 10_000)).body).toBe('spiked\n')
+      await new Promise((resolve) => setTimeout(resolve, 1_200))
+    }
+    expect(await over()).toBe(1)
+    // Five more samples: the window of 5 holds that one spike and nothing else over the limit
     const sawAt = Date.now()
-    await waitFor(() => Date.now() > sawAt + 5_000 ? true : null, { timeoutMs: 7_000, intervalMs: 250, what: 'five more samples' })
+    await waitFor(() => Date.now() > sawAt + 5_500 ? true : null, { timeoutMs: 7_000, intervalMs: 250, what: 'five more samples' })
+    expect(await over()).toBe(1)
     expect(await eventsOf(home, 'spiky', 'rule-restart')).toEqual([])
     expect((await client.getApp('spiky')).workers[0]?.pid).toBe(before.workers[0]?.pid)
-    // Honest: the spike was seen by at most one sample (if the timing let one see it at all)
-    if (seen !== null) expect(seen.filter((x) => x.memory > 100 * MB).length).toBeLessThanOrEqual(1)
   })
 
   it('--max-cpu 50 --over 5: a worker spinning a core is restarted; one at 30 % is not', async () => {
