@@ -3,7 +3,6 @@ import type { AppSamples, AppSpecView, AppView } from '@sup/protocol'
 import type { ResourceRules } from '../core/resource-rules.ts'
 import { rulesOf } from '../core/resource-rules.ts'
 import type { SampleTarget, UsageMonitor } from './usage-monitor.ts'
-import { HISTORY_MS } from './usage-monitor.ts'
 
 type RuleFields = Pick<AppSpecView, 'maxMemory' | 'maxCpu' | 'over' | 'sampleIntervalMs' | 'cronRestart'>
 
@@ -56,5 +55,3 @@ export function appSamples (app: AppView, monitor: Pick<UsageMonitor, 'history'>
     })
   }
 }
-
-export { HISTORY_MS }

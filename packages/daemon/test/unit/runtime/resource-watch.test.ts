@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TreeUsage, UsageSampler } from '../../../src/core/ports.ts'
 import { startResourceWatch } from '../../../src/runtime/resource-watch.ts'
-import { createSup, flush } from './harness.ts'
+import { createSup, flush, makeSpec } from './harness.ts'
 
 const MB = 1024 * 1024
 
@@ -34,5 +34,18 @@ describe('resource watch', () => {
     expect(after.workers[0]).toMatchObject({ cpu: 2, memory: 40 * MB })
     expect(s.sup.events({ app: 'api', limit: 100 }).filter((e) => e.type === 'rule-restart')).toHaveLength(1)
     watch.stop()
+  })
+})
+
+describe('rules across daemon lives', () => {
+  it('a spec stored by an older sup (no rule fields) boots with no limits; rules given at start survive a reboot', async () => {
+    const s = createSup()
+    const { maxMemory: _m, maxCpu: _c, over: _o, sampleIntervalMs: _i, cronRestart: _r, ...old } = makeSpec()
+    const ruled = makeSpec({ name: 'web', script: '/srv/web/server.js', maxMemory: '150M', over: '5', cronRestart: '0 3 * * *' })
+    s.store.createApp({ name: 'api', spec: old as typeof ruled, desired: 'stopped', createdAt: 1 }, [])
+    s.store.createApp({ name: 'web', spec: ruled, desired: 'stopped', createdAt: 1 }, [])
+    await s.sup.boot()
+    expect(s.sup.getApp('api').spec).toMatchObject({ maxMemory: null, maxCpu: null, over: { count: 3, of: 5 }, sampleIntervalMs: 1000, cronRestart: null })
+    expect(s.sup.getApp('web').spec).toMatchObject({ maxMemory: 150 * MB, maxCpu: null, over: { count: 5, of: 5 }, cronRestart: '0 3 * * *' })
   })
 })
