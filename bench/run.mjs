@@ -4,7 +4,7 @@
 //   node run.mjs [--reps=7] [--tools=sup,pm2,floor] [--figures=cold-start,...] [--out=RESULTS.md]
 //                [--sup-root=DIR]   (a built checkout whose sup CLI to measure; default: this repo)
 //                [--help]
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { cpus, loadavg } from 'node:os'
@@ -258,7 +258,11 @@ async function main () {
     loadavgEnd: loadEnd.map((l) => l.toFixed(2)).join(' '),
     isBusy
   }
-  await writeFile(opts.out, renderReport({ figures: opts.figures, results, run }))
+  // The sampling-cost section comes from sampling.mjs: carried over as it was
+  const previous = await readFile(opts.out, 'utf8').catch(() => '')
+  const kept = /<!-- sampling-cost:start -->[\s\S]*<!-- sampling-cost:end -->/.exec(previous)?.[0]
+  const report = renderReport({ figures: opts.figures, results, run })
+  await writeFile(opts.out, kept === undefined ? report : `${report.trimEnd()}\n\n${kept}\n`)
   log(`wrote ${opts.out}`)
 }
 

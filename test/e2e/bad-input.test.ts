@@ -14,6 +14,11 @@ describe('bad input', () => {
     ['an inverted range', ['start', `${EXAMPLES}/hello/server.js`, '--port-range', '9000-8000'], /inverted/],
     ['a negative delay', ['start', `${EXAMPLES}/hello/server.js`, '--restart-delay', '-5'], /restartDelay|restart-delay/],
     ['an unknown restart mode', ['start', `${EXAMPLES}/hello/server.js`, '--restart', 'sometimes'], /restart/],
+    ['a memory limit in XB', ['start', `${EXAMPLES}/hello/server.js`, '--max-memory', '10XB'], /maxMemory.*10XB/],
+    ['a negative CPU limit', ['start', `${EXAMPLES}/hello/server.js`, '--max-cpu', '-1'], /maxCpu.*-1/],
+    ['a window of 6 of 5', ['start', `${EXAMPLES}/hello/server.js`, '--max-memory', '150M', '--over', '6/5'], /over.*6\/5/],
+    ['a bad cron expression', ['start', `${EXAMPLES}/hello/server.js`, '--cron-restart', 'every night'], /cronRestart.*every night/],
+    ['an out-of-range cron field', ['start', `${EXAMPLES}/hello/server.js`, '--cron-restart', '0 25 * * *'], /cronRestart/],
     ['an unknown app (stop)', ['stop', 'ghost'], /ghost/],
     ['an unknown app (scale)', ['scale', 'ghost', '2'], /ghost/],
     ['an unknown app (show)', ['show', 'ghost'], /ghost/]

@@ -8,7 +8,7 @@ export const SPEC_FLAGS = [
   'instances', 'name', 'portRange', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady',
   'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain',
-  'watch', 'watchIgnore'
+  'watch', 'watchIgnore', 'maxMemory', 'maxCpu', 'over', 'sampleInterval', 'cronRestart'
 ] as const
 export type SpecFlag = typeof SPEC_FLAGS[number]
 
@@ -16,7 +16,8 @@ export type SpecFlag = typeof SPEC_FLAGS[number]
 const VERBATIM = [
   'instances', 'name', 'portRange', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal',
-  'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain'
+  'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain',
+  'maxMemory', 'maxCpu', 'over', 'sampleInterval', 'cronRestart'
 ] as const
 
 export type StartFlags = { [K in typeof VERBATIM[number]]?: string } & {

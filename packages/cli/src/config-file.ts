@@ -34,7 +34,12 @@ export const CONFIG_KEYS: Readonly<Record<keyof AppSpecInput, Kind>> = {
   healthFailures: 'number-or-string',
   drain: 'number-or-string',
   watch: 'boolean',
-  watchIgnore: 'string-array'
+  watchIgnore: 'string-array',
+  maxMemory: 'number-or-string',
+  maxCpu: 'number-or-string',
+  over: 'number-or-string',
+  sampleInterval: 'number-or-string',
+  cronRestart: 'string'
 }
 
 const KIND_TEXT: Readonly<Record<Kind, string>> = {

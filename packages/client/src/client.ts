@@ -1,5 +1,5 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSpecInput, AppView, DeleteResult, DeployResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, WorkerState } from '@sup/protocol'
+import type { AppList, AppSamples, AppSpecInput, AppView, DeleteResult, DeployResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, WorkerState } from '@sup/protocol'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { createDeployMethods, type DeployOptions, type WaitForOptions } from './deploy.ts'
@@ -85,6 +85,10 @@ export interface SupClient {
   scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
   deleteApp (name: string, opts?: CallOptions): Promise<DeleteResult>
+  /** GET /metrics: Prometheus text exposition (workers, apps, the daemon itself). */
+  metrics (opts?: CallOptions): Promise<string>
+  /** GET /apps/:app/samples: the last minute of CPU and memory samples of each worker. */
+  samples (name: string, opts?: CallOptions): Promise<AppSamples>
   /** GET /events as a list: oldest first; the daemon's default limit is 100. */
   listEvents (query?: EventsQuery, opts?: CallOptions): Promise<EventList>
   /** The events as an async iterator (the same as streamEvents): the last events, then (follow) new ones. */
@@ -156,6 +160,8 @@ export function createClient (options: ClientOptions = {}): SupClient {
     reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
     deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), timeoutMs: timeout(opts) }),
+    metrics: (opts) => transport.request<string>({ method: 'GET', path: '/metrics', text: true, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    samples: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'samples'), timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     listEvents: (query, opts) => transport.request({
       method: 'GET',
       path: '/events',

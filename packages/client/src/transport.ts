@@ -16,6 +16,8 @@ export interface JsonRequest {
   query?: Readonly<Record<string, QueryValue>>
   body?: unknown
   timeoutMs?: number | undefined
+  /** Resolve with the answer's text as is (GET /metrics); errors are still parsed as JSON. */
+  text?: boolean
 }
 
 /** A GET whose answer is NDJSON, read line by line. `timeoutMs` bounds the wait for the answer to start, not the stream. */
@@ -107,7 +109,7 @@ export function createTransport (options: TransportOptions): Transport {
 
   function request<T> (req: JsonRequest): Promise<T> {
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
-    const headers: Record<string, string> = { accept: 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
+    const headers: Record<string, string> = { accept: req.text === true ? 'text/plain' : 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
     if (payload !== undefined) headers['content-type'] = 'application/json'
     const http = httpOptions(req.method, buildPath(req.path, req.query), headers)
     return new Promise<T>((resolvePromise, reject) => {
@@ -127,7 +129,7 @@ export function createTransport (options: TransportOptions): Transport {
         res.on('error', fail)
         res.on('close', () => { if (!res.complete) fail(new Error('the answer was cut short')) })
         res.on('end', () => settle(() => {
-          try { resolvePromise(parseAnswer<T>(res, text)) } catch (err) { reject(err) }
+          try { resolvePromise(req.text === true && (res.statusCode ?? 0) < 400 ? text as T : parseAnswer<T>(res, text)) } catch (err) { reject(err) }
         }))
       })
       client.on('error', fail)

@@ -27,6 +27,9 @@ import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
 import { setUpDeploys } from './deploy/setup.ts'
 import { createTokenCheck, ensureToken } from './http/auth.ts'
+import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
+import { startResourceWatch } from './runtime/resource-watch.ts'
+import { createMetrics } from './http/metrics.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
 
 async function main (): Promise<void> {
@@ -116,6 +119,9 @@ async function main (): Promise<void> {
     home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: process.env, baseEnv, supervisor, readTail,
     onEvent: (app, type, reason) => { try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data: null }) } catch (err) { log.error({ err }, 'cannot record a deploy event') } }
   })
+  // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
+  const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
+  const metrics = createMetrics({ apps: () => watch.listApps(), wallNow: () => Date.now() })
 
   let stopping = false
   /** Stops the daemon; unless keepWorkers, every worker and sup-logd first (the apps' desired states are kept). */
@@ -124,6 +130,7 @@ async function main (): Promise<void> {
     stopping = true
     log.info({ why, keepWorkers }, keepWorkers ? 'exiting, workers left running for the next daemon' : 'shutting down: stopping every worker')
     stopWatchingLogd()
+    watch.stop()
     if (!keepWorkers) {
       await supervisor.shutdown()
       await logd.stop(5_000)
@@ -142,7 +149,7 @@ async function main (): Promise<void> {
 
   // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
   const serverDeps: ServerDeps = {
-    supervisor,
+    supervisor: { ...supervisor, listApps: watch.listApps, getApp: watch.getApp },
     version: VERSION,
     home: config.home,
     pid: process.pid,
@@ -152,7 +159,8 @@ async function main (): Promise<void> {
     servingPorts: (app) => supervisor.servingPorts(app),
     logger: log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) },
-    deploy: deploys.service
+    deploy: deploys.service,
+    usage: { metrics, samples: watch.samples }
   }
   const server = buildServer(serverDeps)
   // `sup daemon --listen`: the same API on TCP, every route behind the bearer token of $SUP_HOME/token

@@ -1,5 +1,6 @@
 // The HTTP API's schemas (TypeBox), shared by the daemon (validation) and the client/CLI (types).
 import { Type, type Static } from 'typebox'
+import { ResourceRulesInput, ResourceRulesView, WorkerUsage } from './usage.ts'
 
 /** App and user names: safe as file names, nginx identifiers and URL segments. `all` is reserved. */
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$'
@@ -43,7 +44,8 @@ export const AppSpecInput = Type.Object({
   healthFailures: Type.Optional(NumberOrString),
   drain: Type.Optional(NumberOrString),
   watch: Type.Optional(Type.Union([Type.Boolean(), Type.Array(Type.String({ minLength: 1, maxLength: 4096 }), { maxItems: 64 })])),
-  watchIgnore: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 64 }))
+  watchIgnore: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: 64 })),
+  ...ResourceRulesInput
 }, { additionalProperties: false })
 export type AppSpecInput = Static<typeof AppSpecInput>
 
@@ -59,7 +61,8 @@ export const WorkerView = Type.Object({
   startedAt: Type.Union([Type.Number(), Type.Null()]),
   lastExit: Type.Union([Type.Object({ code: Type.Union([Type.Integer(), Type.Null()]), signal: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
   /** In the nginx upstream now: online, passing its health check, not withdrawn by a reload. */
-  serving: Type.Optional(Type.Boolean())
+  serving: Type.Optional(Type.Boolean()),
+  ...WorkerUsage
 })
 export type WorkerView = Static<typeof WorkerView>
 
@@ -88,7 +91,8 @@ export const AppSpecView = Type.Object({
   health: Type.Union([Type.Object({ path: Type.String(), intervalMs: Type.Number(), timeoutMs: Type.Number(), failures: Type.Integer() }), Type.Null()]),
   drainMs: Type.Number(),
   watch: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  watchIgnore: Type.Array(Type.String())
+  watchIgnore: Type.Array(Type.String()),
+  ...ResourceRulesView
 })
 export type AppSpecView = Static<typeof AppSpecView>
 

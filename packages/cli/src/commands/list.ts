@@ -8,7 +8,7 @@ export function registerList (program: Command, ctx: CliContext): void {
   program
     .command('list')
     .alias('ls')
-    .description('list apps and their workers: app, #, pid, port, state, uptime, restarts')
+    .description('list apps and their workers: app, #, pid, port, state, uptime, restarts, cpu, mem (and each app total)')
     .option('--json', 'print the API answer as JSON')
     .action(action(ctx, async (opts: { json?: boolean }) => {
       const answer = await (await ctx.daemon()).listApps()

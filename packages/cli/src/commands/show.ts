@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
 import { renderAppDetail } from '../render/views.ts'
+import { renderSamples } from '../render/usage.ts'
 
 /** How many recent events `sup show` prints. */
 export const SHOW_EVENTS = 10
@@ -10,7 +11,7 @@ export const SHOW_EVENTS = 10
 export function registerShow (program: Command, ctx: CliContext): void {
   program
     .command('show')
-    .description('show an app: its definition, workers and recent events')
+    .description('show an app: its definition, workers, recent events and the last minute of CPU/memory samples')
     .argument('<app>', 'app name')
     .option('--json', 'print the API answer (the app) as JSON')
     .action(action(ctx, async (name: string, opts: { json?: boolean }) => {
@@ -19,7 +20,13 @@ export function registerShow (program: Command, ctx: CliContext): void {
         ctx.json(await client.getApp(name))
         return
       }
-      const [app, { events }] = await Promise.all([client.getApp(name), client.listEvents({ app: name, limit: SHOW_EVENTS })])
+      const [app, { events }, samples] = await Promise.all([
+        client.getApp(name),
+        client.listEvents({ app: name, limit: SHOW_EVENTS }),
+        // A daemon older than the samples route: show the rest
+        client.samples(name).catch(() => null)
+      ])
       ctx.print(renderAppDetail(app, events, Date.now(), ctx.colors))
+      if (samples !== null) ctx.print(['', ctx.colors.bold('last minute (cpu % of one core, memory of the process tree)'), ...renderSamples(samples, ctx.colors)])
     }))
 }

@@ -2,17 +2,19 @@
 import type { AppView, EventView, WorkerView } from '@sup/protocol'
 import { colorState, formatDurationMs, formatTime, formatUptime, type Colors } from './format.ts'
 import { renderTable, type Column } from './table.ts'
+import { describeRules, totalCells, usageCells } from './usage.ts'
 
 const LIST_COLUMNS: readonly Column[] = [
   { header: 'app' }, { header: '#', align: 'right' }, { header: 'pid', align: 'right' }, { header: 'port', align: 'right' },
-  { header: 'state' }, { header: 'uptime', align: 'right' }, { header: 'restarts', align: 'right' }
+  { header: 'state' }, { header: 'uptime', align: 'right' }, { header: 'restarts', align: 'right' },
+  { header: 'cpu', align: 'right' }, { header: 'mem', align: 'right' }
 ]
 
 const dash = (value: number | null | undefined): string => value === null || value === undefined ? '-' : String(value)
 
 function workerRow (app: string, w: WorkerView, now: number, c: Colors): string[] {
   const uptime = w.startedAt === null ? '-' : formatUptime(now - w.startedAt)
-  return [app, String(w.instance), dash(w.pid), dash(w.port), colorState(w.state, c), uptime, String(w.restarts)]
+  return [app, String(w.instance), dash(w.pid), dash(w.port), colorState(w.state, c), uptime, String(w.restarts), ...usageCells(w)]
 }
 
 /** One row per worker (apps without workers get one row), as `sup list` prints them. */
@@ -22,6 +24,7 @@ export function renderAppList (apps: readonly AppView[], now: number, c: Colors)
     const workers = [...app.workers].sort((a, b) => a.instance - b.instance)
     if (workers.length === 0) rows.push([app.name, '-', '-', '-', colorState(app.desired, c), '-', '-'])
     for (const w of workers) rows.push(workerRow(app.name, w, now, c))
+    if (workers.length > 1) rows.push([c.dim(app.name), c.dim('all'), '', '', '', '', String(workers.reduce((n, w) => n + w.restarts, 0)), ...totalCells(workers)])
   }
   return renderTable(LIST_COLUMNS, rows, { formatHeader: c.dim })
 }
@@ -66,6 +69,7 @@ export function renderDefinition (app: AppView, c: Colors): string[] {
     ['ready', `${s.waitReady ? "process.send('ready')" : 'port accepts a connection'} within ${ms(s.listenTimeoutMs)}`],
     ['stop', `${s.killSignal}, then SIGKILL after ${ms(s.killTimeoutMs)}`],
     ['health', s.health === null ? '-' : `GET ${s.health.path} every ${ms(s.health.intervalMs)}, timeout ${ms(s.health.timeoutMs)}, replaced after ${s.health.failures} failures`],
+    ['rules', describeRules(s)],
     ['reload', `drain ${ms(s.drainMs)}${s.watch === null ? '' : `, on changes in ${s.watch.join(', ')}`}`],
     ...(app.nginxError === undefined || app.nginxError === null ? [] : [['nginx', c.red(app.nginxError)] as [string, string]])
   ]

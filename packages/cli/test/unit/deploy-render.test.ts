@@ -57,8 +57,8 @@ describe('renderReleases / renderDeployResult', () => {
     const worker = { app: 'hello', instance: 0, state: 'online' as const, pid: 42, port: 8000, restarts: 0, startedAt: 1000, lastExit: null }
     const lines = renderDeployResult('deployed', { release: release('20261123T220501Z-abcdef', true), workers: [worker] }, 6000, c)
     expect(lines[0]).toBe('deployed hello: release 20261123T220501Z-abcdef (sha256 abcdef012345, 1.2 kB, 3 files)')
-    expect(lines[1]).toMatch(/^app\s+#\s+pid\s+port\s+state\s+uptime\s+restarts$/)
-    expect(lines[2]).toMatch(/^hello\s+0\s+42\s+8000\s+online\s+5s\s+0$/)
+    expect(lines[1]).toMatch(/^app\s+#\s+pid\s+port\s+state\s+uptime\s+restarts\s+cpu\s+mem$/)
+    expect(lines[2]).toMatch(/^hello\s+0\s+42\s+8000\s+online\s+5s\s+0\s+-\s+-$/)
   })
 })
 

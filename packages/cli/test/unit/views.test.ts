@@ -20,7 +20,7 @@ const api: AppView = {
   spec,
   workers: [
     { app: 'api', instance: 1, state: 'backoff', pid: null, port: 8001, restarts: 12, startedAt: null, lastExit: { code: 1, signal: null } },
-    { app: 'api', instance: 0, state: 'online', pid: 4242, port: 8000, restarts: 0, startedAt: NOW - 3 * 3_600_000, lastExit: null }
+    { app: 'api', instance: 0, state: 'online', pid: 4242, port: 8000, restarts: 0, startedAt: NOW - 3 * 3_600_000, lastExit: null, cpu: 12.34, memory: 52_428_800 }
   ]
 }
 const idle: AppView = { name: 'idle', desired: 'stopped', spec: { ...spec, name: 'idle' }, workers: [] }
@@ -28,10 +28,11 @@ const idle: AppView = { name: 'idle', desired: 'stopped', spec: { ...spec, name:
 describe('renderAppList', () => {
   it('prints one row per worker, sorted by instance, and a row for an app without workers', () => {
     expect(renderAppList([api, idle], NOW, c)).toEqual([
-      'app   #   pid  port  state    uptime  restarts',
-      'api   0  4242  8000  online       3h         0',
-      'api   1     -  8001  backoff       -        12',
-      'idle  -     -     -  stopped       -         -'
+      'app     #   pid  port  state    uptime  restarts    cpu    mem',
+      'api     0  4242  8000  online       3h         0  12.3%  50.0M',
+      'api     1     -  8001  backoff       -        12      -      -',
+      'api   all                                     12  12.3%  50.0M',
+      'idle    -     -     -  stopped       -         -'
     ])
   })
 })
@@ -60,7 +61,8 @@ describe('renderAppDetail', () => {
     expect(text).toContain('restart    always, delay 100ms doubling up to 15s, reset after 10s up')
     expect(text).toContain('flapping   10 restarts in 1m -> errored, retried after 5m')
     expect(text).toContain('stop       SIGTERM, then SIGKILL after 5s')
-    expect(text).toContain('api  0  4242  8000  online       3h         0')
+    expect(text).toContain('api    0  4242  8000  online       3h         0  12.3%  50.0M')
+    expect(text).toContain('rules      -')
     expect(text).toContain('online -> backoff')
   })
 
@@ -70,6 +72,8 @@ describe('renderAppDetail', () => {
     expect(text).toContain('health     GET /healthz every 5s, timeout 2s, replaced after 3 failures')
     expect(text).toContain('reload     drain 1s, on changes in /srv/api')
     expect(text).toContain('nginx      nginx test failed, the last good upstream was kept: boom')
+    const ruled: AppView = { ...api, spec: { ...spec, maxMemory: 150 * 1024 * 1024, maxCpu: 50, over: { count: 3, of: 5 }, cronRestart: '0 3 * * *' } }
+    expect(renderAppDetail(ruled, [], NOW, c).join('\n')).toContain('rules      memory > 150.0M in 3 of 5 samples, cpu > 50% in 3 of 5 samples, rolling restart at "0 3 * * *"')
     expect(renderAppDetail(api, [], NOW, c).join('\n')).not.toMatch(/^nginx/m)
   })
 

@@ -3,8 +3,9 @@ import { SUP_ERR_INVALID_SPEC } from '../errors.ts'
 import { parsePortRange, type PortRange } from './port-allocator.ts'
 import type { RestartMode, RestartPolicy } from './restart-policy.ts'
 import { parseBytes, parseCount, parseDurationMs } from './units.ts'
+import { normalizeResourceRules, type ResourceRules, type ResourceRulesInput } from './resource-rules.ts'
 
-export interface AppSpec extends RestartPolicy {
+export interface AppSpec extends RestartPolicy, ResourceRules {
   readonly name: string
   /** Absolute path of the script or executable. */
   readonly script: string
@@ -37,7 +38,7 @@ export interface HealthCheck {
 }
 
 /** The raw shape accepted at the boundary (HTTP body, config file): numbers may be strings with units. */
-export interface AppSpecInput {
+export interface AppSpecInput extends ResourceRulesInput {
   name?: string | undefined
   script: string
   args?: string[] | undefined
@@ -198,6 +199,7 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
     health: health(input),
     drainMs: duration('drain', input.drain, DEFAULT_DRAIN_MS),
     watch: watchPaths(input, cwd === '' ? '/' : cwd),
-    watchIgnore: input.watchIgnore ?? []
+    watchIgnore: input.watchIgnore ?? [],
+    ...normalizeResourceRules(input)
   }
 }

@@ -134,3 +134,19 @@ export interface UpstreamPublisher {
   /** The last failure for this app (write, test or reload), null once a later publish succeeded: for `sup show`. */
   lastError (app: string): string | null
 }
+
+/** CPU and memory of one worker's process tree (the worker and all its descendants) at one sample. */
+export interface TreeUsage {
+  /** Percent of one core over the time since the previous sample of these pids (200 = two cores). */
+  readonly cpu: number
+  /** Resident set size, bytes, summed over the tree. */
+  readonly memory: number
+  /** How many processes the tree had. */
+  readonly pids: number
+}
+
+/** Samples process trees (adapters/pidusage-sampler.ts); one call per tick for every worker. */
+export interface UsageSampler {
+  /** Usage of each root's tree; a root that is gone is missing from the answer. Never rejects. */
+  sample (roots: readonly number[]): Promise<Map<number, TreeUsage>>
+}

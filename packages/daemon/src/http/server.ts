@@ -11,6 +11,7 @@ import { registerLogRoutes } from './routes/logs.ts'
 import { createNdjsonStreams } from './ndjson.ts'
 import { closeAfterAnswer, registerDeployRoutes } from './routes/deploy.ts'
 import type { DeployService } from '../deploy/deploy-service.ts'
+import { registerMetricsRoutes, type UsageRouteDeps } from './routes/metrics.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -32,6 +33,8 @@ export interface ServerDeps {
   readonly deploy?: DeployService
   /** The TCP API's check of the Authorization header; the unix socket has none (its mode is the guard). */
   readonly authorize?: (header: string | undefined) => boolean
+  /** GET /metrics and GET /apps/:app/samples (absent: those routes are not served). */
+  readonly usage?: UsageRouteDeps
 }
 
 /** The body of every error the API returns. */
@@ -84,5 +87,6 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
   if (deps.deploy !== undefined) registerDeployRoutes(app, deps.deploy)
+  if (deps.usage !== undefined) registerMetricsRoutes(app, deps.usage)
   return app
 }

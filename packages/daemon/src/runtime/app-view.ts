@@ -2,6 +2,7 @@
 import type { AppSpecView, AppView, EventView, WorkerView } from '@sup/protocol'
 import type { AppSpec } from '../core/app-spec.ts'
 import type { EventRecord, StoredWorker } from '../core/ports.ts'
+import { rulesView } from './usage-views.ts'
 
 export function toSpecView (s: AppSpec): AppSpecView {
   return {
@@ -28,7 +29,8 @@ export function toSpecView (s: AppSpec): AppSpecView {
     health: s.health === null ? null : { ...s.health },
     drainMs: s.drainMs,
     watch: s.watch === null ? null : [...s.watch],
-    watchIgnore: [...s.watchIgnore]
+    watchIgnore: [...s.watchIgnore],
+    ...rulesView(s)
   }
 }
 

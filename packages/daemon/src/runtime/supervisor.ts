@@ -5,6 +5,7 @@ import type { PortRange } from '../core/port-allocator.ts'
 import type { EventRecord, StoredApp, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { initialSnapshot } from '../core/worker-machine.ts'
 import { parseCount } from '../core/units.ts'
+import { rulesOf } from '../core/resource-rules.ts'
 import { SUP_ERR_APP_BUSY, SUP_ERR_APP_EXISTS, SUP_ERR_APP_NOT_FOUND, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
 import { toAppView, toEventView } from './app-view.ts'
 import { createWorkerRunner, type RunnerDeps, type WorkerRunner } from './worker-runner.ts'
@@ -128,6 +129,22 @@ export function createSupervisor (deps: SupervisorDeps) {
     if (e === undefined || e.reloading) return
     appEvent(app, 'health-restart', `worker ${instance} failed its health check ${failures} times in a row: replacing it`, { instance, failures })
     await queue.run(`app:${app}`, () => rollingReload(reloadContext(e, instance))).catch((err: unknown) => deps.onError(err, `${app}:${instance} health restart`))
+  }
+
+  /**
+   * Replaces one worker the zero-downtime way (a resource rule fired): false when the app or worker is gone or a
+   * reload runs (it replaces the worker anyway). Resolves once the replacement is online (or the attempt failed).
+   */
+  async function replaceWorker (app: string, instance: number): Promise<boolean> {
+    const e = apps.get(app)
+    if (e === undefined || e.reloading || e.desired !== 'running' || !e.runners.has(instance)) return false
+    await queue.run(`app:${app}`, () => rollingReload(reloadContext(e, instance))).catch((err: unknown) => deps.onError(err, `${app}:${instance} rule restart`))
+    return true
+  }
+
+  /** Records (and publishes) an event of an app or one of its workers. */
+  function recordEvent (app: string, instance: number | null, type: string, reason: string, data: Record<string, unknown> | null): void {
+    try { publish(deps.store.addEvent({ time: deps.clock.wallNow(), app, instance, type, from: null, to: null, reason, data })) } catch (err) { deps.onError(err, `${app} event`) }
   }
 
   function appEvent (app: string, type: string, reason: string, data: Record<string, unknown> | null = null): void {
@@ -312,7 +329,7 @@ export function createSupervisor (deps: SupervisorDeps) {
     for (const app of deps.store.listApps()) {
       // Specs stored by an older sup lack newer fields: give them the defaults.
       const old: Partial<AppSpec> = app.spec
-      const spec: AppSpec = { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [] }
+      const spec: AppSpec = { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [], ...rulesOf(old) }
       const e: AppEntry = { spec, desired: app.desired, createdAt: app.createdAt, runners: new Map(), replacements: new Set(), reloading: false }
       apps.set(app.name, e)
       let adopted = 0
@@ -356,6 +373,8 @@ export function createSupervisor (deps: SupervisorDeps) {
     deployApp,
     /** The app's full spec (env values included: for the daemon's own use, never for a response). */
     specOf: (name: string): AppSpec | undefined => apps.get(name)?.spec,
+    replaceWorker,
+    recordEvent,
     servingPorts: (name: string): number[] => servingPorts(entry(name)),
     getApp: (name: string): AppView => view(entry(name)),
     listApps: (): AppView[] => [...apps.values()].map(view).sort((a, b) => a.name.localeCompare(b.name)),

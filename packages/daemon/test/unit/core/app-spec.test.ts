@@ -10,7 +10,8 @@ describe('normalizeAppSpec', () => {
     expect(spec()).toEqual({
       name: 'server', script: '/srv/api/server.js', args: [], cwd: '/srv/api', instances: 1, portRange: { from: 8000, to: 8999 },
       env: {}, logMaxSize: 10 * 1024 * 1024, logFiles: 5, health: null, drainMs: 1000, watch: null, watchIgnore: [], restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
-      restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false
+      restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false,
+      maxMemory: null, maxCpu: null, over: { count: 3, of: 5 }, sampleIntervalMs: 1_000, cronRestart: null
     })
     expect(DEFAULT_TIMING.listenTimeoutMs).toBe(8_000)
   })
