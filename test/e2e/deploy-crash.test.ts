@@ -1,0 +1,87 @@
+// e2e: the daemon SIGKILLed in the middle of a deploy (during `npm install`, during the roll-out). The next daemon
+// leaves `current` on one whole release, no staging leftovers, no npm still running, and the app serving.
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import type { AppList } from '../../packages/protocol/src/index.ts'
+import { freePortRange, httpGet, isAlive, runSup, supJson, waitFor } from '@sup/test-support'
+import { killDaemon, useHome } from './crash-safety-support.ts'
+import { call, localDep, makeDir, packageJson, serverJs, tarDir, tree, waitingInstallJs, type DeployAnswer } from './deploy-support.ts'
+
+/** Starts a daemon, deploys `v1` (2 workers); returns what the checks after the crash need. */
+async function deployV1 () {
+  const home = useHome()
+  const state = makeDir({}, '/tmp/sup-state-')
+  const range = await freePortRange(6)
+  const r = await runSup(home, ['list'])
+  expect(r.code, r.stderr).toBe(0)
+  const v1 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v1') })
+  const target = { socketPath: `${home}/sup.sock` }
+  const path = `/deploy/alice/web?instances=2&portRange=${range.range}`
+  const first = await call(target, 'POST', path, tarDir(v1))
+  expect(first.status, JSON.stringify(first.body)).toBe(200)
+  return { home, state, v1, target, path, firstId: first.body.release?.id ?? '' }
+}
+
+/** Deploys `body` in the background: the answer, or the socket error a killed daemon leaves. */
+function deployInBackground (target: { socketPath: string }, path: string, body: Buffer): Promise<DeployAnswer | Error> {
+  return call(target, 'POST', path, body).catch((err: unknown) => err as Error)
+}
+
+/** After the crash: a new daemon, `current` on v1 exactly, no staging dir, every worker answering v1. */
+async function expectWholeV1 (home: string, v1: string, firstId: string): Promise<AppList> {
+  const list = await supJson<AppList>(home, ['list']) // starts the next daemon
+  const appDir = `${home}/apps/alice/web`
+  expect(readlinkSync(`${appDir}/current`)).toBe(`releases/${firstId}`)
+  expect(tree(`${appDir}/current`)).toEqual(tree(v1))
+  expect(readdirSync(appDir).filter((n) => n.startsWith('.'))).toEqual([])
+  const app = list.apps.find((a) => a.name === 'web')
+  expect(app?.workers.map((w) => w.state)).toEqual(['online', 'online'])
+  for (const w of app?.workers ?? []) {
+    const res = await httpGet(w.port ?? 0)
+    expect(res.status).toBe(200)
+    expect(res.body).toMatch(/^v1 \d+/)
+  }
+  return list
+}
+
+describe('deploys survive a daemon SIGKILL', () => {
+  it('during npm install: current stays whole on the old release, staging and npm are gone, the app serves', async () => {
+    const { home, state, v1, target, path, firstId } = await deployV1()
+    const v2 = makeDir({
+      'package.json': packageJson({ dependencies: { waiter: 'file:./vendor/waiter' } }),
+      'server.js': serverJs('v2'),
+      ...localDep('waiter', 'w', waitingInstallJs(state))
+    })
+    const pending = deployInBackground(target, path, tarDir(v2))
+    await waitFor(() => existsSync(`${state}/npm-pids`), { timeoutMs: 30_000, what: 'npm to run the install script' })
+    await killDaemon(home)
+    expect(await pending).toBeInstanceOf(Error)
+
+    await expectWholeV1(home, v1, firstId)
+    // the orphaned npm (and its install script, waiting forever) was ended by the next daemon
+    const pids = readFileSync(`${state}/npm-pids`, 'utf8').trim().split(' ').map(Number)
+    await waitFor(() => pids.every((p) => !isAlive(p)), { timeoutMs: 5_000, what: `npm processes ${pids.join(', ')} to be gone` })
+    expect(existsSync(`${home}/apps/alice/web/.staging`)).toBe(false)
+    // and the app deploys again
+    const v3 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v3') })
+    const third = await call(target, 'POST', path, tarDir(v3))
+    expect(third.status, JSON.stringify(third.body)).toBe(200)
+    expect((await httpGet(third.body.workers?.[0]?.port ?? 0)).body).toMatch(/^v3 /)
+  })
+
+  it('during the roll-out: current stays whole on the old release, the app serves the old release', async () => {
+    const { home, state, v1, target, path, firstId } = await deployV1()
+    const v2 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v2', { stateDir: state, waitFor: `${state}/go` }) })
+    const pending = deployInBackground(target, path, tarDir(v2))
+    await waitFor(() => readdirSync(state).some((n) => n.startsWith('started-')), { timeoutMs: 30_000, what: 'a v2 worker to start' })
+    await killDaemon(home)
+    expect(await pending).toBeInstanceOf(Error)
+
+    await expectWholeV1(home, v1, firstId)
+    // the half-started v2 worker is not left running
+    const started = readdirSync(state).filter((n) => n.startsWith('started-')).map((n) => Number(n.slice('started-'.length)))
+    await waitFor(() => started.every((p) => !isAlive(p)), { timeoutMs: 10_000, what: `v2 worker(s) ${started.join(', ')} to be gone` })
+    const releases = await call(target, 'GET', '/apps/web/releases')
+    expect(releases.body.releases?.find((r) => r.current)?.id).toBe(firstId)
+  })
+})
