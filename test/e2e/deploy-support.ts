@@ -29,11 +29,13 @@ export function makeDir (files: Record<string, string>, prefix = '/tmp/sup-app-'
 
 /**
  * server.js of an app answering `<word> <pid>`; with `waitFor`, it writes `<stateDir>/started-<pid>` and listens only
- * once the file `waitFor` exists (a release whose workers become ready when the test says so).
+ * once the file `waitFor` exists (a release whose workers become ready when the test says so); `requires`: modules
+ * whose exports it prints too.
  */
-export function serverJs (word: string, opts: { stateDir?: string; waitFor?: string; requireDep?: string } = {}): string {
-  const dep = opts.requireDep === undefined ? '' : `import { createRequire } from 'node:module'\nconst dep = createRequire(import.meta.url)(${JSON.stringify(opts.requireDep)})\n`
-  const body = opts.requireDep === undefined ? '`' + word + ' ${process.pid}\\n`' : '`' + word + ' ${dep} ${process.pid}\\n`'
+export function serverJs (word: string, opts: { stateDir?: string; waitFor?: string; requires?: readonly string[] } = {}): string {
+  const req = opts.requires ?? []
+  const dep = req.length === 0 ? '' : `import { createRequire } from 'node:module'\nconst require = createRequire(import.meta.url)\nconst deps = ${JSON.stringify(req)}.map((d) => require(d)).join(' ')\n`
+  const body = req.length === 0 ? '`' + word + ' ${process.pid}\\n`' : '`' + word + ' ${deps} ${process.pid}\\n`'
   const listen = opts.waitFor === undefined
     ? 'server.listen(port, () => console.log(`listening on ${port}`))'
     : `writeFileSync(${JSON.stringify(`${opts.stateDir ?? '/tmp'}/started-`)} + process.pid, '')
@@ -70,13 +72,27 @@ export function localDep (name: string, value: string, installJs?: string): Reco
   }
 }
 
-/** An install script that records its pid chain in `<stateDir>/npm-pids` and waits for `<stateDir>/<goFile>` (never, unless the test writes it). */
+/** Lines of an install script that write `<stateDir>/npm-pids`: its pid and every ancestor in its process group (npm's). */
+function recordNpmPids (stateDir: string): string {
+  return `const stat = (pid) => { const s = fs.readFileSync('/proc/' + pid + '/stat', 'latin1'); const f = s.slice(s.lastIndexOf(')') + 2).split(' '); return { ppid: Number(f[1]), pgid: Number(f[2]) } }
+const group = stat(process.pid).pgid
+const pids = [process.pid]
+for (let p = process.ppid; p > 1 && stat(p).pgid === group; p = stat(p).ppid) pids.push(p)
+fs.writeFileSync(${JSON.stringify(`${stateDir}/npm-pids`)}, pids.join(' '))
+`
+}
+
+/** An install script that records npm's pids (see recordNpmPids) and waits for `<stateDir>/<goFile>` (never, unless the test writes it). */
 export function waitingInstallJs (stateDir: string, goFile = 'install-go'): string {
   return `const fs = require('node:fs')
-fs.writeFileSync(${JSON.stringify(`${stateDir}/npm-pids`)}, process.pid + ' ' + process.ppid)
-console.log('install script waiting for ${goFile}')
+${recordNpmPids(stateDir)}console.log('install script waiting for ${goFile}')
 setInterval(() => { if (fs.existsSync(${JSON.stringify(`${stateDir}/${goFile}`)})) process.exit(0) }, 20)
 `
+}
+
+/** An install script that prints `message` on stderr and exits 1. */
+export function failingInstallJs (message: string): string {
+  return `console.log('some progress line')\nconsole.error(${JSON.stringify(message)})\nprocess.exit(1)\n`
 }
 
 /** `tar -cz -C dir .` */
