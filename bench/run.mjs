@@ -142,9 +142,10 @@ async function runOwnFigure (fig, ctx) {
     for (const d of drivers) {
       const s = slot(ctx.results, fig, d.id)
       try {
-        const ports = fig.instances === INSTANCES
+        const size = fig.portBlock ?? fig.instances
+        const ports = size === INSTANCES
           ? ctx.ports[d.id]
-          : await findFreeBlock({ ...PORT_POOL, size: fig.instances, taken })
+          : await findFreeBlock({ ...PORT_POOL, size, taken })
         taken.push(...ports)
         log(`${fig.id} ${d.label}: starting ${fig.instances} workers on ${ports[0]}-${ports.at(-1)}`)
         states[d.id] = await fig.prepare({ driver: d, instances: fig.instances, ports, warn: ctx.warn })

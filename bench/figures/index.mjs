@@ -33,5 +33,6 @@ import { killRecovery } from './kill-recovery.mjs'
 import { listLatency } from './list-latency.mjs'
 import { logThroughput } from './log-throughput.mjs'
 import { readopt100, readopt4 } from './readopt.mjs'
+import { reload } from './reload.mjs'
 
-export const FIGURES = [coldStart, logThroughput, readopt4, readopt100, daemonRss, listLatency, killRecovery]
+export const FIGURES = [coldStart, logThroughput, readopt4, readopt100, reload, daemonRss, listLatency, killRecovery]

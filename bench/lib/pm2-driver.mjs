@@ -17,8 +17,11 @@ const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)))
  * The ecosystem file: fork mode, `instances` copies; PM2 6 gives instance k the env var
  * `increment_var` = env[increment_var] + k (lib/God.js, God.injectVariables).
  */
-export function renderEcosystem ({ name = HELLO.name, script, cwd, instances, basePort, env = {} }) {
-  const app = { name, script, cwd, instances, exec_mode: 'fork', increment_var: 'PORT', env: { ...env, PORT: basePort } }
+export function renderEcosystem ({ name = HELLO.name, script, cwd, instances, basePort, env = {}, mode = 'fork' }) {
+  // cluster mode: PM2's master listens on PORT for all instances (node:cluster), what `pm2 reload` is for
+  const app = mode === 'cluster'
+    ? { name, script, cwd, instances, exec_mode: 'cluster', env: { ...env, PORT: basePort } }
+    : { name, script, cwd, instances, exec_mode: 'fork', increment_var: 'PORT', env: { ...env, PORT: basePort } }
   return `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)}\n`
 }
 
@@ -61,12 +64,12 @@ export function createPm2Driver ({ root, janitor }) {
       return createRequire(import.meta.url)(join(BENCH_DIR, 'node_modules/pm2/package.json')).version
     },
     /** A fresh PM2_HOME (no God daemon yet) holding the ecosystem file of `app` (lib/apps.mjs), registered for cleanup. */
-    async prepare ({ instances, ports, app = HELLO }) {
+    async prepare ({ instances, ports, app = HELLO, mode = 'fork' }) {
       const home = await makeTempHome('pm2-bench')
       const cluster = { home, ports, instances, app, eco: join(home, 'ecosystem.config.cjs'), unregister: () => {} }
       cluster.unregister = janitor.add(`pm2 cluster in ${home}`, () => stop(cluster))
       const script = join(root, app.script)
-      await writeFile(cluster.eco, renderEcosystem({ name: app.name, script, cwd: dirname(script), instances, basePort: ports[0], env: app.env }))
+      await writeFile(cluster.eco, renderEcosystem({ name: app.name, script, cwd: dirname(script), instances, basePort: ports[0], env: app.env, mode }))
       return cluster
     },
     /** `pm2 start ecosystem.config.cjs`; resolves when the command has returned. */
@@ -98,6 +101,11 @@ export function createPm2Driver ({ root, janitor }) {
       return { startedAt, pid }
     },
     listWorkers,
+    /** `pm2 reload <app>` (cluster mode: one worker at a time behind the shared port); resolves { ms }. */
+    async reload (cluster) {
+      const r = await pm2(cluster.home, ['reload', cluster.app.name], 120_000)
+      return { ms: r.ms }
+    },
     /** What brings the apps back after killDaemon: `pm2 resurrect` (a new God restarts the dumped apps). */
     async recover (cluster) {
       const r = await pm2(cluster.home, ['resurrect'])

@@ -17,7 +17,9 @@ const LOGD_DEADLINE_MS = 5000
  */
 export function createSupDriver ({ root, supRoot = root, janitor }) {
   const bin = join(supRoot, 'packages/cli/bin/sup.js')
-  const envFor = (home) => ({ ...process.env, SUP_HOME: home, NO_COLOR: '1' })
+  /** Extra daemon environment by home (e.g. the nginx commands of the reload figure). */
+  const extraEnv = new Map()
+  const envFor = (home) => ({ ...process.env, ...extraEnv.get(home), SUP_HOME: home, NO_COLOR: '1' })
   const sup = (home, args, timeoutMs = 30_000) =>
     runChecked(process.execPath, [bin, ...args], { env: envFor(home), cwd: root, timeoutMs })
 
@@ -137,7 +139,16 @@ export function createSupDriver ({ root, supRoot = root, janitor }) {
       }
       return times
     },
+    /** Extra environment for the commands of this cluster, hence for the daemon the next one starts. */
+    setEnv (cluster, env) {
+      extraEnv.set(cluster.home, { ...extraEnv.get(cluster.home), ...env })
+    },
     listWorkers,
+    /** `sup reload <app>` (zero-downtime, one worker at a time); resolves { ms } when the command returned. */
+    async reload (cluster) {
+      const r = await sup(cluster.home, ['reload', cluster.app.name], 120_000)
+      return { ms: r.ms }
+    },
     /** What brings the workers back under a daemon after killDaemon: any command, here `sup list --json`. */
     recover: listWorkers,
     /** SIGKILLs a worker; the clock starts just before the signal. */

@@ -14,6 +14,9 @@ import { registerShow } from './commands/show.ts'
 import { registerStart } from './commands/start.ts'
 import { registerStartup } from './commands/startup.ts'
 import { registerStop } from './commands/stop.ts'
+import { registerDeploy } from './commands/deploy.ts'
+import { registerReleases } from './commands/releases.ts'
+import { registerRollback } from './commands/rollback.ts'
 import { createContext } from './context.ts'
 
 /** Kept in step with packages/cli/package.json. */
@@ -25,7 +28,7 @@ function createProgram (ctx = createContext()): Command {
     .description('sup: a process supervisor and cluster manager for Node.js services')
     .version(VERSION, '-v, --version')
     .showSuggestionAfterError()
-  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup]) {
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback]) {
     register(program, ctx)
   }
   program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')

@@ -1,5 +1,6 @@
 // How the CLI fails: its own usage errors, a hint per error code, and the `sup: ...` / `hint: ...` lines on stderr.
 import { SupClientError } from '@sup/client'
+import { sanitizeLine } from './render/logs.ts'
 
 /** A mistake in the command line or a config file, caught before the daemon is asked. */
 export const SUP_ERR_CLI_USAGE = 'SUP_ERR_CLI_USAGE'
@@ -32,6 +33,10 @@ export function hintFor (code: string): string | undefined {
     case 'SUP_ERR_APP_BUSY': return 'another command is changing this app: retry when it is done'
     case 'SUP_ERR_SHUTTING_DOWN': return 'the daemon is exiting: retry in a moment (a new one starts on demand)'
     case 'SUP_ERR_STATE_WRITE': return 'check the free space and permissions of SUP_HOME (sup.db)'
+    case 'SUP_ERR_DEPLOY_FAILED': return 'the old release keeps serving: fix what the output above shows, then deploy again'
+    case 'SUP_ERR_INSTALL_FAILED': return "nothing was changed: fix what npm's output above shows (package.json, the lockfile), then deploy again"
+    case 'SUP_ERR_RELEASE_NOT_FOUND': return 'see `sup releases <app>`'
+    case 'SUP_ERR_UNAUTHORIZED': return "check --token or SUP_TOKEN: the daemon's token is in its $SUP_HOME/token"
     default: return undefined
   }
 }
@@ -52,6 +57,9 @@ function codeOf (err: unknown): string | undefined {
 export function formatError (err: unknown, env: NodeJS.ProcessEnv = {}): string[] {
   const message = err instanceof Error ? err.message : String(err)
   const lines = [`sup: ${message}`]
+  // A failed deploy's new workers (or npm) said why: their last lines, before the hint.
+  const output = err instanceof SupClientError ? err.output : err instanceof CliError && err.cause instanceof SupClientError ? err.cause.output : undefined
+  if (output !== undefined && output.length > 0) lines.push('output:', ...output.map((l) => `  | ${sanitizeLine(l)}`))
   const code = codeOf(err)
   const own = err instanceof SupClientError || err instanceof CliError ? err.hint : undefined
   const hint = own ?? (code === undefined ? undefined : hintFor(code))

@@ -1,6 +1,8 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSpecInput, AppView, DeleteResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ShutdownResult } from '@sup/protocol'
+import type { AppList, AppSpecInput, AppView, DeleteResult, DeployResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, WorkerState } from '@sup/protocol'
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
+import { createDeployMethods, type DeployOptions, type WaitForOptions } from './deploy.ts'
 import { createTransport, defaultHome, socketPathOf } from './transport.ts'
 
 export interface ClientOptions {
@@ -10,6 +12,8 @@ export interface ClientOptions {
   socketPath?: string
   /** The TCP API instead of the socket, e.g. `http://127.0.0.1:9002`. */
   baseUrl?: string
+  /** Same as `baseUrl` (`createClient({ url, token })`). */
+  url?: string
   /** Bearer token for the TCP API (`<home>/token`). */
   token?: string
 }
@@ -81,8 +85,10 @@ export interface SupClient {
   scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
   deleteApp (name: string, opts?: CallOptions): Promise<DeleteResult>
-  /** GET /events: oldest first; the daemon's default limit is 100. */
-  events (query?: EventsQuery, opts?: CallOptions): Promise<EventList>
+  /** GET /events as a list: oldest first; the daemon's default limit is 100. */
+  listEvents (query?: EventsQuery, opts?: CallOptions): Promise<EventList>
+  /** The events as an async iterator (the same as streamEvents): the last events, then (follow) new ones. */
+  events (opts?: EventStreamOptions): AsyncGenerator<EventView>
   /** GET /logs/:target (`all`, `<app>`, `<app>:<i>`): log lines as they arrive, oldest first; an unknown app rejects (SUP_ERR_APP_NOT_FOUND) before any line. */
   logs (target: string, opts?: LogsOptions): AsyncGenerator<LogRecord>
   /** GET /events as a stream: the last events, then (follow) new ones as they happen. */
@@ -92,6 +98,14 @@ export interface SupClient {
    * with `keepWorkers` it exits at once and leaves them running (a daemon upgrade).
    */
   shutdown (opts?: ShutdownOptions): Promise<ShutdownResult>
+  /** POST /deploy/:user/:app: a directory (tarred with the ignore rules) or a tar.gz stream, uploaded as it is read. */
+  deploy (source: string | Readable, opts: DeployOptions): Promise<DeployResult>
+  /** GET /apps/:app/releases: newest first; `current` marks the one serving. */
+  releases (app: string, opts?: CallOptions): Promise<ReleaseList>
+  /** POST /apps/:app/rollback: back to release `id`, or the one before the current. */
+  rollback (app: string, id?: string, opts?: CallOptions): Promise<DeployResult>
+  /** Resolves with the app once every worker is in `state`; rejects with SUP_ERR_CLIENT_WAIT_TIMEOUT. */
+  waitFor (app: string, state: WorkerState, opts?: WaitForOptions): Promise<AppView>
 }
 
 function appPath (name: string, action?: string): string {
@@ -107,17 +121,22 @@ export function createClient (options: ClientOptions = {}): SupClient {
   const home = options.home ?? defaultHome()
   const transport = createTransport({
     socketPath: options.socketPath ?? socketPathOf(home),
-    baseUrl: options.baseUrl,
+    baseUrl: options.baseUrl ?? options.url,
     token: options.token
   })
   const timeout = (opts: CallOptions | undefined, fallback?: number): number | undefined => opts?.timeoutMs ?? fallback
+  const getApp = (name: string, opts?: CallOptions): Promise<AppView> => transport.request({ method: 'GET', path: appPath(name), timeoutMs: timeout(opts, READ_TIMEOUT_MS) })
+  const deployMethods = createDeployMethods(transport, getApp)
+  const streamEvents = (opts: EventStreamOptions = {}): AsyncGenerator<EventView> => opts.follow === true
+    ? transport.stream<EventView>({ path: '/events', query: { app: opts.app, limit: opts.limit, follow: true }, signal: opts.signal, timeoutMs: timeout(opts, READ_TIMEOUT_MS) })
+    : listedEvents(transport.request<EventList>({ method: 'GET', path: '/events', query: { app: opts.app, limit: opts.limit }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }))
 
   return {
     home,
     target: transport.target,
     health: (opts) => transport.request({ method: 'GET', path: '/healthz', timeoutMs: timeout(opts, HEALTH_TIMEOUT_MS) }),
     listApps: (opts) => transport.request({ method: 'GET', path: '/apps', timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
-    getApp: (name, opts) => transport.request({ method: 'GET', path: appPath(name), timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    getApp,
     startApp: (input, opts) => transport.request({
       method: 'POST',
       path: '/apps',
@@ -137,7 +156,7 @@ export function createClient (options: ClientOptions = {}): SupClient {
     reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
     deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), timeoutMs: timeout(opts) }),
-    events: (query, opts) => transport.request({
+    listEvents: (query, opts) => transport.request({
       method: 'GET',
       path: '/events',
       query: { app: query?.app, limit: query?.limit },
@@ -149,15 +168,15 @@ export function createClient (options: ClientOptions = {}): SupClient {
       signal: opts.signal,
       timeoutMs: timeout(opts, READ_TIMEOUT_MS)
     }),
-    streamEvents: (opts = {}) => opts.follow === true
-      ? transport.stream<EventView>({ path: '/events', query: { app: opts.app, limit: opts.limit, follow: true }, signal: opts.signal, timeoutMs: timeout(opts, READ_TIMEOUT_MS) })
-      : listedEvents(transport.request<EventList>({ method: 'GET', path: '/events', query: { app: opts.app, limit: opts.limit }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) })),
+    streamEvents,
+    events: streamEvents,
     shutdown: (opts) => transport.request({
       method: 'POST',
       path: '/daemon/shutdown',
       body: opts?.keepWorkers === undefined ? undefined : { keepWorkers: opts.keepWorkers },
       timeoutMs: timeout(opts, SHUTDOWN_TIMEOUT_MS)
-    })
+    }),
+    ...deployMethods
   }
 }
 

@@ -10,12 +10,22 @@ export const SUP_ERR_CLIENT_CONNECTION = 'SUP_ERR_CLIENT_CONNECTION'
 export const SUP_ERR_CLIENT_BAD_RESPONSE = 'SUP_ERR_CLIENT_BAD_RESPONSE'
 /** createClient() was given options it cannot use. */
 export const SUP_ERR_CLIENT_OPTIONS = 'SUP_ERR_CLIENT_OPTIONS'
+/** waitFor(): the app's workers did not all reach the state in time. */
+export const SUP_ERR_CLIENT_WAIT_TIMEOUT = 'SUP_ERR_CLIENT_WAIT_TIMEOUT'
+/** An upload was aborted through its AbortSignal. */
+export const SUP_ERR_CLIENT_ABORTED = 'SUP_ERR_CLIENT_ABORTED'
+/** An upload was cut: the daemon closed the connection before reading it all, and its answer was lost. */
+export const SUP_ERR_CLIENT_UPLOAD_CUT = 'SUP_ERR_CLIENT_UPLOAD_CUT'
+/** deploy(): the directory to deploy cannot be read, or is not a directory. */
+export const SUP_ERR_CLIENT_DEPLOY_SOURCE = 'SUP_ERR_CLIENT_DEPLOY_SOURCE'
 
 export interface SupClientErrorOptions {
   /** The HTTP status; 0 when no HTTP answer arrived. */
   statusCode?: number
   hint?: string | undefined
   cause?: unknown
+  /** The new workers' (or npm's) last output lines, when a deploy failed. */
+  output?: readonly string[] | undefined
 }
 
 /** Every failure of the client: `code` is the daemon's (`SUP_ERR_APP_NOT_FOUND`...) or one of the client's above. */
@@ -23,6 +33,8 @@ export class SupClientError extends Error {
   readonly code: string
   readonly statusCode: number
   declare readonly hint?: string
+  /** On SUP_ERR_DEPLOY_FAILED / SUP_ERR_INSTALL_FAILED: the new workers' (or npm's) last output lines. */
+  declare readonly output?: readonly string[]
 
   constructor (code: string, message: string, options: SupClientErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -30,6 +42,7 @@ export class SupClientError extends Error {
     this.code = code
     this.statusCode = options.statusCode ?? 0
     if (options.hint !== undefined) this.hint = options.hint
+    if (options.output !== undefined) this.output = options.output
   }
 }
 
@@ -47,7 +60,8 @@ export function errorFromBody (statusCode: number, body: unknown, rawText = ''):
   const inner = isRecord(body) && isRecord(body.error) ? body.error : body
   if (isRecord(inner) && typeof inner.code === 'string' && typeof inner.message === 'string') {
     const hint = typeof inner.hint === 'string' ? inner.hint : undefined
-    return new SupClientError(inner.code, inner.message, { statusCode, hint })
+    const output = Array.isArray(inner.output) ? inner.output.filter((l): l is string => typeof l === 'string') : undefined
+    return new SupClientError(inner.code, inner.message, { statusCode, hint, output })
   }
   const snippet = rawText.trim().slice(0, 200)
   return new SupClientError(SUP_ERR_CLIENT_BAD_RESPONSE, `The daemon answered HTTP ${statusCode}${snippet === '' ? '' : `: ${snippet}`}`, { statusCode })

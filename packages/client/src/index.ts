@@ -1,15 +1,23 @@
 // Public surface of @sup/client: createClient(), SupClientError and the API's types.
 export { createClient, daemonLogPath, HEALTH_TIMEOUT_MS, READ_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS } from './client.ts'
-export type { CallOptions, ClientOptions, ShutdownOptions, StartOptions, SupClient } from './client.ts'
+export type { CallOptions, ClientOptions, EventStreamOptions, LogsOptions, ShutdownOptions, StartOptions, SupClient } from './client.ts'
+export { DEFAULT_DEPLOY_USER, isAppIn, WAIT_POLL_MS } from './deploy.ts'
+export type { DeployOptions, WaitForOptions } from './deploy.ts'
+export type { PackListing, PackSkip } from './pack-dir.ts'
+export type { UploadRequest } from './upload.ts'
 export {
   errorFromBody,
   errorFromConnection,
   isSupClientError,
   SupClientError,
+  SUP_ERR_CLIENT_ABORTED,
   SUP_ERR_CLIENT_BAD_RESPONSE,
   SUP_ERR_CLIENT_CONNECTION,
+  SUP_ERR_CLIENT_DEPLOY_SOURCE,
   SUP_ERR_CLIENT_OPTIONS,
   SUP_ERR_CLIENT_TIMEOUT,
+  SUP_ERR_CLIENT_UPLOAD_CUT,
+  SUP_ERR_CLIENT_WAIT_TIMEOUT,
   SUP_ERR_DAEMON_UNREACHABLE
 } from './errors.ts'
 export type { SupClientErrorOptions } from './errors.ts'
@@ -22,6 +30,7 @@ export type {
   AppSpecView,
   AppView,
   DeleteResult,
+  DeployResult,
   ErrorBody,
   EventList,
   EventsQuery,
@@ -30,7 +39,10 @@ export type {
   LogRecord,
   LogsQuery,
   LogStream,
+  ReleaseList,
+  ReleaseView,
   ScaleBody,
   ShutdownResult,
+  WorkerState,
   WorkerView
 } from '@sup/protocol'

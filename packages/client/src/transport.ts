@@ -4,6 +4,7 @@ import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { errorFromBody, errorFromConnection, SupClientError, SUP_ERR_CLIENT_BAD_RESPONSE, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_CLIENT_TIMEOUT, type Target } from './errors.ts'
 import { readNdjson } from './ndjson.ts'
+import { sendUpload, type UploadRequest } from './upload.ts'
 
 export type Method = 'GET' | 'POST' | 'DELETE'
 export type QueryValue = string | number | boolean | undefined
@@ -39,6 +40,8 @@ export interface Transport {
   request<T>(req: JsonRequest): Promise<T>
   /** Each line of an NDJSON answer as it arrives; ends (no error) when `signal` aborts; an error answer rejects. */
   stream<T>(req: StreamRequest): AsyncGenerator<T>
+  /** A POST whose body is streamed (a deploy's tarball); the answer is JSON. */
+  upload<T>(req: UploadRequest): Promise<T>
 }
 
 /** `$SUP_HOME` made absolute, else `~/.sup`. */
@@ -177,5 +180,9 @@ export function createTransport (options: TransportOptions): Transport {
     }
   }
 
-  return { target: target.socketPath ?? target.baseUrl ?? '', request, stream }
+  function upload<T> (req: UploadRequest): Promise<T> {
+    return sendUpload<T>(httpOptions('POST', req.path, {}), req, { target, parse: parseAnswer, timeoutError })
+  }
+
+  return { target: target.socketPath ?? target.baseUrl ?? '', request, stream, upload }
 }

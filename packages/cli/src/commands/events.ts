@@ -38,7 +38,7 @@ export function registerEvents (program: Command, ctx: CliContext): void {
         })
         return
       }
-      const answer = await client.events(query)
+      const answer = await client.listEvents(query)
       if (opts.json === true) ctx.json(answer)
       else if (answer.events.length === 0) ctx.print(ctx.colors.dim(app === undefined ? 'no events yet' : `no events for '${app}'`))
       else ctx.print(renderEvents(answer.events, ctx.colors))

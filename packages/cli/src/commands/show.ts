@@ -19,7 +19,7 @@ export function registerShow (program: Command, ctx: CliContext): void {
         ctx.json(await client.getApp(name))
         return
       }
-      const [app, { events }] = await Promise.all([client.getApp(name), client.events({ app: name, limit: SHOW_EVENTS })])
+      const [app, { events }] = await Promise.all([client.getApp(name), client.listEvents({ app: name, limit: SHOW_EVENTS })])
       ctx.print(renderAppDetail(app, events, Date.now(), ctx.colors))
     }))
 }

@@ -26,6 +26,12 @@ export function renderAppList (apps: readonly AppView[], now: number, c: Colors)
   return renderTable(LIST_COLUMNS, rows, { formatHeader: c.dim })
 }
 
+/** One app's workers as `sup list` rows (a deploy's answer has the workers, not the whole app). */
+export function renderWorkers (app: string, workers: readonly WorkerView[], now: number, c: Colors): string[] {
+  const rows = [...workers].sort((a, b) => a.instance - b.instance).map((w) => workerRow(app, w, now, c))
+  return renderTable(LIST_COLUMNS, rows, { formatHeader: c.dim })
+}
+
 const EVENT_COLUMNS: readonly Column[] = [
   { header: 'time' }, { header: 'app' }, { header: '#', align: 'right' }, { header: 'event' }, { header: 'change' }, { header: 'reason' }
 ]

@@ -79,8 +79,8 @@ describe('method -> route', () => {
     ['restartApp', (c) => c.restartApp('api'), 'POST', '/apps/api/restart', undefined],
     ['scaleApp', (c) => c.scaleApp('api', '3'), 'POST', '/apps/api/scale', { instances: '3' }],
     ['deleteApp', (c) => c.deleteApp('api'), 'DELETE', '/apps/api', undefined],
-    ['events', (c) => c.events(), 'GET', '/events', undefined],
-    ['events filtered', (c) => c.events({ app: 'api', limit: 5 }), 'GET', '/events?app=api&limit=5', undefined],
+    ['listEvents', (c) => c.listEvents(), 'GET', '/events', undefined],
+    ['listEvents filtered', (c) => c.listEvents({ app: 'api', limit: 5 }), 'GET', '/events?app=api&limit=5', undefined],
     ['shutdown', (c) => c.shutdown(), 'POST', '/daemon/shutdown', undefined],
     ['shutdown keeping the workers', (c) => c.shutdown({ keepWorkers: true }), 'POST', '/daemon/shutdown', { keepWorkers: true }]
   ])('%s', async (_name, call, method, url, body) => {

@@ -73,7 +73,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
       if (authorize(req.headers.authorization)) return
       const e = new SUP_ERR_UNAUTHORIZED()
       // An unread upload is not drained for a caller without the token
-      closeAfterAnswer(req.raw, reply)
+      closeAfterAnswer(reply)
       return reply.status(401).send(errorBody(e.code, e.message))
     })
   }

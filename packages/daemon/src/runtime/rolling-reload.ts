@@ -35,7 +35,7 @@ async function failed (ctx: ReloadContext, instance: number, why: string): Promi
   throw new SUP_ERR_RELOAD_FAILED(ctx.app, `worker ${instance} ${why}${tail === '' ? '' : `; its last output:\n${tail}`}`)
 }
 
-/** Start the replacement on a spare port, wait ready + healthy, publish it, withdraw the old one, drain, stop it. */
+/** Start the replacement on a spare port, wait ready + healthy, publish it with the old one withdrawn, drain, stop the old one. */
 async function replace (ctx: ReloadContext, old: WorkerRunner, port: number): Promise<void> {
   const rep = ctx.createReplacement(old.instance, port)
   rep.start('replacement for a reload')
@@ -46,7 +46,8 @@ async function replace (ctx: ReloadContext, old: WorkerRunner, port: number): Pr
     await ctx.discard(rep)
     await failed(ctx, old.instance, state === 'online' ? 'failed its health check' : `did not become ready (${state})`)
   }
-  await ctx.publish()
+  // one upstream change, one nginx reload: the replacement in, the old worker out. Requests nginx's old
+  // workers already sent to it finish during the drain; it still listens until then.
   old.setWithdrawn(true)
   await ctx.publish()
   await ctx.sleep(ctx.spec().drainMs)

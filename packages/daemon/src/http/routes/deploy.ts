@@ -11,26 +11,42 @@ const DeployParams = Type.Object({ user: Type.String({ minLength: 1, maxLength: 
 const DeployErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()), output: Type.Optional(Type.Array(Type.String())) }) })
 const errors = { 400: DeployErrorBody, 401: DeployErrorBody, 404: DeployErrorBody, 409: DeployErrorBody, 413: DeployErrorBody, 422: DeployErrorBody, 500: DeployErrorBody, 502: DeployErrorBody, 503: DeployErrorBody }
 
-/** How long the rest of a refused upload is read (and dropped) after the answer, so the caller gets it, before the socket is cut. */
-const LINGER_MS = 2_000
+/** How long the rest of a refused upload is read (and dropped) before the answer goes out anyway. */
+const DRAIN_MS = 2_000
 
-/** Answers, then closes the connection: the rest of a refused upload is dropped, not processed, for LINGER_MS at most. */
-export function closeAfterAnswer (raw: IncomingMessage, reply: FastifyReply): void {
+/**
+ * Answers the caller and closes the connection without reading the rest of its body (a caller without the
+ * token). Its answer may be lost if it is still sending: node closes the socket once the answer is written,
+ * and the caller's next write meets a reset.
+ */
+export function closeAfterAnswer (reply: FastifyReply): void {
   reply.header('connection', 'close')
+}
+
+/**
+ * A refused upload is read to its end (and dropped), for DRAIN_MS at most, BEFORE the answer: an uploader that
+ * asked for `Connection: close` (node's http client does) would otherwise get a broken pipe instead of the
+ * answer — node closes the socket once the answer is written (measured: `sup deploy` over a 2 MB limit, 3 of 6).
+ * A body still coming after DRAIN_MS gets the answer and a closed connection.
+ */
+async function drainBody (raw: IncomingMessage, reply: FastifyReply): Promise<void> {
+  if (raw.readableEnded) return
   raw.resume()
-  reply.raw.once('finish', () => {
-    const socket = raw.socket
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS)
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, DRAIN_MS)
     timer.unref()
-    socket.once('close', () => clearTimeout(timer))
+    raw.once('end', done)
+    raw.once('close', done)
+    function done (): void { clearTimeout(timer); resolve() }
   })
+  if (!raw.readableEnded) closeAfterAnswer(reply)
 }
 
 /** Sends a SUP_ERR_* error with its output lines; anything else goes on to the server's error handler. */
-function sendError (reply: FastifyReply, err: unknown, raw: IncomingMessage | null): FastifyReply {
+async function sendError (reply: FastifyReply, err: unknown, raw: IncomingMessage | null): Promise<FastifyReply> {
   const e = err as ErrorWithOutput & { code?: unknown; statusCode?: number }
   if (typeof e.code !== 'string' || !e.code.startsWith('SUP_ERR_')) throw err
-  if (raw !== null && !raw.readableEnded) closeAfterAnswer(raw, reply)
+  if (raw !== null) await drainBody(raw, reply)
   const error = e.output === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, output: e.output }
   return reply.status(e.statusCode ?? 500).send({ error })
 }
@@ -46,15 +62,15 @@ export function registerDeployRoutes (fastify: FastifyInstance, deploy: DeploySe
       const len = raw.headers['content-length']
       try {
         return await deploy.deploy(req.params.user, req.params.app, raw, len === undefined ? undefined : Number(len), req.query)
-      } catch (err) { return sendError(reply, err, raw) }
+      } catch (err) { return await sendError(reply, err, raw) }
     })
   })
 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.get('/apps/:app/releases', { schema: { params: AppParams, response: { 200: ReleaseList, ...errors } } }, async (req, reply) => {
-    try { return deploy.list(req.params.app) } catch (err) { return sendError(reply, err, null) }
+    try { return deploy.list(req.params.app) } catch (err) { return await sendError(reply, err, null) }
   })
   app.post('/apps/:app/rollback', { schema: { params: AppParams, body: Type.Optional(RollbackBody), response: { 200: DeployResult, ...errors } } }, async (req, reply) => {
-    try { return await deploy.rollback(req.params.app, req.body?.id) } catch (err) { return sendError(reply, err, null) }
+    try { return await deploy.rollback(req.params.app, req.body?.id) } catch (err) { return await sendError(reply, err, null) }
   })
 }
