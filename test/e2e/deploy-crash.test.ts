@@ -1,6 +1,6 @@
 // e2e: the daemon SIGKILLed in the middle of a deploy (during `npm install`, during the roll-out). The next daemon
 // leaves `current` on one whole release, no staging leftovers, no npm still running, and the app serving.
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { freePortRange, httpGet, isAlive, runSup, supJson, waitFor } from '@sup/test-support'
@@ -72,16 +72,48 @@ describe('deploys survive a daemon SIGKILL', () => {
   it('during the roll-out: current stays whole on the old release, the app serves the old release', async () => {
     const { home, state, v1, target, path, firstId } = await deployV1()
     const v2 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v2', { stateDir: state, waitFor: `${state}/go` }) })
+    const started = (): number[] => readdirSync(state).filter((n) => n.startsWith('started-')).map((n) => Number(n.slice('started-'.length)))
     const pending = deployInBackground(target, path, tarDir(v2))
-    await waitFor(() => readdirSync(state).some((n) => n.startsWith('started-')), { timeoutMs: 30_000, what: 'a v2 worker to start' })
+    await waitFor(() => started().length > 0, { timeoutMs: 30_000, what: 'a v2 worker to start' })
     await killDaemon(home)
     expect(await pending).toBeInstanceOf(Error)
 
     await expectWholeV1(home, v1, firstId)
     // the half-started v2 worker is not left running
-    const started = readdirSync(state).filter((n) => n.startsWith('started-')).map((n) => Number(n.slice('started-'.length)))
-    await waitFor(() => started.every((p) => !isAlive(p)), { timeoutMs: 10_000, what: `v2 worker(s) ${started.join(', ')} to be gone` })
+    const v2pids = started()
+    await waitFor(() => v2pids.every((p) => !isAlive(p)), { timeoutMs: 10_000, what: `v2 worker(s) ${v2pids.join(', ')} to be gone` })
     const releases = await call(target, 'GET', '/apps/web/releases')
     expect(releases.body.releases?.find((r) => r.current)?.id).toBe(firstId)
+  })
+
+  it('during the roll-out, one worker already moved: the next daemon moves it back, every worker on the release current names', async () => {
+    const { home, state, v1, target, path, firstId } = await deployV1()
+    const v2 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v2', { stateDir: state, waitFor: `${state}/go` }) })
+    const started = (): string[] => readdirSync(state).filter((n) => n.startsWith('started-'))
+    const pending = deployInBackground(target, path, tarDir(v2))
+    // instance 0's replacement becomes ready and takes over; instance 1's starts and waits: then the daemon dies
+    writeFileSync(`${state}/go-0`, '')
+    await waitFor(() => started().some((n) => readFileSync(`${state}/${n}`, 'utf8') === '1'), { timeoutMs: 30_000, what: 'the v2 worker of instance 1 to start' })
+    await killDaemon(home)
+    expect(await pending).toBeInstanceOf(Error)
+
+    // the next daemon rolls the moved worker back onto the release of the app's saved spec (v1), zero-downtime
+    const appDir = `${home}/apps/alice/web`
+    const answers = async (): Promise<string[]> => {
+      const app = (await supJson<AppList>(home, ['list'])).apps.find((a) => a.name === 'web')
+      return Promise.all((app?.workers ?? []).map(async (w) => {
+        const res = await httpGet(w.port ?? 0)
+        expect(res.status).toBe(200)
+        return res.body.split(' ')[0] ?? ''
+      }))
+    }
+    const seen: string[][] = []
+    await waitFor(async () => { const a = await answers(); seen.push(a); return a.length === 2 && a.every((w) => w === 'v1') }, { timeoutMs: 20_000, what: 'every worker back on v1' }).catch((err: unknown) => { throw new Error(`${String(err)}; daemon.log: ${readFileSync(`${home}/daemon.log`, 'utf8').split('\n').filter((l) => /converge|interrupted|warn|error/i.test(l)).slice(-8).join('\n')}`) })
+    console.info(`workers' releases after the crash, polled until one: ${seen.map((a) => a.join('+')).join(' ')}`)
+    expect(readlinkSync(`${appDir}/current`)).toBe(`releases/${firstId}`)
+    expect(tree(`${appDir}/current`)).toEqual(tree(v1))
+    expect(readdirSync(appDir).filter((n) => n.startsWith('.'))).toEqual([])
+    const events = await call(target, 'GET', '/events?limit=200')
+    expect(JSON.stringify(events.body)).toMatch(/deploy-converge/)
   })
 })

@@ -28,9 +28,9 @@ export function makeDir (files: Record<string, string>, prefix = '/tmp/sup-app-'
 }
 
 /**
- * server.js of an app answering `<word> <pid>`; with `waitFor`, it writes `<stateDir>/started-<pid>` and listens only
- * once the file `waitFor` exists (a release whose workers become ready when the test says so); `requires`: modules
- * whose exports it prints too.
+ * server.js of an app answering `<word> <pid>`; with `waitFor`, it writes `<stateDir>/started-<pid>` (holding its
+ * instance number) and listens only once the file `<waitFor>-<instance>` exists (a release whose workers become ready
+ * when the test says so); `requires`: modules whose exports it prints too.
  */
 export function serverJs (word: string, opts: { stateDir?: string; waitFor?: string; requires?: readonly string[] } = {}): string {
   const req = opts.requires ?? []
@@ -38,9 +38,9 @@ export function serverJs (word: string, opts: { stateDir?: string; waitFor?: str
   const body = req.length === 0 ? '`' + word + ' ${process.pid}\\n`' : '`' + word + ' ${deps} ${process.pid}\\n`'
   const listen = opts.waitFor === undefined
     ? 'server.listen(port, () => console.log(`listening on ${port}`))'
-    : `writeFileSync(${JSON.stringify(`${opts.stateDir ?? '/tmp'}/started-`)} + process.pid, '')
+    : `writeFileSync(${JSON.stringify(`${opts.stateDir ?? '/tmp'}/started-`)} + process.pid, process.env.SUP_INSTANCE)
 const wait = setInterval(() => {
-  if (!existsSync(${JSON.stringify(opts.waitFor)})) return
+  if (!existsSync(${JSON.stringify(`${opts.waitFor}-`)} + process.env.SUP_INSTANCE)) return
   clearInterval(wait)
   server.listen(port, () => console.log(\`listening on \${port}\`))
 }, 20)`
