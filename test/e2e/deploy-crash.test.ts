@@ -1,6 +1,6 @@
 // e2e: the daemon SIGKILLed in the middle of a deploy (during `npm install`, during the roll-out). The next daemon
 // leaves `current` on one whole release, no staging leftovers, no npm still running, and the app serving.
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { freePortRange, httpGet, isAlive, runSup, supJson, waitFor } from '@sup/test-support'
@@ -115,5 +115,27 @@ describe('deploys survive a daemon SIGKILL', () => {
     expect(readdirSync(appDir).filter((n) => n.startsWith('.'))).toEqual([])
     const events = await call(target, 'GET', '/events?limit=200')
     expect(JSON.stringify(events.body)).toMatch(/deploy-converge/)
+  })
+})
+
+describe('a daemon SIGKILLed between the end of a roll-out and the switch of current', () => {
+  it('the next daemon points current at the release every worker runs', async () => {
+    const { home, target, path, firstId } = await deployV1()
+    const v2 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v2') })
+    const second = await call(target, 'POST', path, tarDir(v2))
+    expect(second.status, JSON.stringify(second.body)).toBe(200)
+    // the state such a crash leaves: workers and saved definition on v2, `current` still on v1
+    const appDir = `${home}/apps/alice/web`
+    symlinkSync(`releases/${firstId}`, `${appDir}/.current-test`)
+    renameSync(`${appDir}/.current-test`, `${appDir}/current`)
+    await killDaemon(home)
+
+    const list = await supJson<AppList>(home, ['list'])
+    await waitFor(() => readlinkSync(`${appDir}/current`) === `releases/${second.body.release?.id ?? ''}`, { timeoutMs: 10_000, what: 'current to point at v2' })
+    expect(tree(`${appDir}/current`)).toEqual(tree(v2))
+    const pids = list.apps.find((a) => a.name === 'web')?.workers.map((w) => w.pid)
+    expect(pids).toEqual(second.body.workers?.map((w) => w.pid)) // nobody was restarted
+    for (const w of second.body.workers ?? []) expect((await httpGet(w.port ?? 0)).body).toMatch(/^v2 /)
+    expect((await call(target, 'GET', '/apps/web/releases')).body.releases?.find((r) => r.current)?.id).toBe(second.body.release?.id)
   })
 })
