@@ -29,10 +29,11 @@
 // load drifts during the run does not favour one of them.
 import { coldStart } from './cold-start.mjs'
 import { daemonRss } from './daemon-rss.mjs'
+import { deployDeps, deployHello } from './deploy.mjs'
 import { killRecovery } from './kill-recovery.mjs'
 import { listLatency } from './list-latency.mjs'
 import { logThroughput } from './log-throughput.mjs'
 import { readopt100, readopt4 } from './readopt.mjs'
 import { reload } from './reload.mjs'
 
-export const FIGURES = [coldStart, logThroughput, readopt4, readopt100, reload, daemonRss, listLatency, killRecovery]
+export const FIGURES = [coldStart, logThroughput, readopt4, readopt100, reload, deployHello, deployDeps, daemonRss, listLatency, killRecovery]

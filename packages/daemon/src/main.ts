@@ -178,6 +178,7 @@ async function main (): Promise<void> {
     log.info({ host: deploys.listen.host, port: deploys.listen.port }, 'TCP API listening (bearer token required)')
   }
   log.info({ home: config.home, version: VERSION }, 'daemon ready')
+  deploys.converge().then((done) => { if (done.length > 0) log.warn({ done }, 'brought apps back onto one release after an interrupted deploy') }, (err: unknown) => log.error({ err }, 'deploy converge failed'))
   if (!(await logdUp)) log.error('sup-logd did not start; worker output waits in its pipes until it does')
 
   process.on('SIGTERM', () => { void shutdown('SIGTERM') })

@@ -33,13 +33,21 @@ export function pathSegments (path: string): string[] | null {
   return out
 }
 
-/** True when a symlink at `segments` pointing to `target` stays inside the release root. */
+/**
+ * True when a symlink at `segments` pointing to `target` stays inside the release root. `..` may only lead the
+ * target: those climb the link's real parent dirs (tar writes no entry through a symlink), while a `..` after a
+ * name could climb out of a symlinked dir (`a -> .` then `b -> a/..`), which path arithmetic cannot see.
+ */
 export function isLinkInside (segments: readonly string[], target: string): boolean {
   if (target === '' || target.startsWith('/') || target.includes('\\') || target.includes('\0')) return false
   const at = segments.slice(0, -1)
+  let descended = false
   for (const s of target.split('/')) {
     if (s === '' || s === '.') continue
-    if (s === '..') { if (at.length === 0) return false; at.pop() } else at.push(s)
+    if (s === '..') {
+      if (descended || at.length === 0) return false
+      at.pop()
+    } else { at.push(s); descended = true }
   }
   return true
 }
@@ -68,7 +76,7 @@ export function checkEntry (e: EntryHeader, stripPackage: boolean, maxDepth: num
   if (refused !== undefined) return { kind: 'refuse', reason: refused }
   if (!ALLOWED_TYPES.has(e.type)) return { kind: 'refuse', reason: `entry type ${e.type} is not allowed` }
   if (((e.mode ?? 0) & 0o6000) !== 0) return { kind: 'refuse', reason: 'setuid/setgid bit set' }
-  if (e.type === 'SymbolicLink' && !isLinkInside(segs, e.linkpath ?? '')) return { kind: 'refuse', reason: `symlink pointing outside the release (-> ${(e.linkpath ?? '').slice(0, 200)})` }
+  if (e.type === 'SymbolicLink' && !isLinkInside(segs, e.linkpath ?? '')) return { kind: 'refuse', reason: `symlink pointing outside the release, or with '..' after a name (-> ${(e.linkpath ?? '').slice(0, 200)})` }
   return { kind: 'extract', path: segs.join('/'), depth: segs.length }
 }
 

@@ -193,5 +193,5 @@ export function createDeployService (deps: DeployDeps) {
     return { releases: rows.map((r) => toView(r, r.id === cur && r.user === user)) }
   }
 
-  return { deploy, rollback, list, isBusy: (app: string): boolean => busy.has(app), checkName }
+  return { deploy, rollback, list, claim, isBusy: (app: string): boolean => busy.has(app), checkName }
 }

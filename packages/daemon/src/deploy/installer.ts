@@ -1,6 +1,6 @@
 // Installs a release's production dependencies: `npm ci --omit=dev` with a lockfile, else `npm install --omit=dev`.
 import { spawn } from 'node:child_process'
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs'
 import { SUP_ERR_INSTALL_FAILED } from '../errors.ts'
 
 export const INSTALL_LOG = '.sup-install.log'
@@ -23,12 +23,13 @@ export function lastLines (path: string, n: number): string[] {
   try { return readFileSync(path, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-n) } catch { return [] }
 }
 
-/** Runs npm in `dir` (output in dir/.sup-install.log); rejects with SUP_ERR_INSTALL_FAILED carrying npm's last lines. */
+/** Runs npm in `dir` (output in dir/.sup-install.log, after a first line `$ npm <args>`); rejects with SUP_ERR_INSTALL_FAILED carrying npm's last lines. */
 export async function installDependencies (dir: string, opts: InstallOptions): Promise<void> {
   const lock = existsSync(`${dir}/package-lock.json`) || existsSync(`${dir}/npm-shrinkwrap.json`)
   const args = [lock ? 'ci' : 'install', '--omit=dev', '--no-audit', '--no-fund', '--no-update-notifier']
   const logPath = `${dir}/${INSTALL_LOG}`
   const fd = openSync(logPath, 'a', 0o600)
+  writeSync(fd, `$ npm ${args.join(' ')}\n`) // the log's first line says which command ran
   let result: { code: number | null; signal: string | null; timedOut: boolean; error?: string }
   try {
     result = await new Promise((resolve) => {

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync
 import { mkdtemp, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import Database from 'better-sqlite3'
+import { killProcessesIn } from './staging-reaper.ts'
 
 export interface ReleaseRecord {
   readonly app: string
@@ -99,7 +100,7 @@ export function openReleaseStore (home: string, dbPath: string) {
       }
       return removed
     },
-    /** After a crash: staging dirs and temp symlinks removed, release dirs without a row removed, rows without a dir dropped. */
+    /** After a crash: npm still running in a staging dir ended, staging dirs and temp symlinks removed, release dirs without a row removed, rows without a dir dropped. */
     reconcile (): { removed: string[] } {
       const removed: string[] = []
       const rows = new Set((q.all.all() as Row[]).map((r) => `${r.user}/${r.app}/${r.id}`))
@@ -108,7 +109,8 @@ export function openReleaseStore (home: string, dbPath: string) {
         for (const app of list(`${appsRoot}/${user}`)) {
           const dir = appDir(user, app)
           for (const name of list(dir)) {
-            if (name === '.staging' || name.startsWith('.current-')) { rmSync(`${dir}/${name}`, { recursive: true, force: true }); removed.push(`${dir}/${name}`) }
+            if (name === '.staging') for (const pid of killProcessesIn(`${dir}/${name}`)) removed.push(`npm process ${pid}`)
+            if (name === '.staging' || name.startsWith('.current-')) { rmSync(`${dir}/${name}`, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }); removed.push(`${dir}/${name}`) }
           }
           const cur = currentId(user, app)
           for (const id of list(`${dir}/releases`)) {

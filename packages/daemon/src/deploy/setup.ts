@@ -1,6 +1,7 @@
 // Wires deploys for the composition root: limits and listen address from env, release store, service, reconcile.
 import type { PortRange } from '../core/port-allocator.ts'
 import { parseListenAddress, type ListenAddress } from '../http/listen-address.ts'
+import { convergeReleases, type ConvergeSupervisor } from './converge.ts'
 import { createDeployService, type DeployService, type DeploySupervisor } from './deploy-service.ts'
 import { loadDeployLimits } from './limits.ts'
 import { openReleaseStore } from './release-store.ts'
@@ -11,7 +12,7 @@ export interface DeploySetupDeps {
   readonly portPool: PortRange
   readonly env: Readonly<Record<string, string | undefined>>
   readonly baseEnv: Readonly<Record<string, string>>
-  readonly supervisor: DeploySupervisor
+  readonly supervisor: DeploySupervisor & ConvergeSupervisor
   readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
   readonly onEvent: (app: string, type: string, message: string) => void
 }
@@ -22,6 +23,8 @@ export interface DeploySetup {
   readonly listen: ListenAddress | null
   /** Removes what a crash left (staging dirs, release dirs without a row); returns what was removed. */
   reconcile (): string[]
+  /** Brings each deployed app back onto one release after a roll-out cut by a crash (see converge.ts). */
+  converge (): Promise<string[]>
   close (): void
 }
 
@@ -41,5 +44,11 @@ export function setUpDeploys (d: DeploySetupDeps): DeploySetup {
     readTail: d.readTail,
     onEvent: d.onEvent
   })
-  return { service, listen, reconcile: () => releases.reconcile().removed, close: () => releases.close() }
+  return {
+    service,
+    listen,
+    reconcile: () => releases.reconcile().removed,
+    converge: () => convergeReleases({ appsRoot: `${d.home}/apps`, releases, supervisor: d.supervisor, claim: service.claim, onEvent: d.onEvent }),
+    close: () => releases.close()
+  }
 }

@@ -123,6 +123,19 @@ export function createSupervisor (deps: SupervisorDeps) {
     } finally { e.reloading = false }
   }
 
+  /** Rolls some instances onto the app's own spec, one at a time (a deploy cut by a crash left them on another release). */
+  async function reloadInstances (name: string, instances: readonly number[]): Promise<AppView> {
+    const e = entry(name)
+    if (e.reloading) throw new SUP_ERR_APP_BUSY(name, 'a reload is already running')
+    e.reloading = true
+    try {
+      return await queue.run(`app:${name}`, async () => {
+        for (const i of instances) await rollingReload(reloadContext(e, i))
+        return view(e)
+      })
+    } finally { e.reloading = false }
+  }
+
   /** A worker failing its health check `failures` times: replaced the zero-downtime way (unless a reload runs). */
   async function replaceUnhealthy (app: string, instance: number, failures: number): Promise<void> {
     const e = apps.get(app)
@@ -371,6 +384,7 @@ export function createSupervisor (deps: SupervisorDeps) {
     deleteApp,
     reloadApp,
     deployApp,
+    reloadInstances,
     /** The app's full spec (env values included: for the daemon's own use, never for a response). */
     specOf: (name: string): AppSpec | undefined => apps.get(name)?.spec,
     replaceWorker,

@@ -47,6 +47,7 @@ describe('deploy route: hostile archives are refused with a 4xx and leave nothin
     ['an absolute path', [PKG, { name: `/tmp/${sentinel}`, body: 'x' }], 400, /absolute path/],
     ['a symlink to /etc then a file through it', [PKG, { name: 'etc', type: '2', linkname: '/etc' }, { name: `etc/${sentinel}`, body: 'x' }], 400, /symlink pointing outside/],
     ['a relative symlink climbing out', [PKG, { name: 'up', type: '2', linkname: '../../../../..' }], 400, /symlink pointing outside/],
+    ['a symlink chain climbing out through a link to . (a -> ., b -> a/..)', [PKG, { name: 'a', type: '2', linkname: '.' }, { name: 'b', type: '2', linkname: 'a/..' }], 400, /'\.\.' after a name/],
     ['a hard link to /etc/passwd', [PKG, { name: 'passwd', type: '1', linkname: '/etc/passwd' }], 400, /hard links/],
     ['a FIFO', [PKG, { name: 'fifo', type: '6' }], 400, /FIFOs/],
     ['a device file', [PKG, { name: 'null', type: '3' }], 400, /device files/],
