@@ -18,7 +18,7 @@ async function startHog (home: string, name: string, n: number, extra: string[],
 }
 
 const eventsOf = async (home: string, app: string, type: string): Promise<EventView[]> =>
-  (await createClient({ home }).events({ app, limit: 1000 })).events.filter((e) => e.type === type)
+  (await createClient({ home }).listEvents({ app, limit: 1000 })).events.filter((e) => e.type === type)
 
 interface RuleData { pid: number; rules: Array<{ rule: string; limit: number; over: string; values: number[] }> }
 

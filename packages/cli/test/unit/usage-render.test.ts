@@ -29,7 +29,8 @@ describe('usage formatting', () => {
     expect([formatBytes(undefined), formatBytes(512 * 1024), formatBytes(150 * MB), formatBytes(3 * 1024 * MB)]).toEqual(['-', '512K', '150.0M', '3.00G'])
     expect([formatCpu(undefined), formatCpu(0), formatCpu(99.96)]).toEqual(['-', '0.0%', '100.0%'])
     expect(totalCells(app.workers)).toEqual(['15.5%', '100.0M'])
-    expect(totalCells([{ ...app.workers[0]!, cpu: undefined, memory: undefined }])).toEqual(['-', '-'])
+    const { cpu: _cpu, memory: _memory, ...unsampled } = app.workers[0]!
+    expect(totalCells([unsampled])).toEqual(['-', '-'])
   })
 
   it('draws the last minute as a sparkline with now/avg/max', () => {

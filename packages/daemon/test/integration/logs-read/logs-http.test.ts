@@ -28,6 +28,7 @@ function setup (apps: AppView[] = [app('api', 2), app('web', 1)]) {
   } as unknown as Supervisor
   const server = buildServer({
     supervisor, version: 't', home: '/h', pid: 1, logger: false, logsDir, requestShutdown: () => undefined,
+    nginxDir: `${logsDir}/nginx`, servingPorts: () => [],
     eventsAfter: (q) => store.listEventsAfter(q).map(toEventView)
   })
   onTestFinished(() => server.close())

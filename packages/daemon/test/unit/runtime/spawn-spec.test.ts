@@ -26,13 +26,13 @@ describe('buildSpawnSpec', () => {
   })
 
   it.each(['/srv/a.js', '/srv/a.mjs', '/srv/a.cjs'])('runs %s with node itself, script first, then the app args', (script) => {
-    const s = buildSpawnSpec(app({ script, args: ['--flag', 'v'] }), 0, 8000, 'm', '/logs', {})
+    const s = buildSpawnSpec(app({ script, args: ['--flag', 'v'] }), 0, 8000, 'm', OUT, {})
     expect(s.command).toBe(process.execPath)
     expect(s.args).toEqual([script, '--flag', 'v'])
   })
 
   it('runs any other file as an executable', () => {
-    const s = buildSpawnSpec(app({ script: '/srv/bin/server', args: ['-p'] }), 0, 8000, 'm', '/logs', {})
+    const s = buildSpawnSpec(app({ script: '/srv/bin/server', args: ['-p'] }), 0, 8000, 'm', OUT, {})
     expect(s).toMatchObject({ command: '/srv/bin/server', args: ['-p'] })
   })
 
