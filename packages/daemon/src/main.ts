@@ -29,7 +29,7 @@ import { setUpDeploys } from './deploy/setup.ts'
 import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
 import { startResourceWatch } from './runtime/resource-watch.ts'
-import { createMetrics } from './http/metrics.ts'
+import { createLazyMetrics } from './http/lazy-metrics.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
 
 async function main (): Promise<void> {
@@ -121,7 +121,7 @@ async function main (): Promise<void> {
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
   const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
-  const metrics = createMetrics({ apps: () => watch.listApps(), wallNow: () => Date.now() })
+  const metrics = createLazyMetrics({ apps: () => watch.listApps(), wallNow: () => Date.now() })
 
   let stopping = false
   /** Stops the daemon; unless keepWorkers, every worker and sup-logd first (the apps' desired states are kept). */

@@ -193,7 +193,8 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   return {
     publish: (app, ports) => request(app, [...ports]),
     remove: (app) => request(app, null),
-    lastError: (app) => errors.get(app) ?? null
+    lastError: (app) => errors.get(app) ?? null,
+    reloadsNginx: deps.reloadCommand !== null
   }
 }
 

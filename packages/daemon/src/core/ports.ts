@@ -133,6 +133,8 @@ export interface UpstreamPublisher {
   remove (app: string): Promise<PublishResult>
   /** The last failure for this app (write, test or reload), null once a later publish succeeded: for `sup show`. */
   lastError (app: string): string | null
+  /** Whether a publish ends with an nginx reload (a reload command is configured): worth waiting for. */
+  readonly reloadsNginx: boolean
 }
 
 /** CPU and memory of one worker's process tree (the worker and all its descendants) at one sample. */

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { Unpack, type ReadEntry } from 'tar'
+import type { ReadEntry } from 'tar'
 import { SUP_ERR_BAD_ARCHIVE, SUP_ERR_TOO_LARGE } from '../errors.ts'
 import { checkEntry, isNpmPackLayout, quoteEntry } from './archive-guard.ts'
 import type { DeployLimits } from './limits.ts'
@@ -58,6 +58,8 @@ export async function extractArchive (body: Readable, dir: string, limits: Limit
     unpack.abort(err)
     return false
   }
+  // tar is loaded by the first deploy, not at daemon start (start-up time and RSS of a daemon that never deploys)
+  const { Unpack } = await import('tar')
   const unpack = new Unpack({
     cwd: dir,
     strict: true,

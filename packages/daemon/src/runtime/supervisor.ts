@@ -22,7 +22,7 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 
   /** Removes a worker's output targets (FIFOs) once the worker is gone for good (delete, scale down). */
   readonly removeOutput: (app: string, instance: number) => void
   /** Keeps the nginx upstream of each app equal to its serving workers. */
-  readonly publisher: { publish (app: string, ports: readonly number[]): Promise<unknown>; remove (app: string): Promise<unknown>; lastError? (app: string): string | null }
+  readonly publisher: { publish (app: string, ports: readonly number[]): Promise<unknown>; remove (app: string): Promise<unknown>; lastError? (app: string): string | null; readonly reloadsNginx?: boolean }
   /** Starts watching an app's files (`--watch`); onChange is debounced; returns a closer. */
   readonly watchApp: (spec: AppSpec, onChange: (path: string) => void, onReady: () => void) => () => Promise<void>
   /** The last lines a worker printed (for a failed reload's error). */
@@ -192,7 +192,9 @@ export function createSupervisor (deps: SupervisorDeps) {
   async function settle (runners: Iterable<WorkerRunner>, spec: AppSpec): Promise<void> {
     const bound = new Promise<void>((resolve) => { deps.clock.setTimer(spec.listenTimeoutMs + 2_000, resolve) })
     await Promise.race([Promise.all([...runners].map((r) => r.settled())), bound])
-    await publishUpstream(spec.name)
+    // without nginx the file is written ~50 ms later (debounce); only a reload is worth the wait
+    if (deps.publisher.reloadsNginx === false) void publishUpstream(spec.name)
+    else await publishUpstream(spec.name)
   }
 
   async function createApp (input: AppSpecInput, wait: boolean): Promise<AppView> {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AppView } from '@sup/protocol'
 import { createMetrics } from '../../../src/http/metrics.ts'
+import { createLazyMetrics, PROMETHEUS_CONTENT_TYPE } from '../../../src/http/lazy-metrics.ts'
 import { toAppView } from '../../../src/runtime/app-view.ts'
 import { initialSnapshot } from '../../../src/core/worker-machine.ts'
 import { makeSpec } from '../runtime/harness.ts'
@@ -58,5 +59,15 @@ describe('createMetrics', () => {
 describe('parsePromText', () => {
   it.each(['no_newline 1', 'x{a="1"} 1\n', '# TYPE x gauge\nx{a=1} 1\n', '# TYPE x gauge\nx one\n', '# TYPE x wrong\n'])('refuses %j', (text) => {
     expect(() => parsePromText(text)).toThrow()
+  })
+})
+
+describe('createLazyMetrics', () => {
+  it('says the content type prom-client does, and loads it for the first scrape only', async () => {
+    expect(createMetrics({ apps, wallNow: () => NOW }).contentType).toBe(PROMETHEUS_CONTENT_TYPE)
+    const lazy = createLazyMetrics({ apps, wallNow: () => NOW })
+    const first = parsePromText(await lazy.text())
+    expect(first.samples.find((x) => x.name === 'sup_worker_up')?.value).toBe(1)
+    expect(parsePromText(await lazy.text()).families.size).toBe(first.families.size)
   })
 })
