@@ -240,6 +240,8 @@ async function assemble (config: DaemonConfig): Promise<{ d: Daemon; logdUp: Pro
 
 async function main (): Promise<void> {
   const { d, logdUp } = await assemble(loadDaemonConfig(process.env))
+  // before boot: a promise rejected and never handled is logged, and the daemon keeps serving (never dies of it)
+  process.on('unhandledRejection', (err) => { d.log.error({ err }, 'unhandled rejection (the daemon keeps serving)') })
   let stopWatchingLogd: () => void = () => undefined
   const servers = buildServers(d, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
   const shutdown = createShutdown(d, async () => { await servers.server.close(); await servers.tcpServer?.close() }, () => stopWatchingLogd())

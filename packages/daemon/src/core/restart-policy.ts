@@ -38,3 +38,14 @@ export function decideRestart (s: WorkerSnapshot, exit: ExitInfo, p: RestartPoli
   }
   return { action: 'restart', delayMs: backoffDelayMs(s.attempt, p, random), restartTimes: [...inWindow, now] }
 }
+
+export type ReplacementDecision =
+  | { action: 'replace'; restartTimes: number[] }
+  | { action: 'errored'; reason: string }
+
+/** A restart that is no exit (`sup restart`, health, rule, cron): counts in the window; a full window means flapping. */
+export function decideReplacement (s: WorkerSnapshot, p: RestartPolicy, now: number): ReplacementDecision {
+  const inWindow = s.restartTimes.filter((t) => now - t < p.restartWindowMs)
+  if (inWindow.length >= p.maxRestarts) return { action: 'errored', reason: `${inWindow.length} restarts within ${p.restartWindowMs} ms (max ${p.maxRestarts})` }
+  return { action: 'replace', restartTimes: [...inWindow, now] }
+}

@@ -4,7 +4,7 @@ import { normalizeAppSpec, validateName, MAX_INSTANCES, type AppSpecInput } from
 import { parseCount } from '../core/units.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
 import type { AppContext } from './app-context.ts'
-import { freshWorker, setDesired, storedApp } from './app-registry.ts'
+import { freshWorker, storedApp } from './app-registry.ts'
 import type { AppWatch } from './app-watch.ts'
 import type { AppEntry } from './supervisor-types.ts'
 import type { WorkerRunner } from './worker-runner.ts'
@@ -97,7 +97,7 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
   async function deleteApp (name: string): Promise<string> {
     return queue.run(name, async () => {
       const e = registry.require(name)
-      setDesired(deps.store, e, 'stopped')
+      registry.setDesired(e, 'stopped')
       await Promise.all([...e.runners.values()].map((r) => r.stop('app deleted')))
       deps.store.deleteApp(name)
       for (const r of e.runners.values()) {
@@ -116,21 +116,23 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
     createApp,
     stopApp: (name) => queue.run(name, async () => {
       const e = registry.require(name)
-      setDesired(deps.store, e, 'stopped')
+      registry.setDesired(e, 'stopped')
       await Promise.all([...e.runners.values()].map((r) => r.stop('stopped by request')))
       return ctx.view(e)
     }),
     startApp: (name) => queue.run(name, async () => {
       const e = registry.require(name)
-      setDesired(deps.store, e, 'running')
+      registry.setDesired(e, 'running')
       for (const r of e.runners.values()) r.start('started by request')
       await upstream.settle(e.runners.values(), e.spec)
       return ctx.view(e)
     }),
     restartApp: (name) => queue.run(name, async () => {
       const e = registry.require(name)
-      setDesired(deps.store, e, 'running')
+      registry.setDesired(e, 'running')
       await Promise.all([...e.runners.values()].map(async (r) => {
+        // every restart counts (restarts and the flapping window); an operator's restart is never refused
+        r.countRestart()
         await r.stop('restart requested')
         r.start('restarted by request')
       }))

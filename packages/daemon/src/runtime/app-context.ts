@@ -11,7 +11,7 @@ import { createWorkerRunner, type RunnerDeps, type WorkerRunner } from './worker
 
 /** What a worker asks of the supervisor: a replacement when its health check keeps failing. */
 export interface WorkerHooks {
-  onUnhealthy (app: string, instance: number, failures: number): void
+  onUnhealthy (app: string, instance: number, failures: number, pid: number | null): void
 }
 
 export interface AppContext {
@@ -29,19 +29,19 @@ export interface AppContext {
 
 /** `hooks` is read when a worker calls it (the supervisor sets it once its parts exist). */
 export function createAppContext (deps: SupervisorDeps, hooks: WorkerHooks): AppContext {
-  const registry = createAppRegistry()
+  const registry = createAppRegistry(deps.store, deps.onError)
   const events = createEventFeed(deps)
   const upstream = createUpstreamSync({ clock: deps.clock, registry, writer: deps.publisher, onError: deps.onError })
   const runnerDeps: RunnerDeps = {
     ...deps,
     onEvent: (e) => { events.emitEvent(e); if (e.instance !== null) void upstream.syncUpstream(e.app) },
     onServingChange: (app) => { void upstream.syncUpstream(app) },
-    onUnhealthy: (app, instance, failures) => hooks.onUnhealthy(app, instance, failures)
+    onUnhealthy: (app, instance, failures, pid) => hooks.onUnhealthy(app, instance, failures, pid)
   }
   return {
     deps,
     registry,
-    queue: createAppQueue(),
+    queue: createAppQueue(registry, events),
     events,
     upstream,
     runnerDeps,

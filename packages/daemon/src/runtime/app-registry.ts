@@ -17,11 +17,19 @@ export interface AppRegistry {
   /** True while `e` is the app of its name: not deleted, not replaced by a re-created app. */
   isCurrent (e: AppEntry): boolean
   all (): AppEntry[]
+  /** Stores the app's new desired state first, then holds it (a store that cannot write changes nothing). */
+  setDesired (e: AppEntry, desired: 'running' | 'stopped'): void
+  /** Called after an app was added, removed, stopped or started. */
+  onChange (fn: (app: string) => void): () => void
 }
 
-export function createAppRegistry (): AppRegistry {
+export function createAppRegistry (store: StateStore, onError: (err: unknown, where: string) => void): AppRegistry {
   const apps = new Map<string, AppEntry>()
+  const listeners = new Set<(app: string) => void>()
   let lastId = 0
+  const changed = (app: string): void => {
+    for (const l of listeners) try { l(app) } catch (err) { onError(err, `${app} change listener`) }
+  }
   return {
     get: (name) => apps.get(name),
     require (name) {
@@ -30,10 +38,17 @@ export function createAppRegistry (): AppRegistry {
       return e
     },
     create: (spec, desired, createdAt) => ({ id: ++lastId, spec, desired, createdAt, runners: new Map(), replacements: new Set() }),
-    add (e) { apps.set(e.spec.name, e) },
-    remove (e) { if (apps.get(e.spec.name) === e) apps.delete(e.spec.name) },
+    add (e) { apps.set(e.spec.name, e); changed(e.spec.name) },
+    remove (e) { if (apps.get(e.spec.name) === e) { apps.delete(e.spec.name); changed(e.spec.name) } },
     isCurrent: (e) => apps.get(e.spec.name) === e,
-    all: () => [...apps.values()]
+    all: () => [...apps.values()],
+    setDesired (e, desired) {
+      if (e.desired === desired) return
+      store.saveApp({ ...storedApp(e), desired })
+      e.desired = desired
+      changed(e.spec.name)
+    },
+    onChange (fn) { listeners.add(fn); return () => { listeners.delete(fn) } }
   }
 }
 
@@ -47,9 +62,3 @@ export function freshWorker (app: string, instance: number, port: number): Store
   return { app, instance, snapshot: initialSnapshot(), port, marker: null, pidStartTime: null, startedAt: null }
 }
 
-/** Stores the app's new desired state first, then holds it (a store that cannot write changes nothing). */
-export function setDesired (store: StateStore, e: AppEntry, desired: 'running' | 'stopped'): void {
-  if (e.desired === desired) return
-  store.saveApp({ ...storedApp(e), desired })
-  e.desired = desired
-}

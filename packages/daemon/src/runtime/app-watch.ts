@@ -8,19 +8,18 @@ export interface AppWatch {
   stop (name: string): void
 }
 
-export function createAppWatch (ctx: AppContext, reload: (name: string) => Promise<unknown>): AppWatch {
+export function createAppWatch (ctx: AppContext, reload: (e: AppEntry, path: string) => Promise<unknown>): AppWatch {
   const { deps, registry, events, queue } = ctx
   const watchers = new Map<string, () => Promise<void>>()
   return {
     start (e) {
       const name = e.spec.name
       if (e.spec.watch === null || watchers.has(name)) return
+      // only for this entry (a deleted and re-created app has its own watch); a stopped app is not started by a change
       const onChange = (path: string): void => {
-        const cur = registry.get(name)
-        if (cur === undefined || cur.desired !== 'running') return
+        if (!registry.isCurrent(e) || e.desired !== 'running') return
         if (queue.isRollingOut(name)) { deps.clock.setTimer(500, () => onChange(path)); return }
-        events.appEvent(name, 'watch', `${path} changed: reloading`, { path })
-        reload(name).catch((err: unknown) => events.appEvent(name, 'watch-reload-failed', err instanceof Error ? err.message : String(err), { path }))
+        reload(e, path).catch((err: unknown) => events.appEvent(name, 'watch-reload-failed', err instanceof Error ? err.message : String(err), { path }))
       }
       const onReady = (): void => events.appEvent(name, 'watching', `watching ${(e.spec.watch ?? []).join(', ')} for changes`, { paths: [...(e.spec.watch ?? [])] })
       try { watchers.set(name, deps.watchApp(e.spec, onChange, onReady)) } catch (err) { deps.onError(err, `${name} watch`) }

@@ -1,6 +1,6 @@
 // Boot: rebuilds every app from the store, adopts workers still alive, then runs core/boot-plan.ts's decision per worker.
 import { DEFAULT_DRAIN_MS, DEFAULT_LOGS, type AppSpec } from '../core/app-spec.ts'
-import { planBoot, type BootAction } from '../core/boot-plan.ts'
+import { planBoot, type BootAction, type BootStep } from '../core/boot-plan.ts'
 import type { StoredApp, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { rulesOf } from '../core/resource-rules.ts'
 import type { AppCommands } from './app-commands.ts'
@@ -41,15 +41,33 @@ export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finish
     return adoptees
   }
 
-  function runAction (e: AppEntry, r: WorkerRunner, action: BootAction): void {
+  async function runAction (e: AppEntry, r: WorkerRunner, action: BootAction): Promise<void> {
     switch (action) {
       case 'adopt': case 'leave': return
-      case 'finish-scale-down': void commands.finishScaleDown(e, r); return
-      case 'stop': void r.stop('app is stopped'); return
-      case 'finish-stop-then-start': void r.stop('finishing a stop in flight').then(() => r.start('restart in flight finished')); return
+      case 'finish-scale-down': await commands.finishScaleDown(e, r); return
+      case 'stop': await r.stop('app is stopped'); return
+      case 'finish-stop-then-start':
+        await r.stop('finishing a stop in flight')
+        if (e.desired === 'running') r.start('restart in flight finished')
+        return
       case 'start': r.start('daemon started'); return
       default: { const never: never = action; return never }
     }
+  }
+
+  /** The plan of one app runs as one job in its queue (a command sent meanwhile waits for it, as for any job). */
+  function runPlan (e: AppEntry, plan: readonly BootStep[]): void {
+    const name = e.spec.name
+    ctx.queue.run(name, async () => {
+      if (!registry.isCurrent(e)) return
+      await Promise.all(plan.map(async (step) => {
+        const r = e.runners.get(step.instance)
+        if (r !== undefined) for (const a of step.actions) await runAction(e, r, a)
+      }))
+    }).catch((err: unknown) => {
+      deps.onError(err, `${name} boot`)
+      events.appEvent(name, 'restore-failed', `could not finish restoring the app: ${err instanceof Error ? err.message : String(err)}`)
+    })
   }
 
   /** Builds the app's entry and its runners, resumed (adopted or not). */
@@ -80,10 +98,7 @@ export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finish
       const alive = new Set([...adoptees.keys()].filter((w) => w.app === app.name).map((w) => w.instance))
       const plan = planBoot([{ name: app.name, instances: e.spec.instances, desired: e.desired }],
         runners.map((r) => ({ app: app.name, instance: r.instance, state: r.record().snapshot.state, alive: alive.has(r.instance) })))
-      for (const step of plan) {
-        const r = e.runners.get(step.instance)
-        if (r !== undefined) for (const a of step.actions) runAction(e, r, a)
-      }
+      runPlan(e, plan)
       watch.start(e)
       events.appEvent(app.name, 'restore', `restored by a new daemon: ${alive.size} worker(s) adopted, desired ${e.desired}${strays > 0 ? `; ${strays} stray process(es) stopped` : ''}`, { adopted: alive.size, strays })
     }
