@@ -135,6 +135,12 @@ export interface UpstreamPublisher {
   lastError (app: string): string | null
   /** Whether a publish ends with an nginx reload (a reload command is configured): worth waiting for. */
   readonly reloadsNginx: boolean
+  /**
+   * Boot: removes the upstream file of every app not in `apps` (a daemon that died between deleting an app and
+   * removing its file left it) and, when a reload command is set, reloads nginx once even if no file changed.
+   * Resolves with the apps whose files were removed.
+   */
+  reconcile? (apps: readonly string[]): Promise<string[]>
 }
 
 /** CPU and memory of one worker's process tree (the worker and all its descendants) at one sample. */

@@ -102,6 +102,11 @@ export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finish
       watch.start(e)
       events.appEvent(app.name, 'restore', `restored by a new daemon: ${alive.size} worker(s) adopted, desired ${e.desired}${strays > 0 ? `; ${strays} stray process(es) stopped` : ''}`, { adopted: alive.size, strays })
     }
+    // nginx/ holds exactly the stored apps' files, and nginx has loaded them (contract: stale nginx files)
+    // (not awaited: the API listens meanwhile; it only touches files of apps that do not exist)
+    deps.publisher.reconcile?.(deps.store.listApps().map((a) => a.name)).then((removed) => {
+      if (removed.length > 0) events.appEvent('*', 'nginx-stale-removed', `removed the upstream file of app(s) that no longer exist: ${removed.join(', ')}`, { apps: removed })
+    }, (err: unknown) => deps.onError(err, 'nginx reconcile'))
     return { adopted: adoptees.size, strays }
   }
 

@@ -10,6 +10,8 @@ export interface UpstreamWriter {
   remove (app: string): Promise<unknown>
   lastError? (app: string): string | null
   readonly reloadsNginx?: boolean
+  /** Boot: removes the files of apps not in `apps`; reloads nginx once (see core/ports.ts UpstreamPublisher). */
+  reconcile? (apps: readonly string[]): Promise<string[]>
 }
 
 export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 'onServingChange' | 'onUnhealthy'> {
