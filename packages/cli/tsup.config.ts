@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup'
 
-// One ESM file for the CLI: fast start, nothing loaded that `sup list` does not need.
+// The CLI as an ESM bundle: fast start, nothing loaded that `sup list` does not need.
 export default defineConfig({
   entry: { bin: 'src/bin.ts' },
   format: ['esm'],
@@ -15,5 +15,7 @@ export default defineConfig({
   outDir: 'bundle',
   clean: true,
   sourcemap: false,
-  splitting: false
+  // Split: what only `sup deploy` needs (tar, ignore: the client's pack-dir, imported dynamically) is a chunk of
+  // its own, read from disk by `sup deploy` alone; `sup list` parses commander and its own code.
+  splitting: true
 })

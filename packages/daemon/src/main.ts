@@ -30,7 +30,7 @@ import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
 import { startResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
-import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
+import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
 
 async function main (): Promise<void> {
   const config = loadDaemonConfig(process.env)
