@@ -1,6 +1,8 @@
+import { cpSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
-// One ESM file for the CLI: fast start, nothing loaded that `sup list` does not need.
+// One ESM file for the CLI: fast start, nothing loaded that `sup list` does not need. The daemon's bundle (built
+// first: the daemon is a dependency) is copied into bundle/daemon/, so the packed CLI carries the daemon and sup-logd.
 export default defineConfig({
   entry: { bin: 'src/bin.ts' },
   format: ['esm'],
@@ -15,5 +17,6 @@ export default defineConfig({
   outDir: 'bundle',
   clean: true,
   sourcemap: false,
-  splitting: false
+  splitting: false,
+  onSuccess: async () => { cpSync('../daemon/bundle', 'bundle/daemon', { recursive: true }) }
 })
