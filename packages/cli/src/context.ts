@@ -2,6 +2,7 @@
 import { createClient, defaultHome, type SupClient } from '@sup/client'
 import { ensureDaemon } from './daemon-launcher.ts'
 import { formatError } from './errors.ts'
+import { checkProtocol } from './protocol-check.ts'
 import { createPalette, shouldColor, type Colors } from './render/format.ts'
 
 export interface CliContext {
@@ -11,7 +12,7 @@ export interface CliContext {
   readonly colors: Colors
   /** A client, without checking that a daemon answers (for `sup kill`). */
   client (): SupClient
-  /** A client of a daemon that answers: one is started when none does. */
+  /** A client of a daemon that answers and speaks this CLI's protocol: one is started when none answers. */
   daemon (): Promise<SupClient>
   /** Lines for people, on stdout. */
   print (lines: string | readonly string[]): void
@@ -40,7 +41,7 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
     cwd: process.cwd(),
     colors: createPalette(shouldColor(env, process.stdout.isTTY === true)),
     client: getClient,
-    daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then(() => getClient())),
+    daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then((health) => { checkProtocol(health); return getClient() })),
     print: (lines) => write(process.stdout, lines),
     warn: (lines) => write(process.stderr, lines),
     json: (value) => write(process.stdout, JSON.stringify(value, null, 2)),

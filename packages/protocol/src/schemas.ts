@@ -161,7 +161,8 @@ export const LogsQuery = Type.Object({
 }, { additionalProperties: false })
 export type LogsQuery = Static<typeof LogsQuery>
 
-export const HealthView = Type.Object({ ok: Type.Boolean(), pid: Type.Integer(), version: Type.String(), home: Type.String() })
+/** `protocol`: the API version (PROTOCOL_VERSION); a daemon of sup 0.1.0 sends none. */
+export const HealthView = Type.Object({ ok: Type.Boolean(), pid: Type.Integer(), version: Type.String(), protocol: Type.Optional(Type.Integer()), home: Type.String() })
 export type HealthView = Static<typeof HealthView>
 
 /** Every error the API returns has this body. */
