@@ -2,3 +2,4 @@
 export * from './schemas.ts'
 export * from './deploy.ts'
 export * from './usage.ts'
+export * from './config.ts'
