@@ -22,6 +22,17 @@ export function hasDependencies (pkg: Record<string, unknown> | null): boolean {
   return typeof deps === 'object' && deps !== null && Object.keys(deps).length > 0
 }
 
+/** npm's own settings (`npm_config_registry`...) pass, credentials among them do not. */
+const NPM_CONFIG = /^npm_config_/i
+const CREDENTIAL = /auth|token|pass|cert|key/i
+
+/** The small base environment plus npm's settings: no daemon secret, no SUP_*, no token (docs/security.md). */
+export function npmEnvironment (env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out = baseEnvironment(env)
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && NPM_CONFIG.test(k) && !CREDENTIAL.test(k)) out[k] = v
+  return out
+}
+
 /** True when the app's package.json opts in to its install scripts: `"sup": { "installScripts": true }`. */
 export function optsInToScripts (pkg: Record<string, unknown> | null): boolean {
   const sup = pkg?.sup
@@ -43,7 +54,7 @@ export async function installDependencies (dir: string, opts: InstallOptions): P
   let result: { code: number | null; signal: string | null; timedOut: boolean; error?: string }
   try {
     result = await new Promise((resolve) => {
-      const child = spawn(opts.npm ?? 'npm', args, { cwd: dir, env: baseEnvironment(opts.env), stdio: ['ignore', fd, fd], detached: true })
+      const child = spawn(opts.npm ?? 'npm', args, { cwd: dir, env: npmEnvironment(opts.env), stdio: ['ignore', fd, fd], detached: true })
       let timedOut = false
       const timer = setTimeout(() => {
         timedOut = true
