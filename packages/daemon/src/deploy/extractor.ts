@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { Transform, type Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import type { ReadEntry } from 'tar'
-import { SUP_ERR_BAD_ARCHIVE, SUP_ERR_TOO_LARGE } from '../errors.ts'
+import { SUP_ERR_BAD_ARCHIVE, SUP_ERR_NO_SPACE, SUP_ERR_TOO_LARGE } from '../errors.ts'
 import { checkEntry, isNpmPackLayout, quoteEntry } from './archive-guard.ts'
 import type { DeployLimits } from './limits.ts'
 
@@ -131,6 +131,8 @@ export async function extractArchive (body: Readable, dir: string, limits: Limit
 function toArchiveError (err: unknown): Error {
   const e = err as { code?: unknown; message?: string; path?: string }
   if (err instanceof Error && typeof e.code === 'string' && e.code.startsWith('SUP_ERR_')) return err
+  // A full disk is the server's problem, not the archive's (507, its own code)
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return new SUP_ERR_NO_SPACE(`${e.code} while unpacking${typeof e.path === 'string' ? ` ${quoteEntry(e.path)}` : ''}`)
   if (e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' || e.code === 'ERR_ZLIB') return new SUP_ERR_BAD_ARCHIVE(`not a valid gzip stream (${e.message ?? 'zlib error'})`)
   const where = typeof e.path === 'string' ? `entry ${quoteEntry(e.path)}: ` : ''
   return new SUP_ERR_BAD_ARCHIVE(`${where}${e.message ?? String(err)}`)
