@@ -24,3 +24,20 @@ export function toSupError (err: FastifyError): { code: string; message: string;
   if (code === 'FST_ERR_VALIDATION') return new SUP_ERR_INVALID_INPUT(err.message)
   return new SUP_ERR_BAD_REQUEST(err.message)
 }
+
+/**
+ * The API's JSON body parser: fastify's default one says "not valid JSON" for a body with a `__proto__` key and drops
+ * the parser's own message; this one says what was wrong. A `__proto__` or `constructor.prototype` key is refused.
+ */
+export function parseJsonBody (text: string): unknown {
+  if (text === '') throw new SUP_ERR_BAD_JSON('the body is empty but Content-Type is application/json')
+  try {
+    return JSON.parse(text, function (key, value: unknown) {
+      if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value)) throw new SUP_ERR_BAD_JSON('a "__proto__" or "constructor.prototype" key is refused')
+      return value
+    })
+  } catch (err) {
+    if ((err as { code?: string }).code === 'SUP_ERR_BAD_JSON') throw err
+    throw new SUP_ERR_BAD_JSON((err as Error).message)
+  }
+}

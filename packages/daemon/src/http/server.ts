@@ -14,7 +14,7 @@ import type { DeployService } from '../deploy/deploy-service.ts'
 import { registerMetricsRoutes, type UsageRouteDeps } from './routes/metrics.ts'
 import { registerConfigRoutes } from './routes/config.ts'
 import type { ConfigService } from '../settings/service.ts'
-import { toSupError } from './fastify-errors.ts'
+import { parseJsonBody, toSupError } from './fastify-errors.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -73,6 +73,10 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
     req.log.error({ err }, 'unhandled error')
     const e = new SUP_ERR_INTERNAL(err.message)
     return reply.status(500).send(errorBody(e.code, e.message))
+  })
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try { done(null, parseJsonBody(body as string)) } catch (err) { done(err as Error, undefined) }
   })
   app.setNotFoundHandler((req, reply) => {
     const e = new SUP_ERR_ROUTE_NOT_FOUND(req.method, req.url.split('?')[0] ?? '')
