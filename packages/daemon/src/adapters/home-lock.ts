@@ -2,6 +2,7 @@
 // The lock is SQLite's (an EXCLUSIVE transaction never ended: an fcntl lock on the file), so no other user can squat it
 // (they cannot open the file) and nothing is left to clean up after a SIGKILL. Abstract unix sockets, used before,
 // could be bound by any local user first.
+import { chmodSync } from 'node:fs'
 import Database from 'better-sqlite3'
 
 export interface HomeLock { release (): void }
@@ -10,6 +11,7 @@ export interface HomeLock { release (): void }
 export async function acquireHomeLock (path: string, waitMs = 0): Promise<HomeLock | null> {
   const db = new Database(path, { timeout: waitMs })
   try {
+    chmodSync(path, 0o600)
     db.pragma('journal_mode = MEMORY') // nothing is ever written: no -journal file beside the lock
     db.exec('BEGIN EXCLUSIVE')
   } catch (err) {
