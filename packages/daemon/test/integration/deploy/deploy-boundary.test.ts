@@ -57,3 +57,18 @@ describe.skipIf(!canMount)('a full disk during a deploy', () => {
     expect(h.releaseRows('hello')).toBe(0)
   })
 })
+
+describe('a NUL inside a pax header', () => {
+  it.each([
+    ['path', { name: `evil\0${'a'.repeat(120)}`, body: 'x' }],
+    ['linkpath', { name: `link-${'l'.repeat(120)}`, type: '2' as const, linkname: `server.js\0${'b'.repeat(20)}` }]
+  ])('in %s: 400 SUP_ERR_BAD_ARCHIVE, nothing kept (tar would cut the name at the NUL)', async (_what, entry: TarEntry) => {
+    const h = await startHarness()
+    const a = await post(h.port, '/deploy/alice/hello', tarGz([PKG, SERVER, entry]))
+    expect(a.status, JSON.stringify(a.body)).toBe(400)
+    expect(a.body.error?.code).toBe('SUP_ERR_BAD_ARCHIVE')
+    expect(a.body.error?.message).toMatch(/NUL byte/)
+    expect(h.appsTree()).toEqual([])
+    expect(h.calls).toEqual([])
+  })
+})
