@@ -26,11 +26,15 @@ import { buildServer, type ServerDeps } from './http/server.ts'
 import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
 import { setUpDeploys, type DeploySetup } from './deploy/setup.ts'
+import { loadDeployLimits } from './deploy/limits.ts'
 import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
 import { startResourceWatch, type ResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
-import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
+import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
+import { baseEnvironment } from './core/base-env.ts'
+import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSettings } from './settings/boot.ts'
+import { createConfigService } from './settings/service.ts'
 import type { Clock, ProcessTable, StateStore } from './core/ports.ts'
 
 type RotatingLog = ReturnType<typeof openRotatingFile>
@@ -39,7 +43,7 @@ type RotatingLog = ReturnType<typeof openRotatingFile>
 async function lockHome (config: DaemonConfig): Promise<HomeLock> {
   mkdirSync(config.home, { recursive: true, mode: 0o700 })
   if ((statSync(config.home).mode & 0o077) !== 0) chmodSync(config.home, 0o700)
-  const lock = await acquireHomeLock(config.lockName)
+  const lock = await acquireHomeLock(config.lockPath)
   if (lock === null) {
     process.stderr.write(`sup: a daemon is already running for ${config.home}; this one exits and changes nothing.\n`)
     process.exit(3)
@@ -78,19 +82,23 @@ function openState (config: DaemonConfig, dbCheck: DatabaseCheck, log: Logger): 
 }
 
 /** sup-logd, the log collector; it starts beside the boot (until it reads, worker output waits in the pipes, 64 KiB each). */
-function startLogd (config: DaemonConfig, baseEnv: Record<string, string>): { logd: LogdKeeper; logdUp: Promise<boolean> } {
+function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdKeeper; logdUp: Promise<boolean> } {
   const isSource = import.meta.url.endsWith('.ts')
   const logd = createLogdKeeper({
     entry: new URL(isSource ? './logd-main.ts' : './logd-main.js', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
-    env: { ...baseEnv, SUP_HOME: config.home },
-    lockName: config.logdLockName,
+    // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md)
+    env: { ...baseEnvironment(process.env), SUP_HOME: config.home, ...(settings.env.SUP_LOG_LEVEL === undefined ? {} : { SUP_LOG_LEVEL: settings.env.SUP_LOG_LEVEL }) },
+    lockPath: config.logdLockPath,
     pidPath: config.logdPidPath
   })
   return { logd, logdUp: logd.ensure() }
 }
 
-interface Runtime { readonly clock: Clock; readonly procs: ProcessTable; readonly store: StateStore; readonly log: Logger; readonly baseEnv: Record<string, string> }
+/** The settings a running daemon applies without a restart (`sup config set`): read at each use. */
+interface Live { current: LiveSettings }
+
+interface Runtime { readonly clock: Clock; readonly procs: ProcessTable; readonly store: StateStore; readonly log: Logger; readonly baseEnv: Record<string, string>; readonly live: Live }
 
 /** `--watch`: sup's own files never trigger a reload (its logs, nginx files, database, pid, socket and token). */
 function watchAppFiles (config: DaemonConfig): Parameters<typeof createSupervisor>[0]['watchApp'] {
@@ -102,19 +110,28 @@ function watchAppFiles (config: DaemonConfig): Parameters<typeof createSuperviso
   }
 }
 
-/** The supervisor on the real adapters: execa, /proc, the nginx upstream writer, the port broker. */
-function buildSupervisor (config: DaemonConfig, rt: Runtime, readTail: (app: string, instance: number, lines: number) => Promise<string>): Supervisor {
-  const output = createWorkerOutput(config.pipesDir)
-  const probe = createPortProbe()
-  const publisher = createNginxPublisher({
+type NginxPublisher = ReturnType<typeof createNginxPublisher>
+
+/** The nginx upstream writer; its commands are read at each publish, so `sup config set nginx.reload …` applies at once. */
+function buildNginx (config: DaemonConfig, rt: Runtime): NginxPublisher {
+  const { live } = rt
+  return createNginxPublisher({
     dir: config.nginxDir,
-    testCommand: config.nginxTest,
-    reloadCommand: config.nginxReload,
+    get testCommand () { return live.current.nginxTest },
+    get reloadCommand () { return live.current.nginxReload },
     debounceMs: 50,
     // nginx's master waits ~100 ms before retiring old workers: a publish counts as done after that
     settleMs: 200,
     onEvent: recordOn(rt.store, rt.log, 'an nginx event')
   })
+}
+
+/** The supervisor on the real adapters: execa, /proc, the nginx upstream writer, the port broker. */
+function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublisher, readTail: (app: string, instance: number, lines: number) => Promise<string>): Supervisor {
+  const output = createWorkerOutput(config.pipesDir)
+  const probe = createPortProbe()
+  const { live } = rt
+  const publisher = { publish: nginx.publish, remove: nginx.remove, lastError: nginx.lastError, get reloadsNginx () { return live.current.nginxReload !== null } }
   return createSupervisor({
     clock: rt.clock,
     spawner: createExecaSpawner(),
@@ -127,7 +144,7 @@ function buildSupervisor (config: DaemonConfig, rt: Runtime, readTail: (app: str
     removeOutput: (app, instance) => output.remove(app, instance),
     markerPrefix: config.markerPrefix,
     baseEnv: rt.baseEnv,
-    portPool: config.portPool,
+    get portPool () { return live.current.portPool },
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
     httpCheck,
     publisher,
@@ -148,6 +165,9 @@ interface Daemon {
   readonly deploys: DeploySetup
   readonly watch: ResourceWatch
   readonly logd: LogdKeeper
+  readonly settings: BootSettings
+  readonly live: Live
+  readonly nginx: NginxPublisher
 }
 
 /** The HTTP API on the unix socket, and on TCP behind the bearer token when `sup daemon --listen` asked for it. */
@@ -166,11 +186,27 @@ function buildServers (d: Daemon, requestShutdown: (keepWorkers: boolean) => voi
     logger: d.log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown,
     deploy: d.deploys.service,
-    usage: { metrics, samples: d.watch.samples }
+    usage: { metrics, samples: d.watch.samples },
+    uploadIdleTimeoutMs: loadDeployLimits(d.settings.env).uploadIdleTimeoutMs,
+    config: createConfigService({
+      path: d.config.configPath,
+      file: d.settings.file,
+      env: process.env,
+      apply: (asEnv) => applySettings(d, asEnv)
+    })
   }
   const server = buildServer(serverDeps)
   const tcpServer = d.deploys.listen === null ? null : buildServer({ ...serverDeps, authorize: createTokenCheck(ensureToken(`${d.config.home}/token`)) })
   return { server, tcpServer }
+}
+
+/** A settings change from `sup config`: applied at once where it can be (nginx commands, port pool, npm scripts). */
+function applySettings (d: Daemon, asEnv: Parameters<typeof liveSettingsFrom>[0]): void {
+  const was = d.live.current.nginxReload
+  d.live.current = liveSettingsFrom(asEnv)
+  d.log.info({ nginxReload: d.live.current.nginxReload, portPool: d.live.current.portPool }, 'settings changed')
+  // A reload command set now: nginx may hold an upstream older than the files (workers moved meanwhile)
+  if (d.live.current.nginxReload !== null && String(d.live.current.nginxReload) !== String(was)) for (const a of d.supervisor.listApps()) void d.nginx.publish(a.name, d.supervisor.servingPorts(a.name))
 }
 
 /** Stops the daemon; unless keepWorkers, every worker and sup-logd first (the apps' desired states are kept). */
@@ -201,7 +237,9 @@ function createShutdown (d: Daemon, closeServers: () => Promise<void>, stopWatch
 /** Listens on the unix socket (0600) and, when asked, on TCP. */
 async function listen (d: Daemon, servers: ReturnType<typeof buildServers>): Promise<void> {
   rmSync(d.config.socketPath, { force: true })
-  await servers.server.listen({ path: d.config.socketPath })
+  // The socket is created 0600 (umask 077 around listen: no window before the chmod); workers keep the daemon's own umask
+  const umask = process.umask(0o077)
+  try { await servers.server.listen({ path: d.config.socketPath }) } finally { process.umask(umask) }
   chmodSync(d.config.socketPath, 0o600)
   if (servers.tcpServer !== null && d.deploys.listen !== null) {
     await servers.tcpServer.listen({ host: d.deploys.listen.host, port: d.deploys.listen.port })
@@ -217,29 +255,43 @@ function trapSignals (shutdown: (why: string) => Promise<void>): void {
 }
 
 /** Everything the daemon is made of, built in order; nothing runs yet except sup-logd. */
-async function assemble (config: DaemonConfig): Promise<{ d: Daemon; logdUp: Promise<boolean> }> {
+async function assemble (settings: BootSettings, config: DaemonConfig): Promise<{ d: Daemon; logdUp: Promise<boolean> }> {
   const lock = await lockHome(config)
   // Before this daemon makes sup.pid and logs/: they are how a missing sup.db is told from a first start.
   const dbCheck = checkDatabase(config.dbPath, [config.pidPath, config.logsDir, `${config.home}/apps.json`], new Date())
   const { log, daemonLog } = openDaemonLog(config)
   const clock = createSystemClock()
   const store = openState(config, dbCheck, log)
+  recordSettingsAtBoot(settings, config, recordOn(store, log, 'a settings event'), log)
+  const live: Live = { current: liveSettingsFrom(settings.resolution.asEnv) }
   const baseEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v
-  const { logd, logdUp } = startLogd(config, baseEnv)
+  const { logd, logdUp } = startLogd(config, settings)
   const readTail = async (app: string, instance: number, lines: number): Promise<string> => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n')
-  const supervisor = buildSupervisor(config, { clock, procs: createProcTable(), store, log, baseEnv }, readTail)
+  const rt: Runtime = { clock, procs: createProcTable(), store, log, baseEnv, live }
+  const nginx = buildNginx(config, rt)
+  const supervisor = buildSupervisor(config, rt, nginx, readTail)
   const deploys = setUpDeploys({
-    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: process.env, baseEnv, supervisor, readTail,
+    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: settings.env, baseEnv, supervisor, readTail,
+    installScripts: () => live.current.npmInstallScripts,
     onEvent: (app, type, reason) => recordOn(store, log, 'a deploy event')(app, type, reason)
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
   const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
-  return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd }, logdUp }
+  return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx }, logdUp }
+}
+
+/** Settings found only in the environment are written to config.json once (an upgrade), and what was ignored is said. */
+function recordSettingsAtBoot (settings: BootSettings, config: DaemonConfig, record: ReturnType<typeof recordOn>, log: Logger): void {
+  const migrated = settings.persistFirstFile(config.dbPath)
+  if (migrated.length > 0) record('*', 'config-migrated', `settings found only in the environment were written to ${settings.configPath}: ${migrated.join(', ')}`, { keys: migrated })
+  for (const problem of settings.problems) { log.warn(problem); record('*', 'config-ignored', problem, null) }
 }
 
 async function main (): Promise<void> {
-  const { d, logdUp } = await assemble(loadDaemonConfig(process.env))
+  // Settings: config.json, each overridden by its SUP_* variable for this daemon's life (docs/config.md)
+  const settings = readBootSettings(process.env)
+  const { d, logdUp } = await assemble(settings, loadDaemonConfig(settings.env))
   // before boot: a promise rejected and never handled is logged, and the daemon keeps serving (never dies of it)
   process.on('unhandledRejection', (err) => { d.log.error({ err }, 'unhandled rejection (the daemon keeps serving)') })
   let stopWatchingLogd: () => void = () => undefined
