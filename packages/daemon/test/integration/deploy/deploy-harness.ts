@@ -36,10 +36,11 @@ export async function startHarness (limits: Partial<DeployLimits> = {}, token?: 
     createApp: async (input) => { calls.push(`create ${input.name ?? ''}`); return view(input.name ?? '') },
     deployApp: async (name) => { calls.push(`deploy ${name}`); return view(name) },
     scaleApp: async (name) => { calls.push(`scale ${name}`); return view(name) },
-    deleteApp: async (name) => { calls.push(`delete ${name}`); return name }
+    deleteApp: async (name) => { calls.push(`delete ${name}`); return name },
+    getApp: (name) => view(name)
   }
   const service = createDeployService({
-    releases, supervisor: sup, limits: { ...DEFAULT_DEPLOY_LIMITS, ...limits }, portPool: { from: 8000, to: 8999 }, env: {},
+    releases, supervisor: sup, limits: { ...DEFAULT_DEPLOY_LIMITS, ...limits }, portPool: { from: 8000, to: 8999 }, ports: { checkRoom: async () => 1_000 }, env: {},
     wallNow: () => Date.now(), readTail: async () => '', onEvent: () => undefined
   })
   const server = buildServer({
