@@ -64,4 +64,29 @@ describe('a refused deploy', () => {
     }, { what: 'the killed worker to come back', timeoutMs: 15_000 })
     await expectPortsOfLiveWorkers(t)
   })
+
+  it('a roll-out with no spare port failing at instance 1: instance 0, restarted in place, is rolled back too', async () => {
+    const home = useSupHome()
+    expect((await runSup(home, ['list'])).code).toBe(0)
+    const t: Target = { socketPath: `${home}/sup.sock` }
+    const range = await freePortRange(2)
+    const v1 = tarDir(makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v1') }))
+    const first = await call(t, 'POST', `/deploy/alice/hello?instances=2&portRange=${range.range}`, v1)
+    expect(first.status, JSON.stringify(first.body)).toBe(200)
+    const broken = `if (process.env.SUP_INSTANCE === '1') throw new Error('v2 breaks on instance 1')\n${serverJs('v2')}`
+    const v2 = tarDir(makeDir({ 'package.json': packageJson(), 'server.js': broken }))
+    const refused = await call(t, 'POST', '/deploy/alice/hello', v2)
+    expect(refused.status, JSON.stringify(refused.body)).toBe(422)
+    expect(refused.body.error?.code).toBe('SUP_ERR_DEPLOY_FAILED')
+    await waitFor(async () => (await getJson<AppsAnswer>(t, '/apps')).apps[0]?.workers.every((w) => w.state === 'online') === true, { what: 'both workers online' })
+    for (const w of (await getJson<AppsAnswer>(t, '/apps')).apps[0]?.workers ?? []) {
+      const cwd = cwdOf(w.pid ?? 0)
+      expect(cwd, `instance ${w.instance}`).toContain(first.body.release?.id ?? 'none')
+      expect(existsSync(cwd)).toBe(true)
+      expect((await httpGet(w.port ?? 0)).body, `instance ${w.instance}`).toMatch(/^v1 /)
+    }
+    // nothing uses the refused release: it is gone
+    expect((await call(t, 'GET', '/apps/hello/releases')).body.releases?.map((r) => r.id)).toEqual([first.body.release?.id])
+    await expectPortsOfLiveWorkers(t)
+  })
 })

@@ -127,7 +127,9 @@ export function createDeployService (deps: DeployDeps) {
     }
     const [head = '', tail] = (e.message ?? '').split('; its last output:\n')
     const why = head.replace(/^Reload of '[^']*' stopped, the old workers keep serving: /, '')
-    throw deployFailed(app, `${why}${stuck}`, tail === undefined ? await outputOf(app, [0]) : tail.split('\n').filter((l) => l !== ''))
+    const failed: ErrorWithOutput & { rollout?: Aftermath } = deployFailed(app, `${why}${stuck}`, tail === undefined ? await outputOf(app, [0]) : tail.split('\n').filter((l) => l !== ''))
+    if (left !== null) failed.rollout = left
+    throw failed
   }
 
   /** Rolls the app onto a release (new app: created). Once the workers moved, commit() finishes: nothing is undone. */

@@ -70,7 +70,7 @@ describe('deploy roll-out (rollOnto) failing half-way', () => {
     // no spare port: every instance restarts in place; the new spec has a health check instance 1 fails
     await s.sup.createApp({ ...API, script: '/srv/v1/server.js', portRange: '8000-8001' }, true)
     const v2 = makeSpec({ ...API, script: '/srv/v2/server.js', portRange: '8000-8001', health: '/healthz' })
-    const err = await rejection(settle(s, s.sup.deployApp('api', v2))) as Error & { rollout?: { moved: number[]; stuck: number[] } }
+    const err = await rejection(settle(s, s.sup.deployApp('api', v2))) as Error & { code?: string; rollout?: { moved: number[]; stuck: number[] } }
     expect(err.code).toBe('SUP_ERR_RELOAD_FAILED')
     expect(err.rollout).toEqual({ moved: [0, 1], stuck: [] })
     // the last process of each instance runs the old script, and is online
