@@ -20,6 +20,12 @@ export interface ReloadContext {
   /** Writes the upstream and reloads nginx; resolves when done. */
   publish (): Promise<void>
   sleep (ms: number): Promise<void>
+  /**
+   * Called before the swap with the old workers' ports; the function it returns, called after the drain, resolves
+   * once nginx let go of them (bounded). nginx workers still running the old upstream may send a new request there
+   * until they exit: stopping every old worker before would answer it 502 (no old worker left to retry on).
+   */
+  watchLetGo (ports: readonly number[]): Promise<() => Promise<void>>
   /** One health check of a port (true when the app has none). */
   isHealthy (port: number): Promise<boolean>
   /** The last lines a worker instance printed (for the error). */
@@ -67,10 +73,12 @@ async function replaceAll (ctx: ReloadContext, olds: readonly WorkerRunner[], po
   // one upstream change: every replacement in, every old worker out. Requests nginx's old workers already sent
   // to an old worker finish during the drain; it still listens until then. New ones first: no intermediate
   // upstream (the publisher debounces them into this one) ever lists fewer than all the workers.
+  const letGo = await ctx.watchLetGo(olds.flatMap((old) => old.port === null ? [] : [old.port]))
   for (const rep of reps) rep.setWithdrawn(false)
   for (const old of olds) old.setWithdrawn(true)
   await ctx.publish()
   await ctx.sleep(ctx.spec().drainMs)
+  await letGo()
   await Promise.all(olds.map((old) => old.stop('replaced by a reload')))
   olds.forEach((old, i) => {
     const rep = reps[i]
