@@ -12,7 +12,7 @@ const app = tarGz([{ name: 'server.js', body: 'x' }])
 
 describe('deploy commit', () => {
   it('scale failing after the roll-out: 207 with a warning, the release current and kept (failed before: removed, 409)', async () => {
-    const h = await startHarness({}, undefined, {
+    const h = await startHarness({}, undefined, undefined, {
       specOf: () => existing,
       scaleApp: async () => { throw new SUP_ERR_PORT_EXHAUSTED('8000-8001 has no room for 2 more worker(s)') }
     })
@@ -25,7 +25,7 @@ describe('deploy commit', () => {
   })
 
   it('a roll-out that could not put instance 1 back: 422 saying so, the release kept', async () => {
-    const h = await startHarness({}, undefined, {
+    const h = await startHarness({}, undefined, undefined, {
       specOf: () => existing,
       deployApp: async () => {
         const err = new SUP_ERR_RELOAD_FAILED('hello', 'worker 1 did not become ready (backoff)') as Error & { rollout?: unknown }
@@ -40,7 +40,7 @@ describe('deploy commit', () => {
   })
 
   it('a roll-out fully rolled back: 422, the release removed', async () => {
-    const h = await startHarness({}, undefined, {
+    const h = await startHarness({}, undefined, undefined, {
       specOf: () => existing,
       deployApp: async () => { throw new SUP_ERR_RELOAD_FAILED('hello', 'worker 0 did not become ready (backoff)') }
     })
