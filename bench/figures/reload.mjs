@@ -29,8 +29,8 @@ export const reload = {
   /** sup's range: 4 workers and 4 spare ports (a replacement starts on a spare one); PM2 uses the first port. */
   portBlock: 8,
   tools: ['sup', 'pm2'],
-  summaryParts: ['reload ms', 'requests'],
-  partUnits: { 'reload ms': 'ms', requests: '' },
+  summaryParts: ['reload ms', 'requests', 'keep-alive resets', 'keep-alive requests'],
+  partUnits: { 'reload ms': 'ms', requests: '', 'keep-alive resets': '', 'keep-alive requests': '' },
   aim: {
     text: 'sup: zero failed requests in every repetition (PM2 for comparison)',
     needs: ['sup'],
@@ -44,7 +44,9 @@ export const reload = {
     'each request on its own connection (`Connection: close`), for 1 s, then the reload command (`sup reload ' +
     'hello` / `pm2 reload hello`, timed from spawn to exit: "reload ms"), then 1 s more of load. The figure is ' +
     'the number of requests that failed (a non-2xx answer, a reset, a refused connection, a 5 s timeout); ' +
-    '"requests" is how many succeeded. Off the clock every worker pid must have changed and be online.',
+    '"requests" is how many succeeded. Beside it, 4 loops share a keep-alive Agent (4 reused connections, no ' +
+    'retry): "keep-alive resets" counts their failed requests (resets of connections an nginx reload closed), ' +
+    '"keep-alive requests" their successes. Off the clock every worker pid must have changed and be online.',
   async prepare ({ driver, instances, ports, warn }) {
     if (driver.id === 'sup') {
       if (nginxBinary() === null) throw new Error('nginx is not installed (apt-get install -y nginx-light)')
@@ -76,13 +78,16 @@ export const reload = {
   async sample ({ driver, state }) {
     const before = (await driver.listWorkers(state.cluster)).workers
     const load = startLoad(state.loadPort, { maxMs: 120_000 })
+    // beside it, 4 clients reusing keep-alive connections: each nginx reload closes their idle connections
+    const kept = startLoad(state.loadPort, { maxMs: 120_000, concurrency: 4, keepAlive: true })
     await sleep(LOAD_MARGIN_MS)
     const { ms } = await driver.reload(state.cluster)
     await sleep(LOAD_MARGIN_MS)
     const result = await load.stop()
+    const keptResult = await kept.stop()
     checkReplaced(before, (await driver.listWorkers(state.cluster)).workers)
     if (result.failures.length > 0) process.stderr.write(`[reload ${driver.id}] failures: ${result.failures.join(', ')}\n`)
-    return { value: result.failed, parts: { 'reload ms': ms, requests: result.ok } }
+    return { value: result.failed, parts: { 'reload ms': ms, requests: result.ok, 'keep-alive resets': keptResult.failed, 'keep-alive requests': keptResult.ok } }
   },
   async teardown ({ driver, state }) {
     const warnings = await driver.stop(state.cluster)

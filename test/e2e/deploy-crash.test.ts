@@ -8,10 +8,11 @@ import { killDaemon, useHome } from './crash-safety-support.ts'
 import { call, localDep, makeDir, packageJson, serverJs, tarDir, tree, waitingInstallJs, type DeployAnswer } from './deploy-support.ts'
 
 /** Starts a daemon, deploys `v1` (2 workers); returns what the checks after the crash need. */
-async function deployV1 () {
+/** `ports`: the range's size (2 workers); 3 leaves one spare port, so a roll-out replaces one worker at a time. */
+async function deployV1 (ports = 6) {
   const home = useHome()
   const state = makeDir({}, '/tmp/sup-state-')
-  const range = await freePortRange(6)
+  const range = await freePortRange(ports)
   const r = await runSup(home, ['list'])
   expect(r.code, r.stderr).toBe(0)
   const v1 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v1') })
@@ -88,7 +89,8 @@ describe('deploys survive a daemon SIGKILL', () => {
   })
 
   it('during the roll-out, one worker already moved: the next daemon moves it back, every worker on the release current names', async () => {
-    const { home, state, v1, target, path, firstId } = await deployV1()
+    // one spare port: one worker at a time (with a spare port for each, all would be swapped at once)
+    const { home, state, v1, target, path, firstId } = await deployV1(3)
     const v2 = makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v2', { stateDir: state, waitFor: `${state}/go` }) })
     const started = (): string[] => readdirSync(state).filter((n) => n.startsWith('started-'))
     const pending = deployInBackground(target, path, tarDir(v2))

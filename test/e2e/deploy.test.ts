@@ -1,5 +1,5 @@
 // e2e deploys: real daemon, real curl over the unix socket, real npm-less apps, real nginx under load.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { EXAMPLES, freePortRange, httpGet, requireNginx, runSup, startLoad, startNginx, useSupHome, waitFor } from '@sup/test-support'
@@ -22,10 +22,24 @@ function appDir (word: string, extra: { throwAtStart?: boolean } = {}): string {
   return dir
 }
 
-/** `tar -cz . | curl -XPOST -sSNT- --unix-socket …` as the issue says. */
-function curlDeploy (home: string, dir: string, path: string): Deployed {
-  const r = spawnSync('sh', ['-c', `tar -cz -C "$DIR" . | curl -XPOST -sSNT- --unix-socket "$SOCK" "http://x${path}"`], { env: { ...process.env, DIR: dir, SOCK: `${home}/sup.sock` }, encoding: 'utf8', timeout: 60_000 })
-  return JSON.parse(r.stdout) as Deployed
+/**
+ * `tar -cz . | curl -XPOST -sSNT- --unix-socket …` as the issue says. Asynchronous: the load runs in this process,
+ * and a synchronous child would freeze it for the whole deploy (no request sent during the roll-out, and the
+ * connections it had opened answered seconds later).
+ */
+function curlDeploy (home: string, dir: string, path: string): Promise<Deployed> {
+  return new Promise((resolve, reject) => {
+    execFile('sh', ['-c', `tar -cz -C "$DIR" . | curl -XPOST -sSNT- --unix-socket "$SOCK" "http://x${path}"`], { env: { ...process.env, DIR: dir, SOCK: `${home}/sup.sock` }, encoding: 'utf8', timeout: 60_000 }, (err, stdout) => {
+      try { resolve(JSON.parse(stdout) as Deployed) } catch { reject(err ?? new Error(`not JSON: ${stdout.slice(0, 300)}`)) }
+    })
+  })
+}
+
+/** curlJson without blocking this process (see curlDeploy). */
+function curlJsonAsync (home: string, method: string, path: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('curl', ['-sS', '-X', method, '--unix-socket', `${home}/sup.sock`, '-H', 'content-type: application/json', '-d', body, `http://x${path}`], { encoding: 'utf8' }, (err, stdout) => { if (err === null) resolve(stdout); else reject(err) })
+  })
 }
 
 function curlJson (home: string, method: string, path: string, body?: string): string {
@@ -53,7 +67,7 @@ describe.skipIf(!hasNginx)('deploys', () => {
     const { home, nginx, q } = await setup()
     const outputs: string[] = []
     // 1. first deploy: the release and running workers, answering on their ports and through nginx
-    const first = curlDeploy(home, appDir('hello'), `/deploy/alice/hello${q}`)
+    const first = await curlDeploy(home, appDir('hello'), `/deploy/alice/hello${q}`)
     outputs.push(JSON.stringify(first))
     expect(first.release?.current).toBe(true)
     expect(first.workers?.map((w) => w.state)).toEqual(['online', 'online'])
@@ -64,7 +78,7 @@ describe.skipIf(!hasNginx)('deploys', () => {
     // 2. a changed app under load: zero failed requests, every pid replaced, the new code answering
     let load = startLoad(nginx.port, { maxMs: 30_000 })
     await waitFor(() => load.result.ok > 100, { what: 'load to run' })
-    const second = curlDeploy(home, appDir('v2'), `/deploy/alice/hello${q}`)
+    const second = await curlDeploy(home, appDir('v2'), `/deploy/alice/hello${q}`)
     outputs.push(JSON.stringify(second))
     let result = await load.stop()
     expect(second.error).toBeUndefined()
@@ -76,7 +90,7 @@ describe.skipIf(!hasNginx)('deploys', () => {
     // 3. an app that throws at start: an error with its output, v2 still serving, zero failed requests
     load = startLoad(nginx.port, { maxMs: 30_000 })
     await waitFor(() => load.result.ok > 100, { what: 'load to run' })
-    const broken = curlDeploy(home, appDir('v3', { throwAtStart: true }), `/deploy/alice/hello${q}`)
+    const broken = await curlDeploy(home, appDir('v3', { throwAtStart: true }), `/deploy/alice/hello${q}`)
     outputs.push(JSON.stringify(broken))
     result = await load.stop()
     expect(broken.error?.code).toBe('SUP_ERR_DEPLOY_FAILED')
@@ -88,7 +102,7 @@ describe.skipIf(!hasNginx)('deploys', () => {
     // 4. rollback under load (HTTP): back on hello, zero failed requests
     load = startLoad(nginx.port, { maxMs: 30_000 })
     await waitFor(() => load.result.ok > 100, { what: 'load to run' })
-    const back = JSON.parse(curlJson(home, 'POST', '/apps/hello/rollback', '{}')) as Deployed
+    const back = JSON.parse(await curlJsonAsync(home, 'POST', '/apps/hello/rollback', '{}')) as Deployed
     outputs.push(JSON.stringify(back))
     result = await load.stop()
     expect(back.release?.id).toBe(first.release?.id)

@@ -20,7 +20,7 @@ import { readLastRecords } from './logs/log-reader.ts'
 import { httpCheck } from './adapters/http-check.ts'
 import { ignoreMatcher, watchForChanges } from './adapters/chokidar-watcher.ts'
 import { createNginxPublisher } from './adapters/nginx-upstream.ts'
-import { createPortBroker } from './runtime/port-broker.ts'
+import { createPortBroker, type PortBroker } from './runtime/port-broker.ts'
 import { createSupervisor, type Supervisor } from './runtime/supervisor.ts'
 import { buildServer, type ServerDeps } from './http/server.ts'
 import { toEventView } from './runtime/app-view.ts'
@@ -35,7 +35,7 @@ import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
 import { baseEnvironment } from './core/base-env.ts'
 import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSettings } from './settings/boot.ts'
 import { createConfigService } from './settings/service.ts'
-import type { Clock, ProcessTable, StateStore } from './core/ports.ts'
+import type { Clock, PortProbe, ProcessTable, StateStore } from './core/ports.ts'
 
 type RotatingLog = ReturnType<typeof openRotatingFile>
 
@@ -98,7 +98,7 @@ function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdK
 /** The settings a running daemon applies without a restart (`sup config set`): read at each use. */
 interface Live { current: LiveSettings }
 
-interface Runtime { readonly clock: Clock; readonly procs: ProcessTable; readonly store: StateStore; readonly log: Logger; readonly baseEnv: Record<string, string>; readonly live: Live }
+interface Runtime { readonly clock: Clock; readonly procs: ProcessTable; readonly store: StateStore; readonly log: Logger; readonly baseEnv: Record<string, string>; readonly live: Live; readonly broker: PortBroker; readonly probe: PortProbe }
 
 /** `--watch`: sup's own files never trigger a reload (its logs, nginx files, database, pid, socket and token). */
 function watchAppFiles (config: DaemonConfig): Parameters<typeof createSupervisor>[0]['watchApp'] {
@@ -129,8 +129,7 @@ function buildNginx (config: DaemonConfig, rt: Runtime): NginxPublisher {
 /** The supervisor on the real adapters: execa, /proc, the nginx upstream writer, the port broker. */
 function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublisher, readTail: (app: string, instance: number, lines: number) => Promise<string>): Supervisor {
   const output = createWorkerOutput(config.pipesDir)
-  const probe = createPortProbe()
-  const { live } = rt
+  const { live, probe } = rt
   const publisher = { publish: nginx.publish, remove: nginx.remove, lastError: nginx.lastError, get reloadsNginx () { return live.current.nginxReload !== null } }
   return createSupervisor({
     clock: rt.clock,
@@ -138,7 +137,7 @@ function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublish
     probe,
     procs: rt.procs,
     store: rt.store,
-    broker: createPortBroker(probe),
+    broker: rt.broker,
     random: Math.random,
     prepareOutput: (spec, instance) => output.prepare(spec, instance),
     removeOutput: (app, instance) => output.remove(app, instance),
@@ -168,6 +167,7 @@ interface Daemon {
   readonly settings: BootSettings
   readonly live: Live
   readonly nginx: NginxPublisher
+  readonly broker: PortBroker
 }
 
 /** The HTTP API on the unix socket, and on TCP behind the bearer token when `sup daemon --listen` asked for it. */
@@ -183,6 +183,7 @@ function buildServers (d: Daemon, requestShutdown: (keepWorkers: boolean) => voi
     eventsAfter: (q) => d.store.listEventsAfter(q).map(toEventView),
     nginxDir: d.config.nginxDir,
     servingPorts: (app) => d.supervisor.servingPorts(app),
+    heldPorts: () => d.broker.list(),
     logger: d.log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown,
     deploy: d.deploys.service,
@@ -268,17 +269,19 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v
   const { logd, logdUp } = startLogd(config, settings)
   const readTail = async (app: string, instance: number, lines: number): Promise<string> => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n')
-  const rt: Runtime = { clock, procs: createProcTable(), store, log, baseEnv, live }
+  const probe = createPortProbe()
+  const broker = createPortBroker(probe)
+  const rt: Runtime = { clock, procs: createProcTable(), store, log, baseEnv, live, broker, probe }
   const nginx = buildNginx(config, rt)
   const supervisor = buildSupervisor(config, rt, nginx, readTail)
   const deploys = setUpDeploys({
-    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: settings.env, baseEnv, supervisor, readTail,
+    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: settings.env, baseEnv, supervisor, ports: broker, readTail,
     installScripts: () => live.current.npmInstallScripts,
     onEvent: (app, type, reason) => recordOn(store, log, 'a deploy event')(app, type, reason)
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
   const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
-  return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx }, logdUp }
+  return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx, broker }, logdUp }
 }
 
 /** Settings found only in the environment are written to config.json once (an upgrade), and what was ignored is said. */

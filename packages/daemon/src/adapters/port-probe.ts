@@ -1,6 +1,7 @@
 // The PortProbe port over node:net: is a port free on the host (bind it), does it accept connections (connect to it).
 import { createConnection, createServer, type Socket } from 'node:net'
 import type { PortProbe } from '../core/ports.ts'
+import { nginxWorkersUsing, portActivity } from './port-connections.ts'
 
 const FIRST_BACKOFF_MS = 10
 const MAX_BACKOFF_MS = 25
@@ -79,5 +80,5 @@ export function waitPortAccepting (port: number, signal: AbortSignal): Promise<v
 
 /** The production PortProbe. */
 export function createPortProbe (): PortProbe {
-  return { isFree: isPortFree, waitAccepting: waitPortAccepting }
+  return { isFree: isPortFree, waitAccepting: waitPortAccepting, portActivity, nginxWorkersUsing }
 }

@@ -59,7 +59,17 @@ export interface PortProbe {
   isFree (port: number): Promise<boolean>
   /** Resolves when the port accepts a TCP connection on loopback; rejects with AbortError when aborted. */
   waitAccepting (port: number, signal: AbortSignal): Promise<void>
+  /**
+   * The connections some ports have now (absent: unknown). A reload waits until the old workers' ports have no live
+   * connection and no new one for a while before stopping them: nginx workers still on the old upstream use them.
+   */
+  portActivity? (ports: readonly number[]): Promise<PortActivity>
+  /** The pids of the nginx workers holding a connection to one of `ports` now (absent or empty: unknown). */
+  nginxWorkersUsing? (ports: readonly number[]): Promise<number[]>
 }
+
+/** Live connections (`open`) and the identity of every recent connection (`keys`, TIME_WAIT ones too) of some ports. */
+export interface PortActivity { open: number; readonly keys: Set<string> }
 
 /** What sup persists about an app: its desired state. */
 export interface StoredApp {
