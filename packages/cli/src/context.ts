@@ -2,6 +2,7 @@
 import { createClient, defaultHome, type HealthView, type SupClient } from '@sup/client'
 import { ensureDaemon } from './daemon-launcher.ts'
 import { formatError } from './errors.ts'
+import { checkProtocol } from './protocol-check.ts'
 import { settingWarnings } from './settings-check.ts'
 import { createPalette, shouldColor, type Colors } from './render/format.ts'
 
@@ -12,7 +13,7 @@ export interface CliContext {
   readonly colors: Colors
   /** A client, without checking that a daemon answers (for `sup kill`). */
   client (): SupClient
-  /** A client of a daemon that answers: one is started when none does. Warns (once) when this shell's sup settings differ from the daemon's. */
+  /** A client of a daemon that answers and speaks this CLI's protocol: one is started when none does. Warns (once) when this shell's sup settings differ from the daemon's. */
   daemon (): Promise<SupClient>
   /** The health answer of the daemon `daemon()` reached (its settings), once it did. */
   health (): HealthView | undefined
@@ -45,6 +46,7 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
     colors: createPalette(shouldColor(env, process.stdout.isTTY === true)),
     client: getClient,
     daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then((h) => {
+      checkProtocol(h)
       health = h
       const warnings = settingWarnings(env, h)
       if (warnings.length > 0) write(process.stderr, warnings)

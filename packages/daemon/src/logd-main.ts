@@ -1,6 +1,6 @@
 // sup-logd, the log collector process (docs/logs.md): one per SUP_HOME, started and watched by the daemon.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { pino, type Logger } from 'pino'
+import { createLineLogger as pino, type LineLogger as Logger } from './logs/line-logger.ts'
 import { loadDaemonConfig } from './config.ts'
 import { acquireHomeLock } from './adapters/home-lock.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'

@@ -12,6 +12,7 @@ import { createNdjsonStreams } from './ndjson.ts'
 import { closeAfterAnswer, registerDeployRoutes } from './routes/deploy.ts'
 import type { DeployService } from '../deploy/deploy-service.ts'
 import { registerMetricsRoutes, type UsageRouteDeps } from './routes/metrics.ts'
+import { lazySchemaController } from './lazy-compilers.ts'
 import { registerConfigRoutes } from './routes/config.ts'
 import type { ConfigService } from '../settings/service.ts'
 import { parseJsonBody, toSupError } from './fastify-errors.ts'
@@ -54,7 +55,8 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   const ajv = { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, allErrors: false } }
   // Long names reach the handlers (a clear SUP_ERR_INVALID_NAME), not fastify's bare 414
   const maxParamLength = 1024
-  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength }))
+  const schemaController = lazySchemaController()
+  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength, schemaController }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength, schemaController }))
     .withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

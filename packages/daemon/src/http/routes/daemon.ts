@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ErrorBody, EventList, EventsQuery, HealthView, ShutdownBody, ShutdownResult } from '@sup/protocol'
+import { ErrorBody, EventList, EventsQuery, HealthView, PROTOCOL_VERSION, ShutdownBody, ShutdownResult } from '@sup/protocol'
 import type { ServerDeps } from '../server.ts'
 import type { NdjsonStream, NdjsonStreams } from '../ndjson.ts'
 
@@ -50,7 +50,7 @@ function settingsByEnv (list: ReadonlyArray<{ env: string; value: string | null;
 
 export function registerDaemonRoutes (fastify: FastifyInstance, deps: ServerDeps, streams: NdjsonStreams): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.get('/healthz', { schema: { response: { 200: HealthView } } }, async () => ({ ok: true, pid: deps.pid, version: deps.version, home: deps.home, ...(deps.config === undefined ? {} : { settings: settingsByEnv(deps.config.view().settings) }) }))
+  app.get('/healthz', { schema: { response: { 200: HealthView } } }, async () => ({ ok: true, pid: deps.pid, version: deps.version, protocol: PROTOCOL_VERSION, home: deps.home, ...(deps.config === undefined ? {} : { settings: settingsByEnv(deps.config.view().settings) }) }))
 
   app.get('/events', { schema: { querystring: EventsQuery, response: { 200: EventList, 400: ErrorBody } } }, async (req, reply) => {
     const q = { app: req.query.app, limit: req.query.limit ?? 100 }
