@@ -251,5 +251,12 @@ export function createDeployService (deps: DeployDeps) {
     return { releases: rows.map((r) => toView(r, r.id === cur && r.user === user)) }
   }
 
-  return { deploy, rollback, list, claim, isBusy: (app: string): boolean => busy.has(app), checkName }
+  /** After `sup delete`: the app's releases (every user's) are removed, unless a deploy of it is running (it keeps its own). */
+  async function forget (app: string): Promise<number> {
+    if (busy.has(app)) return 0
+    const done = claim(app)
+    try { return await releases.removeApp(app) } finally { done() }
+  }
+
+  return { deploy, rollback, list, claim, forget, isBusy: (app: string): boolean => busy.has(app), checkName }
 }
