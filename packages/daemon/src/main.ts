@@ -27,7 +27,7 @@ import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
 import { setUpDeploys } from './deploy/setup.ts'
 import { createTokenCheck, ensureToken } from './http/auth.ts'
-import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
+import { createProcSampler } from './adapters/proc-sampler.ts'
 import { startResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
@@ -120,7 +120,7 @@ async function main (): Promise<void> {
     onEvent: (app, type, reason) => { try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data: null }) } catch (err) { log.error({ err }, 'cannot record a deploy event') } }
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
-  const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
+  const watch = startResourceWatch({ clock, sampler: createProcSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
   const metrics = createLazyMetrics({ apps: () => watch.listApps(), wallNow: () => Date.now() })
 
   let stopping = false
