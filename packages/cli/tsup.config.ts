@@ -1,6 +1,8 @@
+import { cpSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
-// The CLI as an ESM bundle: fast start, nothing loaded that `sup list` does not need.
+// The CLI as an ESM bundle: fast start, nothing loaded that `sup list` does not need. The daemon's bundle (built
+// first: the daemon is a dependency) is copied into bundle/daemon/, so the packed CLI carries the daemon and sup-logd.
 export default defineConfig({
   entry: { bin: 'src/bin.ts' },
   format: ['esm'],
@@ -17,5 +19,6 @@ export default defineConfig({
   sourcemap: false,
   // Split: what only `sup deploy` needs (tar, ignore: the client's pack-dir, imported dynamically) is a chunk of
   // its own, read from disk by `sup deploy` alone; `sup list` parses commander and its own code.
-  splitting: true
+  splitting: true,
+  onSuccess: async () => { cpSync('../daemon/bundle', 'bundle/daemon', { recursive: true }) }
 })
