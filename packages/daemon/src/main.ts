@@ -28,7 +28,7 @@ import { VERSION } from './version.ts'
 import { setUpDeploys, type DeploySetup } from './deploy/setup.ts'
 import { loadDeployLimits } from './deploy/limits.ts'
 import { createTokenCheck, ensureToken } from './http/auth.ts'
-import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
+import { createProcSampler } from './adapters/proc-sampler.ts'
 import { startResourceWatch, type ResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
@@ -280,7 +280,7 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
     onEvent: (app, type, reason) => recordOn(store, log, 'a deploy event')(app, type, reason)
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
-  const watch = startResourceWatch({ clock, sampler: createPidusageSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
+  const watch = startResourceWatch({ clock, sampler: createProcSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
   return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx, broker }, logdUp }
 }
 

@@ -163,7 +163,7 @@ export interface TreeUsage {
   readonly pids: number
 }
 
-/** Samples process trees (adapters/pidusage-sampler.ts); one call per tick for every worker. */
+/** Samples process trees (adapters/proc-sampler.ts); one call per tick for every worker. */
 export interface UsageSampler {
   /** Usage of each root's tree; a root that is gone is missing from the answer. Never rejects. */
   sample (roots: readonly number[]): Promise<Map<number, TreeUsage>>
