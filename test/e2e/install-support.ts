@@ -17,9 +17,19 @@ export function run (cmd: string, args: readonly string[], opts: { cwd: string; 
   })
 }
 
-/** A machine with Node and npm only: the installed prefix's bin, Node's own dir (node, npm), the system dirs. */
+/** What reaching the registry takes on this machine (its CA, a proxy): kept, like npm's own settings below. */
+const NETWORK_ENV = /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|https?_proxy|no_proxy)$/i
+
+/**
+ * A machine with Node and npm only: the installed prefix's bin, Node's own dir (node, npm), the system dirs. npm keeps
+ * this machine's global npmrc (its cafile, nodedir): `--prefix` would otherwise look for one under the temp prefix.
+ */
 export function plainEnv (prefix: string, home: string): NodeJS.ProcessEnv {
+  const network = Object.fromEntries(Object.entries(process.env).filter(([k]) => NETWORK_ENV.test(k)))
+  const globalconfig = spawnSync('npm', ['config', 'get', 'globalconfig'], { encoding: 'utf8' }).stdout.trim()
   return {
+    ...network,
+    ...(globalconfig === '' ? {} : { npm_config_globalconfig: globalconfig }),
     PATH: [join(prefix, 'bin'), dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':'),
     HOME: process.env.HOME ?? '/root',
     SUP_HOME: home,

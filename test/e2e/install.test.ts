@@ -11,6 +11,8 @@ import { cleanupHome, EXAMPLES, freePortRange, REPO_ROOT } from '@sup/test-suppo
 import { packAll } from '../../scripts/pack-all.mjs'
 import { localPrebuilt, plainEnv, run, servePrebuilt } from './install-support.ts'
 
+// npm may be slow to reach the registry; --prefer-offline takes what its cache has (better-sqlite3 and its 38 small
+// dependencies, after a first install) without asking again.
 const INSTALL_TIMEOUT_MS = 15 * 60_000
 const work = mkdtempSync('/tmp/sup-install-')
 const prefix = join(work, 'prefix')
@@ -26,7 +28,7 @@ beforeAll(async () => {
   const prebuilt = localPrebuilt(work)
   mirror = prebuilt === null ? undefined : await servePrebuilt(prebuilt)
   const npmEnv = { ...env, ...(mirror === undefined ? {} : { npm_config_better_sqlite3_binary_host: mirror.url }) }
-  const r = await run('npm', ['install', '-g', '--prefix', prefix, tarballs.cli], { cwd: work, env: npmEnv, timeoutMs: INSTALL_TIMEOUT_MS })
+  const r = await run('npm', ['install', '-g', '--prefer-offline', '--prefix', prefix, tarballs.cli], { cwd: work, env: npmEnv, timeoutMs: INSTALL_TIMEOUT_MS })
   expect(r.code, `npm install -g failed:\n${r.stdout}\n${r.stderr}`).toBe(0)
   console.log(`better-sqlite3: ${mirror !== undefined && mirror.hits.some((h) => h.endsWith('.tar.gz')) ? 'prebuilt from this repository\'s build (local mirror)' : 'compiled from source'}`)
 }, INSTALL_TIMEOUT_MS)
@@ -71,7 +73,7 @@ describe('installed from the packed tarballs', () => {
     cpSync(join(EXAMPLES, 'hello'), join(work, 'app'), { recursive: true })
     mkdirSync(project)
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '1.0.0' }))
-    const installed = await run('npm', ['install', tarballs.client], { cwd: project, env, timeoutMs: 5 * 60_000 })
+    const installed = await run('npm', ['install', '--prefer-offline', tarballs.client], { cwd: project, env, timeoutMs: 5 * 60_000 })
     expect(installed.code, installed.stderr).toBe(0)
     expect((await sup(['list'])).code).toBe(0) // a daemon to talk to (the client never starts one)
 
