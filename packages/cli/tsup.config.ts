@@ -1,7 +1,7 @@
 import { cpSync } from 'node:fs'
 import { defineConfig } from 'tsup'
 
-// One ESM file for the CLI: fast start, nothing loaded that `sup list` does not need. The daemon's bundle (built
+// The CLI as an ESM bundle: fast start, nothing loaded that `sup list` does not need. The daemon's bundle (built
 // first: the daemon is a dependency) is copied into bundle/daemon/, so the packed CLI carries the daemon and sup-logd.
 export default defineConfig({
   entry: { bin: 'src/bin.ts' },
@@ -17,6 +17,8 @@ export default defineConfig({
   outDir: 'bundle',
   clean: true,
   sourcemap: false,
-  splitting: false,
+  // Split: what only `sup deploy` needs (tar, ignore: the client's pack-dir, imported dynamically) is a chunk of
+  // its own, read from disk by `sup deploy` alone; `sup list` parses commander and its own code.
+  splitting: true,
   onSuccess: async () => { cpSync('../daemon/bundle', 'bundle/daemon', { recursive: true }) }
 })

@@ -19,6 +19,7 @@ import { registerDeploy } from './commands/deploy.ts'
 import { registerReleases } from './commands/releases.ts'
 import { registerRollback } from './commands/rollback.ts'
 import { registerMonit } from './commands/monit.ts'
+import { registerConfig } from './commands/config.ts'
 import { createContext } from './context.ts'
 
 /** The `sup` program for one run; commands report their own failures through the context (exit code 1). */
@@ -27,7 +28,7 @@ function createProgram (ctx = createContext()): Command {
     .description('sup: a process supervisor and cluster manager for Node.js services')
     .version(SUP_VERSION, '-v, --version')
     .showSuggestionAfterError()
-  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit]) {
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit, registerConfig]) {
     register(program, ctx)
   }
   program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')
