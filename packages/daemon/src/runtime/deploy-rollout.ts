@@ -2,7 +2,6 @@
 import type { AppSpec } from '../core/app-spec.ts'
 import { rollingReload, type MovedInstances, type ReloadContext } from './rolling-reload.ts'
 import type { AppEntry } from './supervisor-types.ts'
-import type { WorkerRunner } from './worker-runner.ts'
 
 export interface RolloutHelpers {
   reloadContext (e: AppEntry, only?: number): ReloadContext
