@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AppView } from '../../packages/protocol/src/index.ts'
 import { checkCwds, checkExpectations, checkInvariants, checkNginx, checkOneProcessPerInstance, checkPorts, checkProcesses, checkRestarts, checkStored, probeApps, upstreamPorts, type Observation } from '../support/src/interleave-invariants.ts'
-import { applyOp, EMPTY_MODEL, generateSteps, restartResets, type OpKind } from '../support/src/interleave-model.ts'
+import { applyOp, applyStep, EMPTY_MODEL, generateSteps, restartResets, type OpKind } from '../support/src/interleave-model.ts'
 import { mulberry32, parseSeeds } from '../support/src/prng.ts'
 
 type Worker = AppView['workers'][number]
@@ -80,11 +80,20 @@ describe('generateSteps', () => {
 describe('the model', () => {
   it('a refused deploy (too many instances) or a never-ready one changes nothing; a good one counts a release', () => {
     const m = applyOp(EMPTY_MODEL, { kind: 'deploy', app: 'beta', good: true, instances: null })
-    expect(m.beta).toEqual({ exists: true, desired: 'running', instances: 2, releases: 1 })
+    expect(m.beta).toEqual({ exists: true, desired: 'running', instances: 2, releases: 1, uncertain: false })
     expect(applyOp(m, { kind: 'deploy', app: 'beta', good: true, instances: 5 })).toEqual(m)
     expect(applyOp(m, { kind: 'deploy', app: 'beta', good: false, instances: null })).toEqual(m)
     expect(applyOp(m, { kind: 'delete', app: 'beta' }).beta.exists).toBe(false)
     expect(applyOp(m, { kind: 'cron', end: 'stop' }).gamma.desired).toBe('stopped')
+  })
+
+  it('a step racing two changes of one app leaves it uncertain until a start, delete or deploy settles it', () => {
+    const withAlpha = applyOp(EMPTY_MODEL, { kind: 'create', app: 'alpha' })
+    expect(applyStep(withAlpha, [{ kind: 'delete', app: 'alpha' }, { kind: 'create', app: 'alpha' }]).alpha.uncertain).toBe(true)
+    expect(applyStep(withAlpha, [{ kind: 'stop', app: 'alpha' }, { kind: 'reload', app: 'beta' }]).alpha).toMatchObject({ desired: 'stopped', uncertain: false })
+    expect(applyStep(withAlpha, [{ kind: 'kill-worker', app: 'alpha', pick: 0 }, { kind: 'health', app: 'alpha', pick: 1, holdMs: 0 }]).alpha.uncertain).toBe(false)
+    expect(applyOp({ ...EMPTY_MODEL, alpha: { ...EMPTY_MODEL.alpha, uncertain: true } }, { kind: 'start', app: 'alpha' }).alpha).toEqual({ exists: true, desired: 'running', instances: 2, releases: 0, uncertain: false })
+    expect(applyOp(EMPTY_MODEL, { kind: 'start', app: 'beta' }).beta).toMatchObject({ exists: true, releases: 1 })
   })
 
   it('restartResets: instances that may be new in a step (deleted, created, scaled, deployed to a count)', () => {

@@ -31,10 +31,14 @@ export type OpKind = Op['kind']
 /** One step: one operation, or two issued together (the second without waiting for the first). */
 export interface Step { readonly index: number; readonly ops: readonly Op[] }
 
-export interface ModelApp { readonly exists: boolean; readonly desired: 'running' | 'stopped'; readonly instances: number; readonly releases: number }
+/**
+ * What the generator believes of an app. `uncertain`: two operations of one step raced on it (delete || create),
+ * so it may be either way until a `start` (which creates a missing app), `delete` or good deploy settles it.
+ */
+export interface ModelApp { readonly exists: boolean; readonly desired: 'running' | 'stopped'; readonly instances: number; readonly releases: number; readonly uncertain: boolean }
 export type Model = Readonly<Record<AppName, ModelApp>>
 
-const ABSENT: ModelApp = { exists: false, desired: 'stopped', instances: 0, releases: 0 }
+const ABSENT: ModelApp = { exists: false, desired: 'stopped', instances: 0, releases: 0, uncertain: false }
 export const EMPTY_MODEL: Model = { alpha: ABSENT, beta: ABSENT, gamma: ABSENT }
 
 /** How often two operations are issued together. */
@@ -43,13 +47,13 @@ const CONCURRENT_SHARE = 0.25
 type Candidate = readonly [weight: number, make: (rand: Random) => Op, kind?: OpKind]
 
 function appOps (m: Model, app: 'alpha' | 'beta'): Candidate[] {
-  const a = m[app]
+  const a = m[app].uncertain ? { ...m[app], exists: true, desired: 'running' } : m[app]
   const isRunning = a.exists && a.desired === 'running'
   // operations on an app that is gone still run now and then (they must answer 404 and change nothing)
   const w = (n: number, when: boolean): number => (when ? n : 0.15)
   const maxScale = app === 'alpha' ? RANGE_SIZE.alpha + 1 : RANGE_SIZE.beta - 1
   return [
-    [w(2, a.exists && a.desired === 'stopped'), () => ({ kind: 'start', app })],
+    [m[app].uncertain ? 2.5 : w(2, a.exists && a.desired === 'stopped'), () => ({ kind: 'start', app })],
     [w(1.5, isRunning), () => ({ kind: 'stop', app })],
     [w(0.8, a.exists), () => ({ kind: 'delete', app })],
     [w(1.2, a.exists), () => ({ kind: 'restart', app })],
@@ -88,8 +92,10 @@ function draw (rand: Random, list: readonly Candidate[]): Op {
 /** The model after `op`, assuming it succeeded (the real outcome may differ: the model only steers the draw). */
 export function applyOp (m: Model, op: Op): Model {
   switch (op.kind) {
-    case 'create': return m.alpha.exists ? m : { ...m, alpha: { exists: true, desired: 'running', instances: DEFAULT_INSTANCES, releases: 0 } }
-    case 'start': case 'restart': case 'reload': return m[op.app].exists ? { ...m, [op.app]: { ...m[op.app], desired: 'running' } } : m
+    case 'create': return m.alpha.exists ? m : { ...m, alpha: { ...m.alpha, exists: true, desired: 'running', instances: DEFAULT_INSTANCES, releases: 0 } }
+    // `start` of a missing app creates it (alpha from its script, beta by a deploy): see runOp
+    case 'start': return m[op.app].exists && !m[op.app].uncertain ? { ...m, [op.app]: { ...m[op.app], desired: 'running' } } : { ...m, [op.app]: { exists: true, desired: 'running', instances: DEFAULT_INSTANCES, releases: op.app === 'beta' ? 1 : 0, uncertain: false } }
+    case 'restart': case 'reload': return m[op.app].exists ? { ...m, [op.app]: { ...m[op.app], desired: 'running' } } : m
     case 'stop': return m[op.app].exists ? { ...m, [op.app]: { ...m[op.app], desired: 'stopped' } } : m
     case 'delete': return { ...m, [op.app]: ABSENT }
     case 'scale': {
@@ -101,13 +107,32 @@ export function applyOp (m: Model, op: Op): Model {
       // the release's package.json asks for DEFAULT_INSTANCES: a deploy without ?instances goes back to it
       const instances = op.instances ?? DEFAULT_INSTANCES
       if (!op.good || instances > RANGE_SIZE.beta) return m
-      return { ...m, beta: { exists: true, desired: 'running', instances, releases: a.releases + 1 } }
+      return { ...m, beta: { exists: true, desired: 'running', instances, releases: a.releases + 1, uncertain: false } }
     }
     case 'rollback': return m.beta.releases >= 2 ? { ...m, beta: { ...m.beta, desired: 'running' } } : m
-    case 'cron': return { ...m, gamma: op.end === 'delete' ? ABSENT : { exists: true, desired: 'stopped', instances: 1, releases: 0 } }
+    case 'cron': return { ...m, gamma: op.end === 'delete' ? ABSENT : { exists: true, desired: 'stopped', instances: 1, releases: 0, uncertain: false } }
     case 'kill-worker': case 'memory': case 'health': case 'kill-daemon': return m
     default: { const never: never = op; return never }
   }
+}
+
+/** Operations that only poke workers: they leave an app's definition and desired state as they were. */
+const POKES: readonly OpKind[] = ['kill-worker', 'memory', 'health', 'kill-daemon']
+
+/** Apps two operations of one step both act on, one of them changing it: the order decides, so the model cannot. */
+function racedApps (ops: readonly Op[]): AppName[] {
+  const [a, b] = ops
+  if (a === undefined || b === undefined) return []
+  const app = appOf(a)
+  return app !== null && app === appOf(b) && !(POKES.includes(a.kind) && POKES.includes(b.kind)) ? [app] : []
+}
+
+/** The model after a step: each operation applied; an app two of them raced on is uncertain. */
+export function applyStep (m: Model, ops: readonly Op[]): Model {
+  let out = m
+  for (const op of ops) out = applyOp(out, op)
+  for (const app of racedApps(ops)) out = { ...out, [app]: { ...out[app], uncertain: true } }
+  return out
 }
 
 /** The steps of a run: a pure function of the seed (a prefix of a longer run is the shorter run). */
@@ -122,7 +147,7 @@ export function generateSteps (seed: number, count: number): Step[] {
       // the second is drawn from the same state: both are issued before either answers (never two cron runs)
       ops.push(draw(rand, candidates(m).filter(([, , kind]) => kind !== 'cron')))
     }
-    for (const op of ops) m = applyOp(m, op)
+    m = applyStep(m, ops)
     steps.push({ index, ops })
   }
   return steps

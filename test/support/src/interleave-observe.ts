@@ -123,7 +123,7 @@ export async function observe (home: string, nginxPort: number): Promise<Observa
 }
 
 /** What must stay the same for the daemon to count as quiet: workers, marked processes, upstream files. */
-async function quietKey (home: string): Promise<{ key: string; busy: string | null }> {
+export async function quietKey (home: string): Promise<{ key: string; busy: string | null }> {
   const apps = await listAppsOf(home)
   const workers = apps.map((a) => [a.name, a.desired, a.workers.map((w) => [w.instance, w.state, w.pid, w.port, w.serving ?? null])])
   const busy = apps.flatMap((a) => a.workers.filter((w) => ['starting', 'stopping', 'backoff'].includes(w.state)).map((w) => `${a.name}:${w.instance} ${w.state}`))
@@ -133,10 +133,10 @@ async function quietKey (home: string): Promise<{ key: string; busy: string | nu
 
 /**
  * Waits until nothing moves: no worker starting, stopping or in backoff, and the same workers, processes and
- * upstream files for `stableMs`. Resolves null once quiet, else (after timeoutMs) what kept moving.
+ * upstream files for `stableMs`. `quiet`: the key it settled on; else (after timeoutMs) what kept moving.
  */
-export async function waitQuiet (home: string, opts: { stableMs?: number; timeoutMs?: number; intervalMs?: number } = {}): Promise<string | null> {
-  const stableMs = opts.stableMs ?? 1_000
+export async function waitQuiet (home: string, opts: { stableMs?: number; timeoutMs?: number; intervalMs?: number } = {}): Promise<{ quiet: string } | { moving: string }> {
+  const stableMs = opts.stableMs ?? 800
   const deadline = performance.now() + (opts.timeoutMs ?? 30_000)
   let last = ''
   let since = performance.now()
@@ -146,12 +146,12 @@ export async function waitQuiet (home: string, opts: { stableMs?: number; timeou
       const { key, busy } = await quietKey(home)
       if (key !== last) { last = key; since = performance.now() }
       why = busy ?? `changing: ${key.slice(0, 400)}`
-      if (busy === null && performance.now() - since >= stableMs) return null
+      if (busy === null && performance.now() - since >= stableMs) return { quiet: key }
     } catch (err) {
       last = ''
       why = `daemon unreachable: ${err instanceof Error ? err.message : String(err)}`
     }
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 100))
   }
-  return why
+  return { moving: why }
 }

@@ -153,11 +153,22 @@ async function cron (w: World, end: 'stop' | 'delete'): Promise<OpOutcome> {
   return { text: `${start.text}; cron restart ${fired ? 'seen' : 'NOT seen in 12 s'}; ${last.text}`, expect: last.expect, anomaly: start.anomaly ?? last.anomaly }
 }
 
+/** `sup start <app>`, or, when the app is missing, what creates it: alpha from its script, beta by a good deploy. */
+async function start (w: World, app: 'alpha' | 'beta'): Promise<OpOutcome> {
+  const exists = (await listAppsOf(w.home).catch(() => [])).some((a) => a.name === app)
+  if (exists) return sup(w, ['start', app], { app, desired: 'running' })
+  return app === 'alpha' ? create(w) : deploy(w, { kind: 'deploy', app, good: true, instances: null })
+}
+
+const create = (w: World): Promise<OpOutcome> =>
+  sup(w, ['start', WORKER_FIXTURE, '--name', 'alpha', '-n', String(DEFAULT_INSTANCES), '--port-range', range(w, 'alpha'), ...WORKER_FLAGS, '--env', `STATE_DIR=${w.stateDir}`], { app: 'alpha', desired: 'running', instances: DEFAULT_INSTANCES })
+
 /** Runs one operation; never rejects (a failure is an outcome). */
 export async function runOp (w: World, op: Op): Promise<OpOutcome> {
   switch (op.kind) {
-    case 'create': return sup(w, ['start', WORKER_FIXTURE, '--name', 'alpha', '-n', String(DEFAULT_INSTANCES), '--port-range', range(w, 'alpha'), ...WORKER_FLAGS, '--env', `STATE_DIR=${w.stateDir}`], { app: 'alpha', desired: 'running', instances: DEFAULT_INSTANCES })
-    case 'start': case 'restart': case 'reload': return sup(w, [op.kind, op.app], { app: op.app, desired: 'running' })
+    case 'create': return create(w)
+    case 'start': return start(w, op.app)
+    case 'restart': case 'reload': return sup(w, [op.kind, op.app], { app: op.app, desired: 'running' })
     case 'stop': return sup(w, ['stop', op.app], { app: op.app, desired: 'stopped' })
     case 'delete': return sup(w, ['delete', op.app], { app: op.app, desired: 'absent' })
     case 'scale': return sup(w, ['scale', op.app, String(op.instances)], { app: op.app, instances: op.instances })

@@ -2,7 +2,7 @@
 import { daemonPid } from './daemon.ts'
 import { checkInvariants, type Expectation, type Observation } from './interleave-invariants.ts'
 import { appOf, describeOp, describeSteps, restartResets, type Step } from './interleave-model.ts'
-import { observe, waitQuiet } from './interleave-observe.ts'
+import { observe, quietKey, waitQuiet } from './interleave-observe.ts'
 import { runOp, type OpOutcome, type World } from './interleave-ops.ts'
 
 export interface RunResult {
@@ -13,6 +13,9 @@ export interface RunResult {
   /** With keepGoing: every step that broke something (later ones may only cascade from the first). */
   readonly failures: ReadonlyArray<{ readonly step: number; readonly violations: readonly string[] }>
 }
+
+/** Tries to observe one quiet state this many times. */
+const OBSERVE_ATTEMPTS = 3
 
 /** The end states the step's commands promised, except for an app that two operations of the step touched. */
 function expectationsOf (step: Step, outcomes: readonly OpOutcome[]): Expectation[] {
@@ -29,16 +32,28 @@ async function runStep (w: World, nginxPort: number, step: Step, prev: Observati
   const violations = outcomes.flatMap((o) => (o.anomaly === null ? [] : [`[answer] ${o.anomaly}`]))
   const after = daemonPid(w.home)
   if (!step.ops.some((op) => op.kind === 'kill-daemon') && before !== null && after !== before) violations.push(`[daemon] daemon ${before} died during the step (now ${after ?? 'none'})`)
-  const quiet = await waitQuiet(w.home)
-  if (quiet !== null) violations.push(`[quiescence] not quiet within 30 s: ${quiet}`)
-  let obs: Observation | null = null
-  try {
-    obs = await observe(w.home, nginxPort)
-    violations.push(...checkInvariants(prev, obs, { resets: restartResets(step), expected: expectationsOf(step, outcomes) }))
-  } catch (err) {
-    violations.push(`[observe] ${err instanceof Error ? err.message : String(err)}`)
-  }
+  const { obs, problem } = await observeQuiet(w, nginxPort)
+  if (problem !== null) violations.push(problem)
+  if (obs !== null) violations.push(...checkInvariants(prev, obs, { resets: restartResets(step), expected: expectationsOf(step, outcomes) }))
   return { line, violations, obs }
+}
+
+/** Observes once quiet; again when something moved while it observed (an observation must be of one quiet state). */
+async function observeQuiet (w: World, nginxPort: number): Promise<{ obs: Observation | null; problem: string | null }> {
+  let moved = ''
+  for (let attempt = 0; attempt < OBSERVE_ATTEMPTS; attempt++) {
+    const q = await waitQuiet(w.home)
+    if ('moving' in q) return { obs: null, problem: `[quiescence] not quiet within 30 s: ${q.moving}` }
+    try {
+      const obs = await observe(w.home, nginxPort)
+      const after = await quietKey(w.home)
+      if (after.key === q.quiet) return { obs, problem: null }
+      moved = after.key.slice(0, 400)
+    } catch (err) {
+      return { obs: null, problem: `[observe] ${err instanceof Error ? err.message : String(err)}` }
+    }
+  }
+  return { obs: null, problem: `[quiescence] quiet ${OBSERVE_ATTEMPTS} times, and each time something moved while observed: ${moved}` }
 }
 
 /**
