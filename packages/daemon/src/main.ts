@@ -87,13 +87,14 @@ async function main (): Promise<void> {
     }
   })
   const readTail = async (app: string, instance: number, lines: number): Promise<string> => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n')
+  const broker = createPortBroker(probe)
   const supervisor = createSupervisor({
     clock,
     spawner: createExecaSpawner(),
     probe,
     procs,
     store,
-    broker: createPortBroker(probe),
+    broker,
     random: Math.random,
     prepareOutput: (spec, instance) => output.prepare(spec, instance),
     removeOutput: (app, instance) => output.remove(app, instance),
@@ -116,7 +117,7 @@ async function main (): Promise<void> {
   })
 
   const deploys = setUpDeploys({
-    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: process.env, baseEnv, supervisor, readTail,
+    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: process.env, baseEnv, supervisor, ports: broker, readTail,
     onEvent: (app, type, reason) => { try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data: null }) } catch (err) { log.error({ err }, 'cannot record a deploy event') } }
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
@@ -157,6 +158,7 @@ async function main (): Promise<void> {
     eventsAfter: (q) => store.listEventsAfter(q).map(toEventView),
     nginxDir: config.nginxDir,
     servingPorts: (app) => supervisor.servingPorts(app),
+    heldPorts: () => broker.list(),
     logger: log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) },
     deploy: deploys.service,

@@ -15,9 +15,18 @@ export const ReleaseView = Type.Object({
 })
 export type ReleaseView = Static<typeof ReleaseView>
 
+/** A step after the roll-out that did not complete: the deploy is a partial success (HTTP 207), see docs/deploys.md. */
+export const DeployWarning = Type.Object({
+  step: Type.String(),              // 'scale' | 'switch' | 'prune'
+  code: Type.String(),              // the step's error code (SUP_ERR_PORT_EXHAUSTED, ...)
+  message: Type.String()
+})
+export type DeployWarning = Static<typeof DeployWarning>
+
 export const DeployResult = Type.Object({
   release: ReleaseView,
-  workers: Type.Array(WorkerView)   // instance, pid, port, state (WorkerView from schemas.ts)
+  workers: Type.Array(WorkerView),  // instance, pid, port, state (WorkerView from schemas.ts)
+  warnings: Type.Optional(Type.Array(DeployWarning))   // present (and the status 207) when a step after the roll-out failed
 })
 export type DeployResult = Static<typeof DeployResult>
 

@@ -191,3 +191,9 @@ export const NginxQuery = Type.Object({
 export type NginxQuery = Static<typeof NginxQuery>
 export const NginxView = Type.Object({ upstreamPath: Type.String(), upstream: Type.String(), server: Type.String() })
 export type NginxView = Static<typeof NginxView>
+
+/** `GET /daemon/ports`: every port the daemon holds for a worker (runner or reload replacement), sorted by port. */
+export const HeldPortView = Type.Object({ port: Type.Integer(), holder: Type.String() })   // holder: '<app>:<instance>'
+export type HeldPortView = Static<typeof HeldPortView>
+export const PortList = Type.Object({ ports: Type.Array(HeldPortView) })
+export type PortList = Static<typeof PortList>

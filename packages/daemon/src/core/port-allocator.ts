@@ -35,8 +35,8 @@ export function candidatePorts (range: PortRange, held: ReadonlyMap<number, stri
   return out
 }
 
-/** The error for a range with fewer free ports than needed, naming who holds each port. */
-export function portExhaustedError (range: PortRange, needed: number, held: ReadonlyMap<number, string>, foreign: readonly number[]): Error {
+/** Who holds each port of the range (at most 20 named). */
+function describeHolders (range: PortRange, held: ReadonlyMap<number, string>, foreign: readonly number[]): string {
   const parts: string[] = []
   for (let p = range.from; p <= range.to && parts.length < 20; p++) {
     const who = held.get(p)
@@ -44,7 +44,17 @@ export function portExhaustedError (range: PortRange, needed: number, held: Read
     else if (foreign.includes(p)) parts.push(`${p} in use by a process outside sup`)
   }
   const size = range.to - range.from + 1
-  const detail = parts.length > 0 ? `: ${parts.join(', ')}` : ', none in use'
-  const msg = `${formatPortRange(range)} has no room for ${needed} more worker(s) (${size} port(s)${detail}). Widen --port-range or free a port.`
+  return `${size} port(s)${parts.length > 0 ? `: ${parts.join(', ')}` : ', none in use'}`
+}
+
+/** The error for a range with fewer free ports than needed, naming who holds each port. */
+export function portExhaustedError (range: PortRange, needed: number, held: ReadonlyMap<number, string>, foreign: readonly number[]): Error {
+  const msg = `${formatPortRange(range)} has no room for ${needed} more worker(s) (${describeHolders(range, held, foreign)}). Widen --port-range or free a port.`
+  return new SUP_ERR_PORT_EXHAUSTED(msg)
+}
+
+/** The error for an app asking for more workers than its range can hold (checked before a deploy changes anything). */
+export function appRoomError (range: PortRange, app: string, needed: number, room: number, held: ReadonlyMap<number, string>, foreign: readonly number[]): Error {
+  const msg = `${formatPortRange(range)} has room for ${room} worker(s) of '${app}', ${needed} asked (${describeHolders(range, held, foreign)}). Nothing was changed. Widen the port range or ask for fewer instances.`
   return new SUP_ERR_PORT_EXHAUSTED(msg)
 }

@@ -1,7 +1,7 @@
 // Deploys and rollbacks: upload -> staging -> checks -> install -> release -> rolling reload -> `current` switched.
 import { rename, rm, rmdir } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import type { AppView, DeployResult, ReleaseList, ReleaseView } from '@sup/protocol'
+import type { AppView, DeployResult, DeployWarning, ReleaseList, ReleaseView } from '@sup/protocol'
 import { NAME_RE, RESERVED_NAMES, normalizeAppSpec, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
 import type { PortRange } from '../core/port-allocator.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_DEPLOY_FAILED, SUP_ERR_DEPLOY_IN_PROGRESS, SUP_ERR_INVALID_NAME, SUP_ERR_RELEASE_NOT_FOUND, SUP_ERR_TOO_LARGE } from '../errors.ts'
@@ -13,8 +13,9 @@ import { releaseId } from './release-id.ts'
 import type { ReleaseRecord, ReleaseStore } from './release-store.ts'
 import { deployInput, supFieldInput } from './spec-input.ts'
 import { pickStartCommand } from './start-command.ts'
+import { pathsInUse, releasesUsed } from './releases-in-use.ts'
 
-/** Releases kept per app (current and the serving one are never removed). */
+/** Releases kept per app (current and any release in use are never removed). */
 export const KEEP_RELEASES = 5
 
 /** What the service needs of the supervisor. */
@@ -24,6 +25,13 @@ export interface DeploySupervisor {
   deployApp (name: string, spec: AppSpec): Promise<AppView>
   scaleApp (name: string, instances: number): Promise<AppView>
   deleteApp (name: string): Promise<string>
+  getApp (name: string): AppView
+}
+
+/** The port check a deploy makes before anything starts (the port broker's). */
+export interface DeployPorts {
+  /** Throws SUP_ERR_PORT_EXHAUSTED unless the range has room for `needed` workers of `app`. */
+  checkRoom (range: PortRange, app: string, needed: number): Promise<number>
 }
 
 export interface DeployDeps {
@@ -31,6 +39,7 @@ export interface DeployDeps {
   readonly supervisor: DeploySupervisor
   readonly limits: DeployLimits
   readonly portPool: PortRange
+  readonly ports: DeployPorts
   /** npm's environment. */
   readonly env: Readonly<Record<string, string>>
   readonly wallNow: () => number
@@ -43,6 +52,10 @@ export interface DeployQueryInput { readonly instances?: string | undefined; rea
 
 /** An error with the new workers' (or npm's) last output lines. */
 export type ErrorWithOutput = Error & { output?: string[] }
+
+/** What a failed roll-out left (set by the runtime's rollOnto on its error): instances moved, and those not put back. */
+interface Aftermath { readonly moved: readonly number[]; readonly stuck: readonly number[] }
+const aftermathOf = (err: unknown): Aftermath | null => (err as { rollout?: Aftermath } | null)?.rollout ?? null
 
 export type DeployService = ReturnType<typeof createDeployService>
 
@@ -91,9 +104,37 @@ export function createDeployService (deps: DeployDeps) {
     return err
   }
 
-  /** Rolls the app onto a release (new app: created); on success marks it deployed, switches `current`, prunes. */
+  /** The releases of the app (of `user`) that its saved spec or a live worker uses. */
+  function inUse (app: string, user: string): Set<string> {
+    const view = deps.supervisor.specOf(app) === undefined ? undefined : deps.supervisor.getApp(app)
+    const dirs = new Map(releases.list(app).filter((r) => r.user === user).map((r) => [r.id, releases.releaseDir(user, app, r.id)]))
+    return releasesUsed(pathsInUse(deps.supervisor.specOf(app), view), dirs)
+  }
+
+  /** SUP_ERR_PORT_EXHAUSTED before anything starts when the range cannot hold the instances asked for. */
+  async function checkPorts (app: string, spec: AppSpec): Promise<void> {
+    await deps.ports.checkRoom(spec.portRange, app, spec.instances)
+  }
+
+  /** A failed roll-out of an existing app, as SUP_ERR_DEPLOY_FAILED saying what runs where. */
+  async function rolloutFailed (app: string, id: string, err: unknown): Promise<never> {
+    const e = err as { code?: string; message?: string }
+    const left = aftermathOf(err)
+    const stuck = left === null || left.stuck.length === 0 ? '' : `; instance(s) ${left.stuck.join(', ')} could not be put back and still run release ${id}, which is kept`
+    if (e.code !== 'SUP_ERR_RELOAD_FAILED') {
+      if (stuck !== '' && err instanceof Error) err.message += stuck
+      throw err
+    }
+    const [head = '', tail] = (e.message ?? '').split('; its last output:\n')
+    const why = head.replace(/^Reload of '[^']*' stopped, the old workers keep serving: /, '')
+    const failed: ErrorWithOutput & { rollout?: Aftermath } = deployFailed(app, `${why}${stuck}`, tail === undefined ? await outputOf(app, [0]) : tail.split('\n').filter((l) => l !== ''))
+    if (left !== null) failed.rollout = left
+    throw failed
+  }
+
+  /** Rolls the app onto a release (new app: created). Once the workers moved, commit() finishes: nothing is undone. */
   async function rollout (rec: ReleaseRecord, spec: AppSpec, input: AppSpecInput): Promise<DeployResult> {
-    const { app, user } = rec
+    const { app } = rec
     const existing = deps.supervisor.specOf(app)
     let view: AppView
     if (existing === undefined) {
@@ -105,19 +146,31 @@ export function createDeployService (deps: DeployDeps) {
         throw deployFailed(app, `${bad.length} new worker(s) did not become ready (${bad.map((w) => `${w.instance}: ${w.state}`).join(', ')})`, output)
       }
     } else {
-      try { view = await deps.supervisor.deployApp(app, spec) } catch (err) {
-        const e = err as { code?: string; message?: string }
-        if (e.code !== 'SUP_ERR_RELOAD_FAILED') throw err
-        const [head = '', tail] = (e.message ?? '').split('; its last output:\n')
-        const why = head.replace(/^Reload of '[^']*' stopped, the old workers keep serving: /, '')
-        throw deployFailed(app, why, tail === undefined ? await outputOf(app, [0]) : tail.split('\n').filter((l) => l !== ''))
-      }
-      if (spec.instances !== existing.instances) view = await deps.supervisor.scaleApp(app, spec.instances)
+      await checkPorts(app, spec)
+      try { view = await deps.supervisor.deployApp(app, spec) } catch (err) { return await rolloutFailed(app, rec.id, err) }
     }
-    releases.markDeployed(app, rec.id)
-    releases.switchCurrent(user, app, rec.id)
-    await releases.prune(user, app, KEEP_RELEASES, new Set([rec.id]))
-    return { release: toView(rec, true), workers: view.workers }
+    return commit(rec, view, spec, existing)
+  }
+
+  /**
+   * After the workers moved onto the release: it is marked deployed, `current` switched, the app scaled, old releases
+   * pruned. A step that fails is reported as a warning (a partial success), never by removing the release.
+   */
+  async function commit (rec: ReleaseRecord, moved: AppView, spec: AppSpec, existing: AppSpec | undefined): Promise<DeployResult> {
+    const { app, user } = rec
+    let view = moved
+    const warnings: DeployWarning[] = []
+    const attempt = async (step: string, fn: () => Promise<unknown>): Promise<void> => {
+      try { await fn() } catch (err) {
+        const e = err as { code?: unknown; message?: unknown }
+        warnings.push({ step, code: typeof e.code === 'string' ? e.code : 'SUP_ERR_INTERNAL', message: String(e.message ?? err) })
+      }
+    }
+    await attempt('switch', async () => { releases.markDeployed(app, rec.id); releases.switchCurrent(user, app, rec.id) })
+    if (existing !== undefined && spec.instances !== existing.instances) await attempt('scale', async () => { view = await deps.supervisor.scaleApp(app, spec.instances) })
+    await attempt('prune', () => releases.prune(user, app, KEEP_RELEASES, new Set([rec.id, ...inUse(app, user)])))
+    for (const w of warnings) deps.onEvent(app, 'deploy-partial', `release ${rec.id} runs, but ${w.step} failed: ${w.message}`)
+    return { release: toView(rec, releases.currentId(user, app) === rec.id), workers: view.workers, ...(warnings.length > 0 ? { warnings } : {}) }
   }
 
   /** The spec of the release unpacked at `root` (served from `dir`), layered on the app's current definition. */
@@ -144,6 +197,7 @@ export function createDeployService (deps: DeployDeps) {
       const id = releaseId(createdAt, ex.sha256, (x) => releases.get(app, x) !== null)
       const dir = releases.releaseDir(user, app, id)
       const { spec, input, pkg } = specFor(app, staging, dir, query)
+      await checkPorts(app, spec)
       if (hasDependencies(pkg)) await installDependencies(staging, { timeoutMs: deps.limits.installTimeoutMs, env: deps.env })
       releases.promote(staging, user, app, id)
       staging = null
@@ -154,8 +208,10 @@ export function createDeployService (deps: DeployDeps) {
         deps.onEvent(app, 'deploy', `release ${id} deployed (${ex.size} bytes uploaded, ${ex.files} entries)`)
         return result
       } catch (err) {
-        await releases.remove(user, app, id)
-        deps.onEvent(app, 'deploy-failed', `release ${id} refused: ${err instanceof Error ? err.message : String(err)}`)
+        // a release some worker (or the saved spec) still uses is kept, as `pending` (pruned once unused)
+        const kept = inUse(app, user).has(id) || (aftermathOf(err)?.stuck.length ?? 0) > 0
+        if (!kept) await releases.remove(user, app, id)
+        deps.onEvent(app, 'deploy-failed', `release ${id} refused${kept ? ' (kept: workers still use it)' : ''}: ${err instanceof Error ? err.message : String(err)}`)
         throw err
       }
     } finally {

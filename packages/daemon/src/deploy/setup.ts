@@ -2,7 +2,7 @@
 import type { PortRange } from '../core/port-allocator.ts'
 import { parseListenAddress, type ListenAddress } from '../http/listen-address.ts'
 import { convergeReleases, type ConvergeSupervisor } from './converge.ts'
-import { createDeployService, type DeployService, type DeploySupervisor } from './deploy-service.ts'
+import { createDeployService, type DeployPorts, type DeployService, type DeploySupervisor } from './deploy-service.ts'
 import { loadDeployLimits } from './limits.ts'
 import { openReleaseStore } from './release-store.ts'
 
@@ -13,6 +13,8 @@ export interface DeploySetupDeps {
   readonly env: Readonly<Record<string, string | undefined>>
   readonly baseEnv: Readonly<Record<string, string>>
   readonly supervisor: DeploySupervisor & ConvergeSupervisor
+  /** The port broker: a deploy checks the range has room for its instances before anything starts. */
+  readonly ports: DeployPorts
   readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
   readonly onEvent: (app: string, type: string, message: string) => void
 }
@@ -39,6 +41,7 @@ export function setUpDeploys (d: DeploySetupDeps): DeploySetup {
     supervisor: d.supervisor,
     limits,
     portPool: d.portPool,
+    ports: d.ports,
     env: d.baseEnv,
     wallNow: () => Date.now(),
     readTail: d.readTail,

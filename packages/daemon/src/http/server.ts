@@ -33,6 +33,8 @@ export interface ServerDeps {
   readonly deploy?: DeployService
   /** The TCP API's check of the Authorization header; the unix socket has none (its mode is the guard). */
   readonly authorize?: (header: string | undefined) => boolean
+  /** GET /daemon/ports: every port the port broker holds, sorted by port (absent: the route is not served). */
+  readonly heldPorts?: () => Array<{ port: number; holder: string }>
   /** GET /metrics and GET /apps/:app/samples (absent: those routes are not served). */
   readonly usage?: UsageRouteDeps
 }

@@ -2,6 +2,7 @@
 import type { StoredWorker } from '../core/ports.ts'
 import type { ReloadContext } from './rolling-reload.ts'
 import type { AppEntry, SupervisorDeps } from './supervisor.ts'
+import { holderOf } from './port-broker.ts'
 import { createWorkerRunner, type RunnerDeps } from './worker-runner.ts'
 
 /** The supervisor's pieces a reload context uses. */
@@ -21,9 +22,11 @@ export function createReloadContext (e: AppEntry, only: number | undefined, x: R
     app: name,
     spec: () => e.spec,
     runners: () => [...e.runners.values()].filter((r) => only === undefined || r.instance === only).sort((a, b) => a.instance - b.instance),
-    claimSpare: async (instance) => (await deps.broker.claim(e.spec.portRange, [`${name}:${instance}'`]).catch(() => [null]))[0] ?? null,
+    claimSpares: (instances) => deps.broker.claim(e.spec.portRange, instances.map((i) => holderOf(name, i))).catch(() => null),
     createReplacement (instance, port) {
       const rep = createWorkerRunner(runnerDeps, e.spec, freshWorker(name, instance, port), { persist: false })
+      // out of the upstream until the reload swaps it in (one nginx reload for the whole swap)
+      rep.setWithdrawn(true)
       e.replacements.add(rep)
       return rep
     },
@@ -31,12 +34,12 @@ export function createReloadContext (e: AppEntry, only: number | undefined, x: R
       e.replacements.delete(rep)
       e.runners.set(old.instance, rep)
       rep.setPersist(true)
-      if (old.port !== null && old.port !== rep.port) deps.broker.release(old.port, `${name}:${old.instance}`)
+      if (old.port !== null && old.port !== rep.port) deps.broker.release(old.port, holderOf(name, old.instance))
     },
     async discard (rep) {
       await rep.stop('reload abandoned')
       e.replacements.delete(rep)
-      if (rep.port !== null) deps.broker.release(rep.port, `${name}:${rep.instance}'`)
+      if (rep.port !== null) deps.broker.release(rep.port, holderOf(name, rep.instance))
       void publishUpstream(name)
     },
     publish: () => publishUpstream(name),

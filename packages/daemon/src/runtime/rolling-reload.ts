@@ -1,4 +1,4 @@
-// Zero-downtime rolling reload: replace workers one at a time, each new one published before the old one leaves.
+// Zero-downtime rolling reload: new workers started beside the old ones, swapped in with one upstream change.
 import type { AppSpec } from '../core/app-spec.ts'
 import { SUP_ERR_RELOAD_FAILED } from '../errors.ts'
 import type { WorkerRunner } from './worker-runner.ts'
@@ -9,9 +9,9 @@ export interface ReloadContext {
   spec (): AppSpec
   /** The app's workers now, by instance. */
   runners (): WorkerRunner[]
-  /** A free port of the range for a replacement, or null when the range has none to spare. */
-  claimSpare (instance: number): Promise<number | null>
-  /** A new, not-yet-persisted worker for `instance` on `port`; it counts in the upstream once online. */
+  /** Free ports of the range for replacements of these instances, all or none (null: the range cannot spare them all). */
+  claimSpares (instances: readonly number[]): Promise<number[] | null>
+  /** A new, not-yet-persisted worker for `instance` on `port`, withdrawn: it joins the upstream when the reload swaps it in. */
   createReplacement (instance: number, port: number): WorkerRunner
   /** The replacement takes the old worker's place (maps, store row, port released). */
   promote (old: WorkerRunner, replacement: WorkerRunner): void
@@ -27,7 +27,13 @@ export interface ReloadContext {
   event (type: string, reason: string, data: Record<string, unknown>): void
 }
 
-export interface ReloadResult { readonly replaced: number; readonly inPlace: number }
+export interface ReloadResult { readonly replaced: number; readonly inPlace: number; readonly upstreamChanges: number }
+
+/**
+ * The instances a reload changed so far (replaced by a new worker, or restarted in place on the reload's spec), for
+ * a caller that must put them back (a failed deploy). An instance is added once it runs (or tries to run) the new spec.
+ */
+export type MovedInstances = Set<number>
 
 async function failed (ctx: ReloadContext, instance: number, why: string): Promise<never> {
   const tail = await ctx.lastOutput(instance).catch(() => '')
@@ -35,34 +41,54 @@ async function failed (ctx: ReloadContext, instance: number, why: string): Promi
   throw new SUP_ERR_RELOAD_FAILED(ctx.app, `worker ${instance} ${why}${tail === '' ? '' : `; its last output:\n${tail}`}`)
 }
 
-/** Start the replacement on a spare port, wait ready + healthy, publish it with the old one withdrawn, drain, stop the old one. */
-async function replace (ctx: ReloadContext, old: WorkerRunner, port: number): Promise<void> {
-  const rep = ctx.createReplacement(old.instance, port)
-  rep.start('replacement for a reload')
-  await rep.settled()
-  const ok = rep.record().snapshot.state === 'online' && await ctx.isHealthy(port)
-  if (!ok) {
-    const state = rep.record().snapshot.state
-    await ctx.discard(rep)
-    await failed(ctx, old.instance, state === 'online' ? 'failed its health check' : `did not become ready (${state})`)
+/** Why a started replacement cannot take over, or null when it is online and healthy. */
+async function whyNot (ctx: ReloadContext, rep: WorkerRunner): Promise<string | null> {
+  const state = rep.record().snapshot.state
+  if (state !== 'online') return `did not become ready (${state})`
+  return rep.port !== null && await ctx.isHealthy(rep.port) ? null : 'failed its health check'
+}
+
+/**
+ * Starts a replacement for each old worker on its spare port, waits until every one is online and healthy, then
+ * swaps them ALL in one upstream change (one nginx reload: each nginx reload closes idle keep-alive client
+ * connections), drains, stops the old ones. When one replacement fails, every replacement is discarded and the
+ * old workers were never touched.
+ */
+async function replaceAll (ctx: ReloadContext, olds: readonly WorkerRunner[], ports: readonly number[], moved: MovedInstances): Promise<void> {
+  const reps = olds.map((old, i) => ctx.createReplacement(old.instance, ports[i] ?? 0))
+  for (const rep of reps) rep.start('replacement for a reload')
+  await Promise.all(reps.map((rep) => rep.settled()))
+  const verdicts = await Promise.all(reps.map((rep) => whyNot(ctx, rep)))
+  const bad = verdicts.findIndex((v) => v !== null)
+  if (bad >= 0) {
+    await Promise.all(reps.map((rep) => ctx.discard(rep)))
+    await failed(ctx, olds[bad]?.instance ?? 0, verdicts[bad] ?? 'failed')
   }
-  // one upstream change, one nginx reload: the replacement in, the old worker out. Requests nginx's old
-  // workers already sent to it finish during the drain; it still listens until then.
-  old.setWithdrawn(true)
+  // one upstream change: every replacement in, every old worker out. Requests nginx's old workers already sent
+  // to an old worker finish during the drain; it still listens until then. New ones first: no intermediate
+  // upstream (the publisher debounces them into this one) ever lists fewer than all the workers.
+  for (const rep of reps) rep.setWithdrawn(false)
+  for (const old of olds) old.setWithdrawn(true)
   await ctx.publish()
   await ctx.sleep(ctx.spec().drainMs)
-  await old.stop('replaced by a reload')
-  ctx.promote(old, rep)
+  await Promise.all(olds.map((old) => old.stop('replaced by a reload')))
+  olds.forEach((old, i) => {
+    const rep = reps[i]
+    if (rep === undefined) return
+    ctx.promote(old, rep)
+    moved.add(old.instance)
+  })
 }
 
 /** No spare port: withdraw the worker, drain, restart it in place, publish it again. */
-async function restartInPlace (ctx: ReloadContext, old: WorkerRunner): Promise<void> {
+async function restartInPlace (ctx: ReloadContext, old: WorkerRunner, moved: MovedInstances): Promise<void> {
   old.setWithdrawn(true)
   await ctx.publish()
   await ctx.sleep(ctx.spec().drainMs)
   await old.stop('restarted in place by a reload')
   old.setWithdrawn(false)
   old.setSpec(ctx.spec())
+  moved.add(old.instance)
   old.start('reload (in place)')
   await old.settled()
   const ok = old.record().snapshot.state === 'online' && old.port !== null && await ctx.isHealthy(old.port)
@@ -70,14 +96,27 @@ async function restartInPlace (ctx: ReloadContext, old: WorkerRunner): Promise<v
   await ctx.publish()
 }
 
-/** Replaces every worker of the app, one at a time; stops at the first failure (the others keep serving). */
-export async function rollingReload (ctx: ReloadContext): Promise<ReloadResult> {
+/**
+ * Replaces every worker of the app. When the range can spare a port for each, all at once (one nginx reload);
+ * else one at a time, on a spare port when one is free, in place otherwise. Stops at the first failure (the workers
+ * not yet moved keep serving); `moved` tells the caller which instances run the new spec.
+ */
+export async function rollingReload (ctx: ReloadContext, moved: MovedInstances = new Set()): Promise<ReloadResult> {
+  const olds = ctx.runners()
+  const spares = await ctx.claimSpares(olds.map((r) => r.instance))
   let replaced = 0
   let inPlace = 0
-  for (const old of ctx.runners()) {
-    const port = await ctx.claimSpare(old.instance)
-    if (port === null) { await restartInPlace(ctx, old); inPlace++ } else { await replace(ctx, old, port); replaced++ }
+  let upstreamChanges = 0
+  if (spares !== null) {
+    await replaceAll(ctx, olds, spares, moved)
+    replaced = olds.length
+    upstreamChanges = 1
+  } else {
+    for (const old of olds) {
+      const port = (await ctx.claimSpares([old.instance]))?.[0] ?? null
+      if (port === null) { await restartInPlace(ctx, old, moved); inPlace++; upstreamChanges += 2 } else { await replaceAll(ctx, [old], [port], moved); replaced++; upstreamChanges++ }
+    }
   }
-  ctx.event('reloaded', `reloaded: ${replaced} worker(s) replaced, ${inPlace} restarted in place`, { replaced, inPlace })
-  return { replaced, inPlace }
+  ctx.event('reloaded', `reloaded: ${replaced} worker(s) replaced, ${inPlace} restarted in place`, { replaced, inPlace, upstreamChanges })
+  return { replaced, inPlace, upstreamChanges }
 }

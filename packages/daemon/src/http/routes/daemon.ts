@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ErrorBody, EventList, EventsQuery, HealthView, ShutdownBody, ShutdownResult } from '@sup/protocol'
+import { ErrorBody, EventList, EventsQuery, HealthView, PortList, ShutdownBody, ShutdownResult } from '@sup/protocol'
 import type { ServerDeps } from '../server.ts'
 import type { NdjsonStream, NdjsonStreams } from '../ndjson.ts'
 
@@ -60,6 +60,10 @@ export function registerDaemonRoutes (fastify: FastifyInstance, deps: ServerDeps
     }
     return reply
   })
+
+  // Every port held for a worker (runner or reload replacement): equal to the ports of the live workers of GET /apps
+  const heldPorts = deps.heldPorts
+  if (heldPorts !== undefined) app.get('/daemon/ports', { schema: { response: { 200: PortList } } }, async () => ({ ports: heldPorts() }))
 
   app.post('/daemon/shutdown', {
     schema: { body: ShutdownBody, response: { 202: ShutdownResult } },

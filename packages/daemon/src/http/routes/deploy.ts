@@ -57,11 +57,13 @@ export function registerDeployRoutes (fastify: FastifyInstance, deploy: DeploySe
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_req, _payload, done) => { done(null, undefined) })
     const app = scope.withTypeProvider<TypeBoxTypeProvider>()
-    app.post('/deploy/:user/:app', { schema: { params: DeployParams, querystring: DeployQuery, response: { 200: DeployResult, ...errors } } }, async (req, reply) => {
+    app.post('/deploy/:user/:app', { schema: { params: DeployParams, querystring: DeployQuery, response: { 200: DeployResult, 207: DeployResult, ...errors } } }, async (req, reply) => {
       const raw: IncomingMessage = req.raw
       const len = raw.headers['content-length']
       try {
-        return await deploy.deploy(req.params.user, req.params.app, raw, len === undefined ? undefined : Number(len), req.query)
+        const result = await deploy.deploy(req.params.user, req.params.app, raw, len === undefined ? undefined : Number(len), req.query)
+        // the workers run the release but a later step failed: a partial success (docs/deploys.md)
+        return await reply.status(result.warnings === undefined ? 200 : 207).send(result)
       } catch (err) { return await sendError(reply, err, raw) }
     })
   })
@@ -70,7 +72,10 @@ export function registerDeployRoutes (fastify: FastifyInstance, deploy: DeploySe
   app.get('/apps/:app/releases', { schema: { params: AppParams, response: { 200: ReleaseList, ...errors } } }, async (req, reply) => {
     try { return deploy.list(req.params.app) } catch (err) { return await sendError(reply, err, null) }
   })
-  app.post('/apps/:app/rollback', { schema: { params: AppParams, body: Type.Optional(RollbackBody), response: { 200: DeployResult, ...errors } } }, async (req, reply) => {
-    try { return await deploy.rollback(req.params.app, req.body?.id) } catch (err) { return await sendError(reply, err, null) }
+  app.post('/apps/:app/rollback', { schema: { params: AppParams, body: Type.Optional(RollbackBody), response: { 200: DeployResult, 207: DeployResult, ...errors } } }, async (req, reply) => {
+    try {
+      const result = await deploy.rollback(req.params.app, req.body?.id)
+      return await reply.status(result.warnings === undefined ? 200 : 207).send(result)
+    } catch (err) { return await sendError(reply, err, null) }
   })
 }

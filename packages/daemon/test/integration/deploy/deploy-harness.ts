@@ -26,7 +26,8 @@ export interface Harness {
 const worker = (instance: number): WorkerView => ({ app: 'x', instance, state: 'online', pid: 1000 + instance, port: 8000 + instance, restarts: 0, startedAt: 1, lastExit: null })
 const view = (name: string): AppView => ({ name, desired: 'running', workers: [worker(0)], nginxError: null } as unknown as AppView)
 
-export async function startHarness (limits: Partial<DeployLimits> = {}, token?: string): Promise<Harness> {
+/** `sup`: replaces methods of the stub supervisor (e.g. an existing app, a failing scale). */
+export async function startHarness (limits: Partial<DeployLimits> = {}, token?: string, stub: Partial<DeploySupervisor> = {}): Promise<Harness> {
   const home = tempDir()
   const state = openSqliteStore(`${home}/sup.db`)
   const releases = openReleaseStore(home, `${home}/sup.db`)
@@ -36,10 +37,12 @@ export async function startHarness (limits: Partial<DeployLimits> = {}, token?: 
     createApp: async (input) => { calls.push(`create ${input.name ?? ''}`); return view(input.name ?? '') },
     deployApp: async (name) => { calls.push(`deploy ${name}`); return view(name) },
     scaleApp: async (name) => { calls.push(`scale ${name}`); return view(name) },
-    deleteApp: async (name) => { calls.push(`delete ${name}`); return name }
+    deleteApp: async (name) => { calls.push(`delete ${name}`); return name },
+    getApp: (name) => view(name),
+    ...stub
   }
   const service = createDeployService({
-    releases, supervisor: sup, limits: { ...DEFAULT_DEPLOY_LIMITS, ...limits }, portPool: { from: 8000, to: 8999 }, env: {},
+    releases, supervisor: sup, limits: { ...DEFAULT_DEPLOY_LIMITS, ...limits }, portPool: { from: 8000, to: 8999 }, ports: { checkRoom: async () => 1_000 }, env: {},
     wallNow: () => Date.now(), readTail: async () => '', onEvent: () => undefined
   })
   const server = buildServer({
