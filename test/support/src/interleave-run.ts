@@ -27,13 +27,16 @@ function expectationsOf (step: Step, outcomes: readonly OpOutcome[]): Expectatio
 /** Runs one step and checks it; the violations (empty: every invariant held) and its observation. */
 async function runStep (w: World, nginxPort: number, step: Step, prev: Observation | null): Promise<{ line: string; violations: string[]; obs: Observation | null }> {
   const before = daemonPid(w.home)
+  const t0 = performance.now()
   const outcomes = await Promise.all(step.ops.map((op) => runOp(w, op)))
-  const line = `${step.index}: ${step.ops.map((op, i) => `${describeOp(op)} -> ${outcomes[i]?.text ?? '?'}`).join(' || ')}`
+  const t1 = performance.now()
   const violations = outcomes.flatMap((o) => (o.anomaly === null ? [] : [`[answer] ${o.anomaly}`]))
   const after = daemonPid(w.home)
   if (!step.ops.some((op) => op.kind === 'kill-daemon') && before !== null && after !== before) violations.push(`[daemon] daemon ${before} died during the step (now ${after ?? 'none'})`)
   const { obs, problem } = await observeQuiet(w, nginxPort)
   if (problem !== null) violations.push(problem)
+  const ms = `[${Math.round(t1 - t0)} + ${Math.round(performance.now() - t1)} ms]`
+  const line = `${step.index}: ${step.ops.map((op, i) => `${describeOp(op)} -> ${outcomes[i]?.text ?? '?'}`).join(' || ')} ${ms}`
   if (obs !== null) violations.push(...checkInvariants(prev, obs, { resets: restartResets(step), expected: expectationsOf(step, outcomes) }))
   return { line, violations, obs }
 }
