@@ -36,7 +36,8 @@ async function world (): Promise<{ w: World; nginxPort: number }> {
     workDir: `${home}/work`,
     ranges: { alpha: { from: p.from, to: p.from + 2 }, beta: { from: p.from + 3, to: p.from + 6 }, gamma: { from: p.from + 7, to: p.from + 8 } },
     daemons,
-    deploys: 0
+    deploys: 0,
+    logOffset: 0
   }
   mkdirSync(w.stateDir)
   mkdirSync(w.workDir)

@@ -1,5 +1,5 @@
 // The interleaving test's eyes: the daemon's API over its socket, /proc by marker, nginx files and answers; quiescence.
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import type { AppView, EventView } from '../../../packages/protocol/src/index.ts'
 import { probeApps, type MarkedProcess, type Observation, type StoredAppMirror } from './interleave-invariants.ts'
@@ -154,4 +154,29 @@ export async function waitQuiet (home: string, opts: { stableMs?: number; timeou
     await new Promise((resolve) => setTimeout(resolve, opts.intervalMs ?? 100))
   }
   return { moving: why }
+}
+
+/** pino levels: 50 error, 60 fatal. */
+const ERROR_LEVEL = 50
+
+/**
+ * The error lines (level >= 50) the daemons of `home` wrote to daemon.log after byte `from` (a 500, an
+ * unhandled rejection, a failed write), shortened; and where the log ends now.
+ */
+export function daemonLogErrors (home: string, from: number): { errors: string[]; end: number } {
+  const path = `${home}/daemon.log`
+  let size = 0
+  try { size = statSync(path).size } catch { return { errors: [], end: 0 } }
+  if (size <= from) return { errors: [], end: size }
+  const buf = Buffer.alloc(size - from)
+  const fd = openSync(path, 'r')
+  try { readSync(fd, buf, 0, buf.length, from) } finally { closeSync(fd) }
+  const errors: string[] = []
+  for (const line of buf.toString('utf8').split('\n')) {
+    try {
+      const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } }
+      if ((rec.level ?? 0) >= ERROR_LEVEL) errors.push(`${rec.msg ?? ''}${rec.err?.message === undefined ? '' : `: ${rec.err.message}`}`.slice(0, 300))
+    } catch { /* not a JSON line */ }
+  }
+  return { errors, end: size }
 }

@@ -27,6 +27,8 @@ export interface World {
   /** Every daemon pid seen (the test kills each by pid at its end). */
   readonly daemons: Set<number>
   deploys: number
+  /** How far daemon.log has been read (its errors are reported with the step that caused them). */
+  logOffset: number
 }
 
 /** What an operation did: a line for the step log, the end state it promises, and anything that is a bug by itself. */

@@ -2,7 +2,7 @@
 import { daemonPid } from './daemon.ts'
 import { checkInvariants, type Expectation, type Observation } from './interleave-invariants.ts'
 import { appOf, describeOp, describeSteps, restartResets, type Step } from './interleave-model.ts'
-import { observe, quietKey, waitQuiet } from './interleave-observe.ts'
+import { daemonLogErrors, observe, quietKey, waitQuiet } from './interleave-observe.ts'
 import { runOp, type OpOutcome, type World } from './interleave-ops.ts'
 
 export interface RunResult {
@@ -38,6 +38,9 @@ async function runStep (w: World, nginxPort: number, step: Step, prev: Observati
   const ms = `[${Math.round(t1 - t0)} + ${Math.round(performance.now() - t1)} ms]`
   const line = `${step.index}: ${step.ops.map((op, i) => `${describeOp(op)} -> ${outcomes[i]?.text ?? '?'}`).join(' || ')} ${ms}`
   if (obs !== null) violations.push(...checkInvariants(prev, obs, { resets: restartResets(step), expected: expectationsOf(step, outcomes) }))
+  const logged = daemonLogErrors(w.home, w.logOffset)
+  w.logOffset = logged.end
+  violations.push(...logged.errors.map((e) => `[daemon-log] ${e}`))
   return { line, violations, obs }
 }
 
