@@ -13,7 +13,7 @@ import { parseSeeds } from '../support/src/prng.ts'
 const hasNginx = requireNginx()
 
 /** The default run: fixed seeds (reproducible CI; together they draw every kind of operation), ~80 s each on 2 cores. */
-const DEFAULT_SEEDS = [7, 242]
+const DEFAULT_SEEDS = [7, 107]
 const DEFAULT_STEPS = 16
 const SEEDS = parseSeeds(process.env.SUP_INTERLEAVE_SEED, DEFAULT_SEEDS)
 const STEPS = Number(process.env.SUP_INTERLEAVE_STEPS ?? DEFAULT_STEPS)

@@ -5,7 +5,7 @@ import type { AppView } from '../../../packages/protocol/src/index.ts'
 import { daemonPid, FIXTURES, runSup, type SupResult } from './daemon.ts'
 import type { Expectation } from './interleave-invariants.ts'
 import { DEFAULT_INSTANCES, type AppName, type Op } from './interleave-model.ts'
-import { daemonRequest, eventsOf, listAppsOf } from './interleave-observe.ts'
+import { daemonRequest, eventsOf, listAppsOf, markedProcesses } from './interleave-observe.ts'
 import { httpGet, isAlive, killPid } from './procs.ts'
 import { waitFor } from './wait.ts'
 
@@ -140,19 +140,33 @@ async function memory (w: World, app: AppName, pick: number): Promise<OpOutcome>
   return { text: `${app}:${victim.instance} holds 150 MB (${said}): ${replaced ? 'replaced' : 'not replaced'}`, expect: null, anomaly: null }
 }
 
-/** Starts gamma with a cron restart every 2 s, waits for one, then stops or deletes it (perhaps mid-restart). */
+/** gamma's one worker once it is online and alone (no replacement beside it): its pid, else null. */
+async function gammaSettled (w: World): Promise<number | null> {
+  const gamma = (await listAppsOf(w.home)).find((a) => a.name === 'gamma')
+  const online = gamma?.workers.find((x) => x.state === 'online' && x.pid !== null)
+  const procs = markedProcesses(w.home).filter((p) => p.app === 'gamma')
+  return online !== undefined && procs.length === 1 ? online.pid : null
+}
+
+/**
+ * Starts gamma with a cron restart every 2 s, waits for one to be done, then stops or deletes it: the next
+ * tick is then due within 2 s and finds the app idle (a scheduler that still runs it starts the app again).
+ */
 async function cron (w: World, end: 'stop' | 'delete'): Promise<OpOutcome> {
   const gamma = (await listAppsOf(w.home).catch(() => [])).find((a) => a.name === 'gamma')
   const since = Date.now()
   const start = gamma === undefined
     ? await sup(w, ['start', WORKER_FIXTURE, '--name', 'gamma', '--port-range', range(w, 'gamma'), '--cron-restart', GAMMA_CRON, '--drain', '100ms', '--env', `STATE_DIR=${w.stateDir}`], { app: 'gamma', desired: 'running' })
     : await sup(w, ['start', 'gamma'], { app: 'gamma', desired: 'running' })
+  const first = await waitFor(() => gammaSettled(w), { timeoutMs: 10_000, intervalMs: 50 }).catch(() => null)
   // a new app's timer is armed by the scheduler's next sync (every 5 s), then due within 2 s
-  const fired = await waitFor(async () => (await eventsOf(w.home, 'gamma')).some((e) => e.type === 'cron-restart' && e.time >= since), { timeoutMs: 12_000, intervalMs: 100 }).then(() => true, () => false)
+  const fired = await waitFor(async () => (await eventsOf(w.home, 'gamma')).some((e) => e.type === 'cron-restart' && e.time >= since), { timeoutMs: 12_000, intervalMs: 50 }).then(() => true, () => false)
+  const replaced = fired && await waitFor(async () => { const pid = await gammaSettled(w); return pid !== null && pid !== first }, { timeoutMs: 10_000, intervalMs: 50 }).then(() => true, () => false)
   const last = await sup(w, [end, 'gamma'], { app: 'gamma', desired: end === 'stop' ? 'stopped' : 'absent' })
-  // two cron periods: a timer left armed after the stop fires in this window (waiting for something NOT to happen)
+  // the next tick's window: a timer left armed after the stop fires in it (waiting for something NOT to happen)
   await new Promise((resolve) => setTimeout(resolve, 2_500))
-  return { text: `${start.text}; cron restart ${fired ? 'seen' : 'NOT seen in 12 s'}; ${last.text}`, expect: last.expect, anomaly: start.anomaly ?? last.anomaly }
+  const seen = !fired ? 'NOT seen in 12 s' : replaced ? 'done' : 'seen, not done in 10 s'
+  return { text: `${start.text}; cron restart ${seen}; ${last.text}`, expect: last.expect, anomaly: start.anomaly ?? last.anomaly }
 }
 
 /** `sup start <app>`, or, when the app is missing, what creates it: alpha from its script, beta by a good deploy. */
