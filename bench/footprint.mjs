@@ -3,11 +3,12 @@
 // idle CPU, `list` wall time, and the time from a cold start to every port answering; sup vs PM2 vs bare node.
 //
 //   node footprint.mjs [--sizes=4,50] [--tools=sup,pm2] [--settle=20000] [--window=10000] [--lists=7] [--readopt=3]
-//                      [--sup-root=DIR] [--json=FILE]
+//                      [--sup-root=DIR] [--json=FILE] [--write=RESULTS.md] [--note=TEXT]
 //
-// Prints one table per size (Markdown) and, with --json, every reading. Writes nothing else: paste what is worth
-// keeping into RESULTS.md with the machine's load (printed too). Memory figures hold on a busy machine; times do not.
-import { writeFile } from 'node:fs/promises'
+// Prints one table per size (Markdown) and, with --json, every reading; with --write, replaces the `footprint`
+// section of that file (run.mjs keeps it), --note saying under what conditions. Memory figures hold on a busy
+// machine; times do not: say so in --note when the load average is high.
+import { readFile, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -34,7 +35,9 @@ const { values: opts } = parseArgs({
     lists: { type: 'string', default: '7' },
     readopt: { type: 'string', default: '0' },
     'sup-root': { type: 'string', default: ROOT },
-    json: { type: 'string' }
+    json: { type: 'string' },
+    write: { type: 'string' },
+    note: { type: 'string', default: '' }
   }
 })
 const sizes = opts.sizes.split(',').map(Number)
@@ -177,6 +180,25 @@ async function main () {
   out.push('', `load average at end ${(await describeMachine({ root: ROOT, drivers: [] })).loadavg}`)
   process.stdout.write(`${out.join('\n')}\n`)
   if (opts.json) await writeFile(opts.json, JSON.stringify({ machine, sizes: all }, null, 2))
+  if (opts.write) await writeSection(opts.write, out)
+}
+
+const METHOD = 'Method (`bench/footprint.mjs`): for each size, N bare `node examples/hello/server.js` first (their median RSS is the ' +
+  'bare app\'s), then each tool starts N workers of it in a fresh home (sup: `sup start -n N --port-range`, PM2: fork mode, ' +
+  '`instances: N`); the clock runs from the start command to every port answering. After ' + `${SETTLE_MS / 1000}` + ' s idle: VmRSS of ' +
+  'the daemon, of its helpers (sup-logd) and of every worker; **total cost = daemon + helpers + Σ(worker RSS − bare app RSS)**; idle ' +
+  'CPU of daemon + helpers over ' + `${WINDOW_MS / 1000}` + ' s; list wall time (`sup list --json` / `pm2 jlist`, median of ' + `${LISTS}` +
+  ' after one unmeasured run) against `node -e \'\'` measured in the same run.'
+
+async function writeSection (file, out) {
+  const START = '<!-- footprint:start -->'
+  const END = '<!-- footprint:end -->'
+  const section = [START, '## Footprint: total memory cost of supervision, idle CPU, list and cold start', '', ...(opts.note ? [opts.note, ''] : []), ...out, '', METHOD, END].join('\n')
+  let text = await readFile(file, 'utf8').catch(() => '')
+  const at = text.indexOf(START)
+  const end = text.indexOf(END)
+  text = at >= 0 && end > at ? `${text.slice(0, at)}${section}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n${section}\n`
+  await writeFile(file, text)
 }
 
 main().catch((err) => { process.stderr.write(`${err.stack ?? err}\n`); process.exit(1) })

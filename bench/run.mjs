@@ -258,11 +258,11 @@ async function main () {
     loadavgEnd: loadEnd.map((l) => l.toFixed(2)).join(' '),
     isBusy
   }
-  // The sampling-cost section comes from sampling.mjs: carried over as it was
+  // The sections of sampling.mjs and footprint.mjs are carried over as they were
   const previous = await readFile(opts.out, 'utf8').catch(() => '')
-  const kept = /<!-- sampling-cost:start -->[\s\S]*<!-- sampling-cost:end -->/.exec(previous)?.[0]
+  const kept = ['sampling-cost', 'footprint'].map((id) => new RegExp(`<!-- ${id}:start -->[\\s\\S]*<!-- ${id}:end -->`).exec(previous)?.[0]).filter(Boolean)
   const report = renderReport({ figures: opts.figures, results, run })
-  await writeFile(opts.out, kept === undefined ? report : `${report.trimEnd()}\n\n${kept}\n`)
+  await writeFile(opts.out, kept.length === 0 ? report : `${report.trimEnd()}\n\n${kept.join('\n\n')}\n`)
   log(`wrote ${opts.out}`)
 }
 

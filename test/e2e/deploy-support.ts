@@ -11,7 +11,7 @@ export interface DeployAnswer {
   body: {
     release?: { id: string; sha256: string; size: number; current: boolean }
     workers?: Array<{ instance: number; pid: number | null; port: number | null; state: string }>
-    releases?: Array<{ id: string; current: boolean }>
+    releases?: Array<{ id: string; current: boolean; user?: string }>
     error?: { code: string; message: string; output?: string[] }
   }
 }

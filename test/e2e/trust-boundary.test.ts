@@ -82,3 +82,29 @@ describe('single-instance locks', () => {
     expect((await runSup(home, ['list'])).code).toBe(0)
   })
 })
+
+describe('sup delete and releases', () => {
+  it('removes the app\'s releases (or keeps them with --keep-releases); another user\'s app of the same name never lists them', async () => {
+    const home = useHome()
+    const range = await freePortRange(4)
+    expect((await runSup(home, ['list'])).code).toBe(0)
+    const target = { socketPath: `${home}/sup.sock` }
+    const app = tarDir(makeDir({ 'package.json': packageJson(), 'server.js': serverJs('v1') }))
+    const deploy = (user: string) => call(target, 'POST', `/deploy/${user}/web?instances=1&portRange=${range.range}`, app)
+
+    expect((await deploy('alice')).status).toBe(200)
+    const del = await runSup(home, ['delete', 'web'])
+    expect(del.code, del.stderr).toBe(0)
+    expect(del.stdout).toMatch(/deleted web and its 1 release/)
+    expect(existsSync(`${home}/apps/alice/web`)).toBe(false)
+
+    expect((await deploy('alice')).status).toBe(200)
+    expect((await runSup(home, ['delete', 'web', '--keep-releases'])).code).toBe(0)
+    expect(existsSync(`${home}/apps/alice/web/current`)).toBe(true)
+    // bob deploys an app of the same name: `sup releases web` shows bob's release only
+    const bob = await deploy('bob')
+    expect(bob.status, JSON.stringify(bob.body)).toBe(200)
+    const list = await call(target, 'GET', '/apps/web/releases')
+    expect(list.body.releases?.map((r) => r.user)).toEqual(['bob'])
+  })
+})

@@ -56,14 +56,15 @@ function codeOf (err: unknown): string | undefined {
 /** The stderr lines for a failure: `sup: <message>`, then `hint: <what to do>` (the daemon's hint first, else ours). */
 export function formatError (err: unknown, env: NodeJS.ProcessEnv = {}): string[] {
   const message = err instanceof Error ? err.message : String(err)
-  const lines = [`sup: ${message}`]
+  // A message may carry what a worker printed (SUP_ERR_RELOAD_FAILED's last output): no escape sequence reaches the terminal
+  const lines = message.split('\n').map((l, i) => `${i === 0 ? 'sup: ' : '  '}${sanitizeLine(l)}`)
   // A failed deploy's new workers (or npm) said why: their last lines, before the hint.
   const output = err instanceof SupClientError ? err.output : err instanceof CliError && err.cause instanceof SupClientError ? err.cause.output : undefined
   if (output !== undefined && output.length > 0) lines.push('output:', ...output.map((l) => `  | ${sanitizeLine(l)}`))
   const code = codeOf(err)
   const own = err instanceof SupClientError || err instanceof CliError ? err.hint : undefined
   const hint = own ?? (code === undefined ? undefined : hintFor(code))
-  if (hint !== undefined) lines.push(`hint: ${hint}`)
+  if (hint !== undefined) lines.push(`hint: ${sanitizeLine(hint)}`)
   if (code === undefined && err instanceof Error && env.SUP_DEBUG !== undefined && err.stack !== undefined) lines.push(err.stack)
   return lines
 }

@@ -84,7 +84,7 @@ export interface SupClient {
   /** POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"). */
   scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
-  deleteApp (name: string, opts?: CallOptions): Promise<DeleteResult>
+  deleteApp (name: string, opts?: CallOptions & { keepReleases?: boolean }): Promise<DeleteResult>
   /** GET /metrics: Prometheus text exposition (workers, apps, the daemon itself). */
   metrics (opts?: CallOptions): Promise<string>
   /** GET /apps/:app/samples: the last minute of CPU and memory samples of each worker. */
@@ -165,7 +165,7 @@ export function createClient (options: ClientOptions = {}): SupClient {
     restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), timeoutMs: timeout(opts) }),
     reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
-    deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), timeoutMs: timeout(opts) }),
+    deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), query: { keepReleases: opts?.keepReleases === true ? true : undefined }, timeoutMs: timeout(opts) }),
     metrics: (opts) => transport.request<string>({ method: 'GET', path: '/metrics', text: true, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     samples: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'samples'), timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     listEvents: (query, opts) => transport.request({

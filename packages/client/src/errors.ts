@@ -2,6 +2,8 @@
 
 /** No daemon answers on the socket (ENOENT: no socket file; ECONNREFUSED: a stale one). */
 export const SUP_ERR_DAEMON_UNREACHABLE = 'SUP_ERR_DAEMON_UNREACHABLE'
+/** The daemon went away while it handled the request (crashed, killed, stopped): what it was doing may be half done. */
+export const SUP_ERR_DAEMON_LOST = 'SUP_ERR_DAEMON_LOST'
 /** The daemon did not answer within the call's timeout. */
 export const SUP_ERR_CLIENT_TIMEOUT = 'SUP_ERR_CLIENT_TIMEOUT'
 /** Any other connection failure (permission denied, connection reset mid-answer...). */
@@ -92,6 +94,12 @@ export function errorFromConnection (err: unknown, target: Target): SupClientErr
     })
   }
   const detail = err instanceof Error ? err.message : String(err)
+  if (errno === 'ECONNRESET' || errno === 'EPIPE' || detail === 'socket hang up') {
+    return new SupClientError(SUP_ERR_DAEMON_LOST, `The sup daemon on ${where} went away before answering (${detail}): it crashed, was killed or was stopped`, {
+      hint: `what it was doing may be incomplete: check with \`sup list\` (the next command starts a new daemon)${target.socketPath === undefined ? '' : `; its log is ${logPathOf(target.socketPath)}`}`,
+      cause: err
+    })
+  }
   return new SupClientError(SUP_ERR_CLIENT_CONNECTION, `Connection to the daemon on ${where} failed: ${detail}`, {
     hint: target.socketPath === undefined ? undefined : `did the daemon crash? see ${logPathOf(target.socketPath)}`,
     cause: err

@@ -18,6 +18,7 @@ export {
   SUP_ERR_CLIENT_TIMEOUT,
   SUP_ERR_CLIENT_UPLOAD_CUT,
   SUP_ERR_CLIENT_WAIT_TIMEOUT,
+  SUP_ERR_DAEMON_LOST,
   SUP_ERR_DAEMON_UNREACHABLE
 } from './errors.ts'
 export type { SupClientErrorOptions } from './errors.ts'

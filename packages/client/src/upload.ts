@@ -93,7 +93,12 @@ export function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: U
       timer = setTimeout(() => fail(deps.timeoutError(`POST ${req.path}`, ms)), ms)
     }
     let connectionError: unknown
-    client.on('error', (err) => { connectionError = err })
+    client.on('error', (err) => {
+      connectionError = err
+      // The whole body went out and the daemon died before answering: nothing else would ever settle this promise
+      if (client.writableFinished && !answered) fail(err)
+    })
+    client.on('close', () => { if (!answered && client.writableFinished) fail(connectionError ?? new Error('socket hang up')) })
     pipeline(req.body, progressMeter(req.onProgress), client).catch((err: unknown) => {
       // A write error after the daemon answered is the daemon closing an upload it refused: the answer says why.
       if (answered || settled) return

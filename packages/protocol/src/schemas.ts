@@ -177,7 +177,9 @@ export const AppList = Type.Object({ apps: Type.Array(AppView) })
 export type AppList = Static<typeof AppList>
 export const EventList = Type.Object({ events: Type.Array(EventView) })
 export type EventList = Static<typeof EventList>
-export const DeleteResult = Type.Object({ deleted: Type.String() })
+export const DeleteResult = Type.Object({ deleted: Type.String(), releasesRemoved: Type.Optional(Type.Integer()) })
+/** `sup delete --keep-releases`: the app's deployed releases stay on disk (by default they are removed with it). */
+export const DeleteQuery = Type.Object({ keepReleases: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
 export type DeleteResult = Static<typeof DeleteResult>
 /** `keepWorkers: true` replaces the daemon without touching the apps (the next daemon adopts them). */
 export const ShutdownBody = Type.Object({ keepWorkers: Type.Optional(Type.Boolean()) }, { additionalProperties: false })

@@ -9,16 +9,17 @@ export function registerDelete (program: Command, ctx: CliContext): void {
     .command('delete')
     .description('stop an app (or all) and remove its definition')
     .argument('<app>', 'app name, or all')
+    .option('--keep-releases', 'keep its deployed releases on disk (by default they are removed with it)')
     .option('--json', 'print the API answer as JSON ({ deleted: [names] } for all)')
-    .action(action(ctx, async (target: string, opts: { json?: boolean }) => {
+    .action(action(ctx, async (target: string, opts: { json?: boolean; keepReleases?: boolean }) => {
       const client = await ctx.daemon()
       if (target !== 'all') {
-        const answer = await client.deleteApp(target)
+        const answer = await client.deleteApp(target, { keepReleases: opts.keepReleases === true })
         if (opts.json === true) ctx.json(answer)
-        else ctx.print(`deleted ${answer.deleted}`)
+        else ctx.print(`deleted ${answer.deleted}${answer.releasesRemoved !== undefined && answer.releasesRemoved > 0 ? ` and its ${answer.releasesRemoved} release(s)` : ''}`)
         return
       }
-      const results = await forEachApp(ctx, await appNames(client, target), (name) => client.deleteApp(name), true)
+      const results = await forEachApp(ctx, await appNames(client, target), (name) => client.deleteApp(name, { keepReleases: opts.keepReleases === true }), true)
       const deleted = results.map((r) => r.deleted)
       if (opts.json === true) ctx.json({ deleted })
       else ctx.print(deleted.length === 0 ? ctx.colors.dim('no apps to delete') : deleted.map((name) => `deleted ${name}`))

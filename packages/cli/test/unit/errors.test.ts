@@ -44,3 +44,12 @@ describe('prefixError', () => {
     expect(formatError(err)).toEqual(["sup: app 'x': App 'x' not found", 'hint: run `sup list` to see apps'])
   })
 })
+
+describe('terminal safety of error messages', () => {
+  it('escape sequences a worker printed (inside SUP_ERR_RELOAD_FAILED) are shown escaped, lines kept', () => {
+    const err = new SupClientError('SUP_ERR_RELOAD_FAILED', "Reload of 'web' stopped: its last output:\n\u001b]0;pwned\u0007\u001b[2Jboom\r", { statusCode: 502 })
+    const lines = formatError(err)
+    expect(lines.join('\n')).not.toMatch(/\u001b|\u0007|\r/)
+    expect(lines[1]).toBe('  \\e]0;pwned\\x07\\e[2Jboom\\r')
+  })
+})

@@ -153,7 +153,7 @@ describe('errors', () => {
 
   it('reports a connection cut mid-answer', async () => {
     handler = (_req, res) => { res.writeHead(200, { 'content-length': '100' }); res.write('{"apps"'); setTimeout(() => res.destroy(), 10) }
-    await expect(client().listApps()).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_CONNECTION' })
+    await expect(client().listApps()).rejects.toMatchObject({ code: 'SUP_ERR_DAEMON_LOST' })
   })
 })
 

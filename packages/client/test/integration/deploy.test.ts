@@ -179,3 +179,21 @@ describe('releases, rollback, waitFor', () => {
     expect((await client.listEvents({ app: 'web' })).events).toHaveLength(1)
   })
 })
+
+describe('a daemon that dies mid-deploy', () => {
+  it('after reading the whole upload: the deploy rejects with SUP_ERR_DAEMON_LOST (it never settled before: exit 13)', async () => {
+    handler = async (req, res) => {
+      for await (const _ of req) { /* read it all */ }
+      res.socket?.destroy() // the daemon dies while npm would run
+    }
+    const err = await client.deploy(Readable.from([Buffer.alloc(64 * 1024, 1)]), { app: 'web', user: 'alice' }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'SUP_ERR_DAEMON_LOST' })
+    expect((err as Error).message).toMatch(/went away before answering/)
+  })
+
+  it('any other request: the same SUP_ERR_DAEMON_LOST, not "socket hang up"', async () => {
+    handler = (req) => { req.socket.destroy() }
+    const err = await client.reloadApp('web').catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'SUP_ERR_DAEMON_LOST' })
+  })
+})

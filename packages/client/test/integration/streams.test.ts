@@ -90,7 +90,7 @@ describe('client.logs', () => {
 
   it('rejects when the daemon cuts the stream, or streams something that is not JSON', async () => {
     handler = (_req, res) => { res.writeHead(200).write(`${JSON.stringify(rec('a'))}\n`); setTimeout(() => res.destroy(), 20) }
-    await expect(collect(client.logs('all', { follow: true }))).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_CONNECTION' })
+    await expect(collect(client.logs('all', { follow: true }))).rejects.toMatchObject({ code: 'SUP_ERR_DAEMON_LOST' })
     handler = (_req, res) => { res.writeHead(200).end('<html>\n') }
     await expect(collect(client.logs('all'))).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_BAD_RESPONSE' })
   })

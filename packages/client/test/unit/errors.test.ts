@@ -62,10 +62,17 @@ describe('errorFromConnection', () => {
     expect(err.hint).toContain('another user')
   })
 
-  it('wraps anything else as a connection error', () => {
+  it('a connection reset before the answer is a lost daemon, said the same way for every command', () => {
     const err = errorFromConnection(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), sock)
+    expect(err.code).toBe('SUP_ERR_DAEMON_LOST')
+    expect(err.message).toMatch(/went away before answering \(socket hang up\)/)
+    expect(err.hint).toMatch(/sup list/)
+  })
+
+  it('wraps anything else as a connection error', () => {
+    const err = errorFromConnection(Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' }), sock)
     expect(err.code).toBe(SUP_ERR_CLIENT_CONNECTION)
-    expect(err.message).toContain('socket hang up')
+    expect(err.message).toContain('EHOSTUNREACH')
   })
 })
 

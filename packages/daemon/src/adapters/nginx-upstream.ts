@@ -1,6 +1,6 @@
 // Keeps $SUP_HOME/nginx/<app>.conf equal to each app's serving workers: debounced, atomic, `nginx -t` first, then reload.
 import { execFile } from 'node:child_process'
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { renderUpstream } from '../core/upstream.ts'
 import type { PublishResult, UpstreamPublisher } from '../core/ports.ts'
 
@@ -94,6 +94,8 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   /** Apps whose file on disk nginx has loaded (none at start: the first publish of each app reloads even if unchanged). */
   const synced = new Set<string>()
   let isFlushing = false
+  /** Callers of reconcile() waiting for the one forced test + reload of the next flush. */
+  let forced: Array<() => void> = []
 
   function request (app: string, ports: readonly number[] | null): Promise<PublishResult> {
     if (!SAFE_APP.test(app)) return Promise.resolve({ ok: false, error: `'${app}' cannot name an upstream file` })
@@ -116,11 +118,14 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   async function drain (): Promise<void> {
     for (;;) {
       const batch = [...pending].filter(([, r]) => r.isDue)
-      if (batch.length === 0) break
+      const force = forced
+      forced = []
+      if (batch.length === 0 && force.length === 0) break
       for (const [app] of batch) pending.delete(app)
-      const results = await flush(batch.map(([app, r]) => ({ app, ports: r.ports })))
+      const results = await flush(batch.map(([app, r]) => ({ app, ports: r.ports })), force.length > 0)
         .catch((err: unknown) => new Map(batch.map(([app]) => [app, { ok: false, error: `upstream of '${app}': ${String(err)}` } as const])))
       for (const [app, r] of batch) for (const w of r.waiters) w(results.get(app) ?? { ok: true })
+      for (const done of force) done()
     }
     isFlushing = false
   }
@@ -137,7 +142,7 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   }
 
   /** Writes every change, tests once, reloads once; a failed test puts back what was there. Never throws. */
-  async function flush (asks: ReadonlyArray<{ app: string; ports: readonly number[] | null }>): Promise<Map<string, PublishResult>> {
+  async function flush (asks: ReadonlyArray<{ app: string; ports: readonly number[] | null }>, force = false): Promise<Map<string, PublishResult>> {
     const results = new Map<string, PublishResult>()
     const changes: Change[] = []
     for (const { app, ports } of asks) {
@@ -151,6 +156,7 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
         changes.push(c)
       } catch (err) { fail(results, { app, ports, path: '', previous: null, next: null }, null, `cannot write the upstream of '${app}': ${err instanceof Error ? err.message : String(err)}`) }
     }
+    if (changes.length === 0 && force && deps.reloadCommand !== null) await forcedReload()
     if (changes.length === 0) return results
     let failed = deps.testCommand === null ? null : await runCommand(deps.testCommand)
     const removes = changes.filter((c) => c.ports === null)
@@ -180,6 +186,17 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
     return results
   }
 
+  /** A reload with no file changed (boot: a file written while no reload command was set is loaded now). */
+  async function forcedReload (): Promise<void> {
+    const failed = (deps.testCommand === null ? null : await runCommand(deps.testCommand)) ?? (deps.reloadCommand === null ? null : await runCommand(deps.reloadCommand))
+    try { deps.onEvent('*', failed === null ? 'nginx-reloaded' : 'nginx-reload-failed', failed ?? 'reloaded once at daemon start', { ports: [], removed: false }) } catch { /* the listener's own problem */ }
+  }
+
+  /** The apps that have an upstream file in `dir`. */
+  function appsOnDisk (): string[] {
+    try { return readdirSync(deps.dir).filter((f) => f.endsWith('.conf')).map((f) => f.slice(0, -'.conf'.length)).filter((a) => SAFE_APP.test(a)) } catch { return [] }
+  }
+
   function put (c: Change, text: string | null): void {
     if (text === null) removeDurably(deps.dir, c.path)
     else writeAtomic(deps.dir, c.path, text)
@@ -194,7 +211,19 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
     publish: (app, ports) => request(app, [...ports]),
     remove: (app) => request(app, null),
     lastError: (app) => errors.get(app) ?? null,
-    reloadsNginx: deps.reloadCommand !== null
+    reloadsNginx: deps.reloadCommand !== null,
+    async reconcile (apps) {
+      const keep = new Set(apps)
+      const stale = appsOnDisk().filter((a) => !keep.has(a))
+      // removing a file reloads nginx anyway; with none to remove, one reload is forced
+      if (stale.length > 0) await Promise.all(stale.map((a) => request(a, null)))
+      else if (deps.reloadCommand !== null) {
+        const done = new Promise<void>((resolve) => { forced.push(resolve) })
+        kick()
+        await done
+      }
+      return stale
+    }
   }
 }
 

@@ -4,10 +4,21 @@ import { closeSync, openSync, readdirSync, readSync } from 'node:fs'
 /** /proc/<pid>/stat is a few hundred bytes; comm is at most 16 bytes, so 1 KiB always holds it. */
 const STAT_BYTES = 1024
 
-/** The parent pid of each live, non-zombie process (one /proc readdir and one small read per process). */
-export function readParents (): Map<number, number> {
+/** What one read of /proc/<pid>/stat tells about a live process. */
+export interface ProcStat {
+  readonly ppid: number
+  /** utime + stime, in clock ticks (USER_HZ). */
+  readonly ticks: number
+  /** When it started, in clock ticks after boot. */
+  readonly startTicks: number
+  /** Resident set size, in pages. */
+  readonly rssPages: number
+}
+
+/** Every live, non-zombie process's stat (one /proc readdir and one small read per process). */
+export function readProcStats (): Map<number, ProcStat> {
   const scratch = Buffer.allocUnsafe(STAT_BYTES)
-  const parents = new Map<number, number>()
+  const stats = new Map<number, ProcStat>()
   for (const name of readdirSync('/proc')) {
     const code = name.charCodeAt(0)
     if (code < 48 || code > 57) continue
@@ -18,13 +29,21 @@ export function readParents (): Map<number, number> {
     const text = scratch.toString('latin1', 0, n)
     const close = text.lastIndexOf(')')
     if (close < 0) continue
-    // After "pid (comm) ": state, ppid, ...
-    const rest = text.slice(close + 2, close + 40).split(' ')
-    const state = rest[0]
+    // After "pid (comm) ": state [0], ppid [1], ... utime [11], stime [12], ... starttime [19], vsize [20], rss [21]
+    const f = text.slice(close + 2).split(' ')
+    const state = f[0]
     if (state === 'Z' || state === 'X' || state === 'x') continue
-    const ppid = Number(rest[1])
-    if (Number.isSafeInteger(ppid)) parents.set(Number(name), ppid)
+    const ppid = Number(f[1])
+    if (!Number.isSafeInteger(ppid)) continue
+    stats.set(Number(name), { ppid, ticks: Number(f[11]) + Number(f[12]), startTicks: Number(f[19]), rssPages: Number(f[21]) })
   }
+  return stats
+}
+
+/** The parent pid of each live, non-zombie process. */
+export function readParents (): Map<number, number> {
+  const parents = new Map<number, number>()
+  for (const [pid, s] of readProcStats()) parents.set(pid, s.ppid)
   return parents
 }
 

@@ -1,6 +1,6 @@
 // The ports through which the runtime touches the world; adapters implement them, tests fake them.
 import type { AppSpec } from './app-spec.ts'
-import type { ExitInfo, WorkerSnapshot } from './worker-machine.ts'
+import type { ExitInfo, WorkerSnapshot } from './worker-state.ts'
 
 /** Time. `now()` is monotonic (durations, timers); `wallNow()` is epoch ms, only for display and records. */
 export interface Clock {
@@ -145,6 +145,12 @@ export interface UpstreamPublisher {
   lastError (app: string): string | null
   /** Whether a publish ends with an nginx reload (a reload command is configured): worth waiting for. */
   readonly reloadsNginx: boolean
+  /**
+   * Boot: removes the upstream file of every app not in `apps` (a daemon that died between deleting an app and
+   * removing its file left it) and, when a reload command is set, reloads nginx once even if no file changed.
+   * Resolves with the apps whose files were removed.
+   */
+  reconcile? (apps: readonly string[]): Promise<string[]>
 }
 
 /** CPU and memory of one worker's process tree (the worker and all its descendants) at one sample. */
@@ -157,7 +163,7 @@ export interface TreeUsage {
   readonly pids: number
 }
 
-/** Samples process trees (adapters/pidusage-sampler.ts); one call per tick for every worker. */
+/** Samples process trees (adapters/proc-sampler.ts); one call per tick for every worker. */
 export interface UsageSampler {
   /** Usage of each root's tree; a root that is gone is missing from the answer. Never rejects. */
   sample (roots: readonly number[]): Promise<Map<number, TreeUsage>>

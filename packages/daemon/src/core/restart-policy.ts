@@ -1,6 +1,6 @@
 // Decides what happens after a worker's process ends: restart after a delay, give up (errored), or stay exited.
 import { backoffDelayMs } from './backoff.ts'
-import type { ExitInfo, WorkerSnapshot } from './worker-machine.ts'
+import type { ExitInfo, WorkerSnapshot } from './worker-state.ts'
 
 export type RestartMode = 'always' | 'on-failure' | 'never'
 
@@ -37,4 +37,15 @@ export function decideRestart (s: WorkerSnapshot, exit: ExitInfo, p: RestartPoli
     return { action: 'errored', reason: `${inWindow.length} restarts within ${p.restartWindowMs} ms (max ${p.maxRestarts})`, restartTimes: inWindow }
   }
   return { action: 'restart', delayMs: backoffDelayMs(s.attempt, p, random), restartTimes: [...inWindow, now] }
+}
+
+export type ReplacementDecision =
+  | { action: 'replace'; restartTimes: number[] }
+  | { action: 'errored'; reason: string }
+
+/** A restart that is no exit (`sup restart`, health, rule, cron): counts in the window; a full window means flapping. */
+export function decideReplacement (s: WorkerSnapshot, p: RestartPolicy, now: number): ReplacementDecision {
+  const inWindow = s.restartTimes.filter((t) => now - t < p.restartWindowMs)
+  if (inWindow.length >= p.maxRestarts) return { action: 'errored', reason: `${inWindow.length} restarts within ${p.restartWindowMs} ms (max ${p.maxRestarts})` }
+  return { action: 'replace', restartTimes: [...inWindow, now] }
 }

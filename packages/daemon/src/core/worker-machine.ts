@@ -1,13 +1,12 @@
 // The worker lifecycle as a pure state machine: (snapshot, event, policy, now) -> next snapshot + effects.
 import { decideRestart, type RestartPolicy } from './restart-policy.ts'
 import { SUP_ERR_ILLEGAL_TRANSITION } from '../errors.ts'
+import type { ExitInfo, WorkerSnapshot, WorkerState } from './worker-state.ts'
 
-export type WorkerState = 'starting' | 'online' | 'backoff' | 'stopping' | 'stopped' | 'errored' | 'exited'
+export type { ExitInfo, WorkerSnapshot, WorkerState } from './worker-state.ts'
 
 /** Timers belong to the state that armed them; leaving that state cancels them (no stale `retry` after `stop`). */
 export type TimerName = 'listen' | 'stable' | 'retry' | 'rearm' | 'kill'
-
-export interface ExitInfo { readonly code: number | null; readonly signal: string | null }
 
 export type WorkerEvent =
   | { type: 'start'; reason: string }
@@ -19,6 +18,10 @@ export type WorkerEvent =
   | { type: 'timer'; timer: TimerName }
   /** A new daemon picks the worker up from the store; `alive` says whether its process was found and adopted. */
   | { type: 'resume'; alive: boolean }
+  /** A restart not caused by an exit (`sup restart`, a health, rule or cron replacement): it counts like a crash restart. */
+  | { type: 'count-restart'; restartTimes: readonly number[] }
+  /** Restarting it again would flap (core/restart-policy.ts decideReplacement): a stopped worker gives up like a crash loop. */
+  | { type: 'give-up'; reason: string }
 
 /** What the runner must do, in order. `persist` always comes before the action it records. */
 export type Effect =
@@ -31,18 +34,6 @@ export type Effect =
   | { type: 'signal'; signal: string }
   /** SIGKILL whatever is left of the current process tree and forget it (its exit is not reported). */
   | { type: 'reap' }
-
-export interface WorkerSnapshot {
-  readonly state: WorkerState
-  readonly pid: number | null
-  /** Consecutive restarts since the last stable run; drives the backoff delay. */
-  readonly attempt: number
-  /** Automatic restarts over the worker's life (shown as "restarts"). */
-  readonly restarts: number
-  /** Monotonic times of the restarts inside the flapping window. */
-  readonly restartTimes: readonly number[]
-  readonly lastExit: ExitInfo | null
-}
 
 export interface Step { readonly snapshot: WorkerSnapshot; readonly effects: readonly Effect[] }
 
@@ -108,7 +99,8 @@ export function transition (s: WorkerSnapshot, e: WorkerEvent, ctx: MachineConte
     case 'start':
       // STOPPED|EXITED|ERRORED|BACKOFF -> STARTING: asked to run (boot, `sup start`, `sup restart`, scale up)
       if (s.state === 'stopped' || s.state === 'exited' || s.state === 'errored' || s.state === 'backoff') {
-        const fresh = s.state === 'backoff' ? {} : { attempt: 0, restartTimes: [] }
+        // errored gets a fresh flapping budget (`sup restart` retries at once); a stop keeps the window (every restart counts)
+        const fresh = s.state === 'backoff' ? {} : s.state === 'errored' ? { attempt: 0, restartTimes: [] } : { attempt: 0 }
         return enter(s, 'starting', e.reason, fresh, spawnEffects(ctx))
       }
       return illegal(s, e)
@@ -148,6 +140,13 @@ export function transition (s: WorkerSnapshot, e: WorkerEvent, ctx: MachineConte
       return onTimer(s, e, ctx)
     case 'resume':
       return onResume(s, e, ctx)
+    case 'count-restart':
+      // ANY -> same: one more restart in the count and the flapping window (the worker itself is restarted by the caller)
+      return stay(s, { restarts: s.restarts + 1, restartTimes: e.restartTimes }, [])
+    case 'give-up':
+      // STOPPED -> ERRORED: replaced too often within the window; re-armed after retryIn
+      if (s.state === 'stopped') return enter(s, 'errored', e.reason, {}, [{ type: 'cancel-timers' }, { type: 'arm-timer', timer: 'rearm', ms: ctx.policy.retryInMs }], { retryInMs: ctx.policy.retryInMs })
+      return illegal(s, e)
     default: {
       const never: never = e
       return never

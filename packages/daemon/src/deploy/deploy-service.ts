@@ -11,7 +11,6 @@ import type { DeployLimits } from './limits.ts'
 import { readPackageJson } from './package-json.ts'
 import { releaseId } from './release-id.ts'
 import type { ReleaseRecord, ReleaseStore } from './release-store.ts'
-import { deployInput, supFieldInput } from './spec-input.ts'
 import { pickStartCommand } from './start-command.ts'
 import { pathsInUse, releasesUsed } from './releases-in-use.ts'
 
@@ -176,7 +175,9 @@ export function createDeployService (deps: DeployDeps) {
   }
 
   /** The spec of the release unpacked at `root` (served from `dir`), layered on the app's current definition. */
-  function specFor (app: string, root: string, dir: string, query: DeployQueryInput): { spec: AppSpec; input: AppSpecInput; pkg: Record<string, unknown> | null } {
+  async function specFor (app: string, root: string, dir: string, query: DeployQueryInput): Promise<{ spec: AppSpec; input: AppSpecInput; pkg: Record<string, unknown> | null }> {
+    // Imported by the first deploy: it loads typebox/value, which nothing else in the daemon needs
+    const { deployInput, supFieldInput } = await import('./spec-input.ts')
     const pkg = readPackageJson(root)
     const cmd = pickStartCommand(root, pkg)
     const input = deployInput({ current: deps.supervisor.specOf(app), sup: supFieldInput(pkg?.sup), query, app, script: `${dir}/${cmd.file}`, args: cmd.args, cwd: dir })
@@ -198,7 +199,7 @@ export function createDeployService (deps: DeployDeps) {
       const createdAt = deps.wallNow()
       const id = releaseId(createdAt, ex.sha256, (x) => releases.get(app, x) !== null)
       const dir = releases.releaseDir(user, app, id)
-      const { spec, input, pkg } = specFor(app, staging, dir, query)
+      const { spec, input, pkg } = await specFor(app, staging, dir, query)
       await checkPorts(app, spec)
       if (hasDependencies(pkg)) await installDependencies(staging, { timeoutMs: deps.limits.installTimeoutMs, env: deps.env, installScripts: deps.installScripts?.() === true || optsInToScripts(pkg) })
       releases.promote(staging, user, app, id)
@@ -236,7 +237,7 @@ export function createDeployService (deps: DeployDeps) {
     const release = claim(app)
     try {
       const dir = releases.releaseDir(user, app, target.id)
-      const { spec, input } = specFor(app, dir, dir, {})
+      const { spec, input } = await specFor(app, dir, dir, {})
       const result = await rollout(target, spec, input)
       deps.onEvent(app, 'rollback', `rolled back to release ${target.id}`)
       return result
@@ -251,5 +252,12 @@ export function createDeployService (deps: DeployDeps) {
     return { releases: rows.map((r) => toView(r, r.id === cur && r.user === user)) }
   }
 
-  return { deploy, rollback, list, claim, isBusy: (app: string): boolean => busy.has(app), checkName }
+  /** After `sup delete`: the app's releases (every user's) are removed, unless a deploy of it is running (it keeps its own). */
+  async function forget (app: string): Promise<number> {
+    if (busy.has(app)) return 0
+    const done = claim(app)
+    try { return await releases.removeApp(app) } finally { done() }
+  }
+
+  return { deploy, rollback, list, claim, forget, isBusy: (app: string): boolean => busy.has(app), checkName }
 }

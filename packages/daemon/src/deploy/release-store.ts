@@ -37,6 +37,7 @@ export function openReleaseStore (home: string, dbPath: string) {
   const q = {
     insert: db.prepare('INSERT INTO releases (app, id, user, sha256, created_at, size, unpacked_size, files, status) VALUES (@app, @id, @user, @sha256, @createdAt, @size, @unpackedSize, @files, @status)'),
     list: db.prepare('SELECT * FROM releases WHERE app = ? ORDER BY id DESC'),
+    delApp: db.prepare('DELETE FROM releases WHERE app = ?'),
     all: db.prepare('SELECT * FROM releases'),
     get: db.prepare('SELECT * FROM releases WHERE app = ? AND id = ?'),
     mark: db.prepare("UPDATE releases SET status = 'deployed' WHERE app = ? AND id = ?"),
@@ -77,8 +78,24 @@ export function openReleaseStore (home: string, dbPath: string) {
     insert (r: ReleaseRecord): void { q.insert.run(r) },
     markDeployed (app: string, id: string): void { q.mark.run(app, id) },
     get: (app: string, id: string): ReleaseRecord | null => { const r = q.get.get(app, id) as Row | undefined; return r === undefined ? null : fromRow(r) },
-    /** Newest first. */
-    list: (app: string): ReleaseRecord[] => (q.list.all(app) as Row[]).map(fromRow),
+    /** Newest first; only the releases of the app's owner (the user of its newest release): another user's app of the same name never shows them. */
+    list: (app: string): ReleaseRecord[] => {
+      const rows = (q.list.all(app) as Row[]).map(fromRow)
+      const owner = rows[0]?.user
+      return rows.filter((r) => r.user === owner)
+    },
+    /** `sup delete`: every release of the app (rows, then apps/<user>/<app> of every user); returns how many. */
+    async removeApp (app: string): Promise<number> {
+      const count = q.delApp.run(app).changes
+      let users: string[] = []
+      try { users = readdirSync(appsRoot) } catch { /* no deploy yet */ }
+      for (const user of users) {
+        if (!existsSync(appDir(user, app))) continue
+        await rm(appDir(user, app), { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
+        try { if (readdirSync(`${appsRoot}/${user}`).length === 0) rmSync(`${appsRoot}/${user}`, { recursive: true, force: true }) } catch { /* gone */ }
+      }
+      return count
+    },
     remove,
     currentId,
     /** Points `current` at releases/<id>: a temp symlink renamed over the old one (never a moment without a whole release). */

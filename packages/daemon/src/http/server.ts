@@ -100,7 +100,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
 
   const streams = createNdjsonStreams(app)
   registerDaemonRoutes(app, deps, streams)
-  registerAppRoutes(app, deps.supervisor)
+  registerAppRoutes(app, deps.supervisor, deps.deploy?.forget)
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
   if (deps.deploy !== undefined) registerDeployRoutes(app, deps.deploy, deps.uploadIdleTimeoutMs)

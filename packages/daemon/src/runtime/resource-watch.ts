@@ -1,5 +1,6 @@
 // Wires the usage monitor and the cron scheduler to the supervisor: rule restarts, scheduled restarts, usage in views.
 import type { AppSamples, AppView } from '@sup/protocol'
+import type { RestartTrigger } from './app-rollouts.ts'
 import type { Clock, UsageSampler } from '../core/ports.ts'
 import { describeFired } from '../core/resource-rules.ts'
 import { createCronRestarts } from './cron-restarts.ts'
@@ -10,9 +11,13 @@ import { appSamples, rulesFromView, sampleTargets, withUsage } from './usage-vie
 export interface WatchedSupervisor {
   listApps (): AppView[]
   getApp (name: string): AppView
-  reloadApp (name: string): Promise<AppView>
-  replaceWorker (app: string, instance: number): Promise<boolean>
+  /** A scheduled rolling restart; does nothing on a stopped, deleted or reloading app (never changes desired state). */
+  scheduledRestart (name: string, cron: string): Promise<boolean>
+  /** Replaces one worker; records the trigger's event saying whether it really does. */
+  replaceWorker (app: string, instance: number, trigger?: RestartTrigger): Promise<boolean>
   recordEvent (app: string, instance: number | null, type: string, reason: string, data: Record<string, unknown> | null): void
+  /** Called when an app is created, stopped, started or deleted. */
+  onAppChange? (fn: (app: string) => void): () => void
 }
 
 export interface ResourceWatchDeps {
@@ -39,12 +44,13 @@ export function startResourceWatch (deps: ResourceWatchDeps): ResourceWatch {
     sampler: deps.sampler,
     targets: () => sampleTargets(sup.listApps()),
     async onFire (t, fired) {
-      const reason = `worker ${t.instance} (pid ${t.pid}): ${fired.map(describeFired).join('; ')}: replacing it`
-      sup.recordEvent(t.app, t.instance, 'rule-restart', reason, {
+      // the supervisor records the event once its queue decided: "replacing it" or why not
+      await sup.replaceWorker(t.app, t.instance, {
+        type: 'rule-restart',
+        reason: `worker ${t.instance} (pid ${t.pid}): ${fired.map(describeFired).join('; ')}`,
         pid: t.pid,
-        rules: fired.map((f) => ({ rule: f.rule, limit: f.limit, over: `${f.over.count}/${f.over.of}`, values: [...f.values] }))
+        data: { pid: t.pid, rules: fired.map((f) => ({ rule: f.rule, limit: f.limit, over: `${f.over.count}/${f.over.of}`, values: [...f.values] })) }
       })
-      await sup.replaceWorker(t.app, t.instance)
     },
     onError: deps.onError
   })
@@ -55,8 +61,7 @@ export function startResourceWatch (deps: ResourceWatchDeps): ResourceWatch {
       return expr === null ? [] : [{ name: a.name, cron: expr }]
     }),
     async restart (app) {
-      sup.recordEvent(app.name, null, 'cron-restart', `scheduled rolling restart (${app.cron})`, { cron: app.cron })
-      await sup.reloadApp(app.name).catch((err: unknown) => {
+      await sup.scheduledRestart(app.name, app.cron).catch((err: unknown) => {
         sup.recordEvent(app.name, null, 'cron-restart-failed', err instanceof Error ? err.message : String(err), { cron: app.cron })
       })
     },
@@ -70,12 +75,14 @@ export function startResourceWatch (deps: ResourceWatchDeps): ResourceWatch {
     deps.clock.setTimer(5_000, syncCron)
   }
   syncCron()
+  // a stop or delete disarms the app's timer at once (the 5 s sync is only the safety net)
+  const unsubscribe = sup.onAppChange?.(() => { if (!stopped) { try { cron.sync() } catch (err) { deps.onError(err, 'cron sync') } } }) ?? (() => undefined)
   monitor.start()
   return {
     monitor,
     listApps: () => sup.listApps().map((a) => withUsage(a, monitor)),
     getApp: (name) => withUsage(sup.getApp(name), monitor),
     samples: (name) => appSamples(sup.getApp(name), monitor),
-    stop () { stopped = true; monitor.stop(); cron.stop() }
+    stop () { stopped = true; unsubscribe(); monitor.stop(); cron.stop() }
   }
 }

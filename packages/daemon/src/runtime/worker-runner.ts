@@ -1,6 +1,7 @@
 // Drives one worker: feeds events to the pure state machine and carries out its effects through the ports.
 import type { AppSpec } from '../core/app-spec.ts'
 import type { Clock, EventRecord, PortProbe, ProcessTable, Spawner, StateStore, StoredWorker, WorkerProcess } from '../core/ports.ts'
+import { decideReplacement } from '../core/restart-policy.ts'
 import { transition, type Effect, type TimerName, type WorkerEvent, type WorkerSnapshot, type WorkerState } from '../core/worker-machine.ts'
 import type { PortBroker } from './port-broker.ts'
 import { buildSpawnSpec, type OutputPaths } from './spawn-spec.ts'
@@ -24,8 +25,8 @@ export interface RunnerDeps {
   readonly httpCheck: HttpCheck
   /** The worker's place in the upstream may have changed (health, withdrawal). */
   readonly onServingChange: (app: string) => void
-  /** Its health check failed `failures` times in a row: the supervisor replaces it. */
-  readonly onUnhealthy: (app: string, instance: number, failures: number) => void
+  /** Its health check failed `failures` times in a row: the supervisor replaces it (`pid`: the process that failed). */
+  readonly onUnhealthy: (app: string, instance: number, failures: number, pid: number | null) => void
 }
 
 export interface RunnerOptions {
@@ -53,6 +54,13 @@ export interface WorkerRunner {
   setPersist (persist: boolean): void
   /** Picks the worker up after a daemon restart: `proc` is its adopted process, or null when none was found alive. */
   resume (proc: WorkerProcess | null): void
+  /**
+   * Counts a restart that is no exit (`sup restart`, health, rule, cron): +1 restart and one more in the flapping window.
+   * Returns null, or why it was not counted: the window is full (the caller stops the worker and gives up on it).
+   */
+  countRestart (): string | null
+  /** A stopped worker that was replaced too often goes errored, re-armed after retryIn like a crash loop. */
+  giveUp (reason: string): void
 }
 
 /** Creates the runner of one worker from its stored record (state `stopped` unless re-adopted later). */
@@ -111,7 +119,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
         emit(ok ? 'healthy' : 'unhealthy', snap.state, ok ? `health check ${spec.health?.path ?? ''} passes again` : `health check ${spec.health?.path ?? ''} failed (${failures} in a row)`, { failures })
         deps.onServingChange(spec.name)
       },
-      exhausted (failures) { deps.onUnhealthy(spec.name, instance, failures) }
+      exhausted (failures) { deps.onUnhealthy(spec.name, instance, failures, snap.pid) }
     })
   }
 
@@ -254,6 +262,13 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       // An adopted worker has no IPC channel any more: its readiness is its port accepting
       if (p !== null && snap.state === 'starting') watchReady(p, false)
     },
+    countRestart () {
+      const d = decideReplacement(snap, spec, deps.clock.now())
+      if (d.action === 'errored') return d.reason
+      dispatch({ type: 'count-restart', restartTimes: d.restartTimes })
+      return null
+    },
+    giveUp (reason) { if (snap.state === 'stopped') dispatch({ type: 'give-up', reason }) },
     get port () { return port }
   }
 }

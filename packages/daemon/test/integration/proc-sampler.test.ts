@@ -1,8 +1,8 @@
-// The pidusage sampler against real processes: a worker's tree (children included), CPU of a spinning thread, gone pids.
+// The /proc sampler against real processes: a worker's tree (children included), CPU of a spinning thread, gone pids.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { createPidusageSampler } from '../../src/adapters/pidusage-sampler.ts'
+import { createProcSampler } from '../../src/adapters/proc-sampler.ts'
 import { descendantsOf, readParents } from '../../src/adapters/proc-tree.ts'
 import { freePortRange, httpGet, waitFor } from '../../../../test/support/src/index.ts'
 import { killOnFinish, uniqueMarker } from './adapter-support.ts'
@@ -21,10 +21,10 @@ async function startHog (env: Record<string, string> = {}): Promise<{ pid: numbe
   return { pid: child.pid, port }
 }
 
-describe('pidusage sampler', () => {
+describe('proc sampler', () => {
   it('counts the memory of a worker\'s child process toward its tree', async () => {
     const hog = await startHog()
-    const sampler = createPidusageSampler()
+    const sampler = createProcSampler()
     const alone = (await sampler.sample([hog.pid])).get(hog.pid)
     expect(alone?.pids).toBe(1)
     const childPid = Number((await httpGet(hog.port, '/child?mb=120', 10_000)).body)
@@ -36,7 +36,7 @@ describe('pidusage sampler', () => {
 
   it('measures a thread spinning a core as high CPU, and an idle worker as low, in one call', async () => {
     const [busy, idle] = await Promise.all([startHog({ CPU_DUTY: '1' }), startHog()])
-    const sampler = createPidusageSampler()
+    const sampler = createProcSampler()
     await sampler.sample([busy.pid, idle.pid])
     const seen: Array<{ busy: number; idle: number }> = []
     for (let i = 0; i < 3; i++) {
@@ -50,7 +50,7 @@ describe('pidusage sampler', () => {
   })
 
   it('leaves out a root that is gone, and answers an empty list with nothing', async () => {
-    const sampler = createPidusageSampler()
+    const sampler = createProcSampler()
     const dead = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' })
     await new Promise((resolve) => dead.once('exit', resolve))
     const s = await sampler.sample([dead.pid ?? 0, process.pid])
