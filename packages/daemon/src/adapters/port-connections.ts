@@ -11,7 +11,10 @@ const portOf = (addr: string): number => Number.parseInt(addr.slice(addr.lastInd
 export function parseActivity (procNetTcp: string, ports: ReadonlySet<number>): PortActivity {
   let open = 0
   const keys = new Set<string>()
+  // the file can hold tens of thousands of TIME_WAIT lines under load: only lines naming a port are split
+  const hexes = [...ports].map((p) => `:${p.toString(16).toUpperCase().padStart(4, '0')} `)
   for (const line of procNetTcp.split('\n')) {
+    if (!hexes.some((h) => line.includes(h))) continue
     const f = line.trim().split(/\s+/)
     const [, local, remote, state] = f
     if (local === undefined || remote === undefined || state === undefined || state === '0A') continue
@@ -37,7 +40,9 @@ export async function portActivity (ports: readonly number[]): Promise<PortActiv
 /** The socket inodes of connections whose REMOTE end is one of `ports` (the client side: nginx's upstream connections). */
 export function clientInodes (procNetTcp: string, ports: ReadonlySet<number>): Set<string> {
   const out = new Set<string>()
+  const hexes = [...ports].map((p) => `:${p.toString(16).toUpperCase().padStart(4, '0')} `)
   for (const line of procNetTcp.split('\n')) {
+    if (!hexes.some((h) => line.includes(h))) continue
     const f = line.trim().split(/\s+/)
     const remote = f[2]
     const inode = f[9]

@@ -16,9 +16,9 @@ export interface ReloadHelpers {
 
 /** How long a reload waits at most, after the drain, for nginx's old workers to let go of the old workers' ports. */
 export const MAX_LET_GO_MS = 5_000
-const LET_GO_POLL_MS = 40
+const LET_GO_POLL_MS = 100
 /** Polls in a row with no live connection and no new one before the ports count as let go. */
-const QUIET_POLLS = 4
+const QUIET_POLLS = 3
 
 /** Resolves once `ports` had no live connection and no new one (an exiting nginx worker opens one per request) for QUIET_POLLS polls. */
 async function waitQuiet (deps: SupervisorDeps, ports: readonly number[], deadline: number, sleep: (ms: number) => Promise<void>): Promise<void> {

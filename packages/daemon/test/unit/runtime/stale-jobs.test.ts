@@ -104,8 +104,8 @@ describe('shutdown', () => {
     const s = createSup()
     await s.sup.createApp({ ...API, instances: 2, drain: '30s' }, true)
     void s.sup.reloadApp('api').catch(() => undefined)
-    await run(s, 1_000) // the first replacement is online, the old worker drains
-    expect(s.spawner.procs).toHaveLength(3)
+    await run(s, 1_000) // the replacements (both at once: the range has spare ports) are online, the old workers drain
+    expect(s.spawner.procs).toHaveLength(4)
     const down = s.sup.shutdown()
     await run(s, 2_000)
     await down
