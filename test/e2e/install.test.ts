@@ -67,7 +67,7 @@ describe('installed from the packed tarballs', () => {
     expect(killed.code, killed.stderr).toBe(0)
     expect((await sup(['list', '--json'])).code).toBe(0) // a new daemon from the install brings the app back
     expect((await sup(['kill'])).code).toBe(0)
-  })
+  }, 300_000)
 
   it('the client installs into a project with plain npm: deploys from ESM, answers from CommonJS, types from TypeScript', async () => {
     cpSync(join(EXAMPLES, 'hello'), join(work, 'app'), { recursive: true })
@@ -110,5 +110,5 @@ describe('installed from the packed tarballs', () => {
     expect(readdirSync(join(project, 'node_modules/@sup'))).toEqual(['client']) // no daemon, no protocol package
     expect(readdirSync(join(project, 'node_modules'))).not.toContain('better-sqlite3')
     expect((await sup(['kill'])).code).toBe(0)
-  })
+  }, 300_000)
 })
