@@ -104,7 +104,8 @@ describe('installed from the packed tarballs', () => {
       '  return r.workers.length + app.workers.length',
       '}'
     ].join('\n'))
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] }, files: ['check.ts'] }))
+    // A TypeScript project has @types/node (the client's types name node:stream's Readable): the repository's.
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, typeRoots: [join(REPO_ROOT, 'node_modules/@types')], types: ['node'] }, files: ['check.ts'] }))
     const tsc = await run('node', [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: project, env })
     expect(tsc.code, tsc.stdout).toBe(0)
     expect(readdirSync(join(project, 'node_modules/@sup'))).toEqual(['client']) // no daemon, no protocol package
