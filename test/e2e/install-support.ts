@@ -62,7 +62,7 @@ export function localPrebuilt (workDir: string): { version: string; tarball: str
 /** Serves the prebuilt for this Node's ABI on 127.0.0.1 (404 for anything else: npm then compiles). */
 export async function servePrebuilt (prebuilt: { version: string; tarball: string }): Promise<{ url: string; server: Server; hits: string[] }> {
   const hits: string[] = []
-  const wanted = `/${prebuilt.version}/better-sqlite3-v${prebuilt.version}-node-v${process.versions.modules}-linux-x64.tar.gz`
+  const wanted = `/v${prebuilt.version}/better-sqlite3-v${prebuilt.version}-node-v${process.versions.modules}-linux-x64.tar.gz`
   const server = createServer((req, res) => {
     hits.push(req.url ?? '')
     if (req.url !== wanted) { res.statusCode = 404; res.end(); return }

@@ -67,7 +67,7 @@ describe('installed from the packed tarballs', () => {
     expect(killed.code, killed.stderr).toBe(0)
     expect((await sup(['list', '--json'])).code).toBe(0) // a new daemon from the install brings the app back
     expect((await sup(['kill'])).code).toBe(0)
-  })
+  }, 300_000)
 
   it('the client installs into a project with plain npm: deploys from ESM, answers from CommonJS, types from TypeScript', async () => {
     cpSync(join(EXAMPLES, 'hello'), join(work, 'app'), { recursive: true })
@@ -104,11 +104,12 @@ describe('installed from the packed tarballs', () => {
       '  return r.workers.length + app.workers.length',
       '}'
     ].join('\n'))
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [] }, files: ['check.ts'] }))
+    // A TypeScript project has @types/node (the client's types name node:stream's Readable): the repository's.
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, typeRoots: [join(REPO_ROOT, 'node_modules/@types')], types: ['node'] }, files: ['check.ts'] }))
     const tsc = await run('node', [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', '.'], { cwd: project, env })
     expect(tsc.code, tsc.stdout).toBe(0)
     expect(readdirSync(join(project, 'node_modules/@sup'))).toEqual(['client']) // no daemon, no protocol package
     expect(readdirSync(join(project, 'node_modules'))).not.toContain('better-sqlite3')
     expect((await sup(['kill'])).code).toBe(0)
-  })
+  }, 300_000)
 })
