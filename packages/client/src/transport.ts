@@ -6,7 +6,7 @@ import { errorFromBody, errorFromConnection, SupClientError, SUP_ERR_CLIENT_BAD_
 import { readNdjson } from './ndjson.ts'
 import { sendUpload, type UploadRequest } from './upload.ts'
 
-export type Method = 'GET' | 'POST' | 'DELETE'
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE'
 export type QueryValue = string | number | boolean | undefined
 
 /** One call: a JSON body (optional), a query string (undefined values are left out) and a timeout (none when absent). */

@@ -1,6 +1,6 @@
 // Composition root: the only file that reads env/argv, builds adapters, listens and traps signals.
-import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { chmodSync, constants as fsConstants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
 import { pino } from 'pino'
 import { loadDaemonConfig } from './config.ts'
 import { createSystemClock } from './adapters/system-clock.ts'
@@ -31,6 +31,7 @@ import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
 import { startResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
 import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
+import { baseEnvironment } from './core/base-env.ts'
 
 async function main (): Promise<void> {
   const config = loadDaemonConfig(process.env)
@@ -61,6 +62,8 @@ async function main (): Promise<void> {
     try { store.addEvent({ time: Date.now(), app: '*', instance: null, type: 'state-lost', from: null, to: null, reason: lost.reason, data: lost.data }) } catch (err) { log.error({ err }, 'cannot record the state-lost event') }
   }
   store.syncMirror()
+  // Workers start from a small base, never the daemon's own environment (secrets, NODE_PATH of the sup shim)
+  const workerBaseEnv = baseEnvironment(process.env)
   const baseEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v
   const output = createWorkerOutput(config.pipesDir)
@@ -98,9 +101,10 @@ async function main (): Promise<void> {
     prepareOutput: (spec, instance) => output.prepare(spec, instance),
     removeOutput: (app, instance) => output.remove(app, instance),
     markerPrefix: config.markerPrefix,
-    baseEnv,
+    baseEnv: workerBaseEnv,
     portPool: config.portPool,
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
+    isExecutable: async (p) => { try { await access(p, fsConstants.X_OK); return true } catch { return false } },
     httpCheck,
     publisher,
     watchApp: (spec, onChange, onReady) => {

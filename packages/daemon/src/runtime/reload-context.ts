@@ -10,7 +10,7 @@ export interface ReloadHelpers {
   readonly runnerDeps: RunnerDeps
   readonly publishUpstream: (app: string) => Promise<void>
   readonly appEvent: (app: string, type: string, reason: string, data: Record<string, unknown> | null) => void
-  readonly freshWorker: (app: string, instance: number, port: number) => StoredWorker
+  readonly freshWorker: (app: string, instance: number, port: number | null) => StoredWorker
 }
 
 /** A reload of the whole app, or of one instance (`only`: a health restart). */
@@ -21,7 +21,8 @@ export function createReloadContext (e: AppEntry, only: number | undefined, x: R
     app: name,
     spec: () => e.spec,
     runners: () => [...e.runners.values()].filter((r) => only === undefined || r.instance === only).sort((a, b) => a.instance - b.instance),
-    claimSpare: async (instance) => (await deps.broker.claim(e.spec.portRange, [`${name}:${instance}'`]).catch(() => [null]))[0] ?? null,
+    // a --no-port worker restarts in place (nothing routes to it, so nothing to hand over)
+    claimSpare: async (instance) => !e.spec.hasPort ? null : (await deps.broker.claim(e.spec.portRange, [`${name}:${instance}'`]).catch(() => [null]))[0] ?? null,
     createReplacement (instance, port) {
       const rep = createWorkerRunner(runnerDeps, e.spec, freshWorker(name, instance, port), { persist: false })
       e.replacements.add(rep)

@@ -65,7 +65,7 @@ async function restartInPlace (ctx: ReloadContext, old: WorkerRunner): Promise<v
   old.setSpec(ctx.spec())
   old.start('reload (in place)')
   await old.settled()
-  const ok = old.record().snapshot.state === 'online' && old.port !== null && await ctx.isHealthy(old.port)
+  const ok = old.record().snapshot.state === 'online' && (old.port === null || await ctx.isHealthy(old.port))
   if (!ok) await failed(ctx, old.instance, 'did not come back after a restart in place')
   await ctx.publish()
 }

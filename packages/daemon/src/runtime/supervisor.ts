@@ -1,12 +1,12 @@
 // Apps x instances: creates, scales, stops and deletes apps; on boot rebuilds every app from the store.
 import type { AppView, EventView } from '@sup/protocol'
-import { DEFAULT_DRAIN_MS, DEFAULT_LOGS, normalizeAppSpec, validateName, type AppSpec, type AppSpecInput, MAX_INSTANCES } from '../core/app-spec.ts'
+import { DEFAULT_DRAIN_MS, DEFAULT_LOGS, normalizeAppSpec, upgradeSpec, validateEnv, validateName, type AppSpec, type AppSpecInput, MAX_INSTANCES } from '../core/app-spec.ts'
 import type { PortRange } from '../core/port-allocator.ts'
 import type { EventRecord, StoredApp, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { initialSnapshot } from '../core/worker-machine.ts'
 import { parseCount } from '../core/units.ts'
 import { rulesOf } from '../core/resource-rules.ts'
-import { SUP_ERR_APP_BUSY, SUP_ERR_APP_EXISTS, SUP_ERR_APP_NOT_FOUND, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
+import { SUP_ERR_APP_BUSY, SUP_ERR_APP_EXISTS, SUP_ERR_APP_NOT_FOUND, SUP_ERR_INSTANCE_NOT_FOUND, SUP_ERR_INVALID_SPEC } from '../errors.ts'
 import { toAppView, toEventView } from './app-view.ts'
 import { createWorkerRunner, type RunnerDeps, type WorkerRunner } from './worker-runner.ts'
 import { createKeyedQueue } from './keyed-queue.ts'
@@ -14,11 +14,16 @@ import { rollingReload, type ReloadContext } from './rolling-reload.ts'
 import { createReloadContext } from './reload-context.ts'
 import { rollOnto } from './deploy-rollout.ts'
 import type { PortBroker } from './port-broker.ts'
+import { checkRunnable } from './runnable.ts'
+import { workerEnv } from './spawn-spec.ts'
+import { applyApp } from './app-apply.ts'
 
 export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 'onServingChange' | 'onUnhealthy'> {
   readonly broker: PortBroker
   readonly portPool: PortRange
   readonly isFile: (path: string) => Promise<boolean>
+  /** Has the execute bit for the daemon's user (absent in fake-filesystem tests). */
+  readonly isExecutable?: (path: string) => Promise<boolean>
   /** Removes a worker's output targets (FIFOs) once the worker is gone for good (delete, scale down). */
   readonly removeOutput: (app: string, instance: number) => void
   /** Keeps the nginx upstream of each app equal to its serving workers. */
@@ -96,12 +101,13 @@ export function createSupervisor (deps: SupervisorDeps) {
   }
 
   /** `sup reload`: one reload per app at a time (a second is refused, never interleaved). */
-  async function reloadApp (name: string): Promise<AppView> {
+  async function reloadApp (name: string, shellEnv?: Record<string, string>): Promise<AppView> {
     const e = entry(name)
     if (e.reloading) throw new SUP_ERR_APP_BUSY(name, 'a reload is already running')
     e.reloading = true
     try {
       return await queue.run(`app:${name}`, async () => {
+        if (shellEnv !== undefined) updateShellEnv(e, shellEnv)
         setDesired(e, 'running')
         await rollingReload(reloadContext(e))
         return view(e)
@@ -182,8 +188,14 @@ export function createSupervisor (deps: SupervisorDeps) {
     return r
   }
 
-  const freshWorker = (app: string, instance: number, port: number): StoredWorker =>
+  const freshWorker = (app: string, instance: number, port: number | null): StoredWorker =>
     ({ app, instance, snapshot: initialSnapshot(), port, marker: null, pidStartTime: null, startedAt: null })
+
+  const normalize = (input: AppSpecInput): AppSpec => normalizeAppSpec(input, { portPool: deps.portPool })
+
+  /** One port per holder from the app's range; none for a --no-port app. */
+  const claimPorts = async (spec: AppSpec, holders: readonly string[]): Promise<(number | null)[]> =>
+    spec.hasPort ? deps.broker.claim(spec.portRange, holders) : holders.map(() => null)
 
   /**
    * Waits until the runners are online or failed, then until nginx routes to the online ones: a `sup start` that
@@ -198,16 +210,16 @@ export function createSupervisor (deps: SupervisorDeps) {
   }
 
   async function createApp (input: AppSpecInput, wait: boolean): Promise<AppView> {
-    const spec = normalizeAppSpec(input, { portPool: deps.portPool })
-    if (!(await deps.isFile(spec.script))) throw new SUP_ERR_SCRIPT_NOT_FOUND(spec.script)
+    const spec = normalize(input)
+    await checkRunnable(spec, deps)
     return queue.run(`app:${spec.name}`, async () => {
       if (apps.has(spec.name)) throw new SUP_ERR_APP_EXISTS(spec.name)
       const holders = Array.from({ length: spec.instances }, (_, i) => `${spec.name}:${i}`)
-      const ports = await deps.broker.claim(spec.portRange, holders)
+      const ports = await claimPorts(spec, holders)
       const workers = ports.map((port, i) => freshWorker(spec.name, i, port))
       const e: AppEntry = { spec, desired: 'running', createdAt: deps.clock.wallNow(), runners: new Map(), replacements: new Set(), reloading: false }
       try { deps.store.createApp(stored(e), workers) } catch (err) {
-        ports.forEach((p, i) => deps.broker.release(p, holders[i] ?? ''))
+        ports.forEach((p, i) => { if (p !== null) deps.broker.release(p, holders[i] ?? '') })
         throw err
       }
       apps.set(spec.name, e)
@@ -245,9 +257,46 @@ export function createSupervisor (deps: SupervisorDeps) {
     })
   }
 
-  async function restartApp (name: string): Promise<AppView> {
+  /** `--update-env`: the stored shell environment is replaced before a restart or reload applies it. */
+  function updateShellEnv (e: AppEntry, shellEnv: Record<string, string>): void {
+    const spec = { ...e.spec, shellEnv: validateEnv('shellEnv', shellEnv) }
+    deps.store.saveApp({ ...stored(e), spec })
+    e.spec = spec
+    for (const r of e.runners.values()) r.setSpec(spec)
+  }
+
+  function runnerOf (e: AppEntry, instance: number): WorkerRunner {
+    const r = e.runners.get(instance)
+    if (r === undefined) throw new SUP_ERR_INSTANCE_NOT_FOUND(e.spec.name, String(instance))
+    return r
+  }
+
+  /** `sup stop api:1`: one worker stops; the app stays running (`sup start api` brings it back). */
+  async function stopInstance (name: string, instance: number): Promise<AppView> {
     return queue.run(`app:${name}`, async () => {
       const e = entry(name)
+      await runnerOf(e, instance).stop('stopped by request')
+      return view(e)
+    })
+  }
+
+  /** `sup restart api:1`: one worker stopped and started again. */
+  async function restartInstance (name: string, instance: number): Promise<AppView> {
+    return queue.run(`app:${name}`, async () => {
+      const e = entry(name)
+      const r = runnerOf(e, instance)
+      setDesired(e, 'running')
+      await r.stop('restart requested')
+      r.start('restarted by request')
+      await settle([r], e.spec)
+      return view(e)
+    })
+  }
+
+  async function restartApp (name: string, shellEnv?: Record<string, string>): Promise<AppView> {
+    return queue.run(`app:${name}`, async () => {
+      const e = entry(name)
+      if (shellEnv !== undefined) updateShellEnv(e, shellEnv)
       setDesired(e, 'running')
       await Promise.all([...e.runners.values()].map(async (r) => {
         await r.stop('restart requested')
@@ -267,13 +316,13 @@ export function createSupervisor (deps: SupervisorDeps) {
       const old = e.spec.instances
       if (n > old) {
         const holders = Array.from({ length: n - old }, (_, i) => `${name}:${old + i}`)
-        const ports = await deps.broker.claim(e.spec.portRange, holders)
+        const ports = await claimPorts(e.spec, holders)
         const spec = { ...e.spec, instances: n }
         const workers = ports.map((p, i) => freshWorker(name, old + i, p))
         try {
           deps.store.saveApp({ ...stored(e), spec })
           for (const w of workers) deps.store.saveWorker(w)
-        } catch (err) { ports.forEach((p, i) => deps.broker.release(p, holders[i] ?? '')); throw err }
+        } catch (err) { ports.forEach((p, i) => { if (p !== null) deps.broker.release(p, holders[i] ?? '') }); throw err }
         e.spec = spec
         for (const r of e.runners.values()) r.setSpec(spec)
         const added = workers.map((w) => addRunner(e, w))
@@ -344,7 +393,7 @@ export function createSupervisor (deps: SupervisorDeps) {
     for (const app of deps.store.listApps()) {
       // Specs stored by an older sup lack newer fields: give them the defaults.
       const old: Partial<AppSpec> = app.spec
-      const spec: AppSpec = { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [], ...rulesOf(old) }
+      const spec: AppSpec = { ...upgradeSpec(app.spec), logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [], ...rulesOf(old) }
       const e: AppEntry = { spec, desired: app.desired, createdAt: app.createdAt, runners: new Map(), replacements: new Set(), reloading: false }
       apps.set(app.name, e)
       let adopted = 0
@@ -379,6 +428,27 @@ export function createSupervisor (deps: SupervisorDeps) {
     boot,
     shutdown,
     createApp,
+    /** PUT /apps/:app: create, or roll a running app onto its changed definition (app-apply.ts). */
+    applyApp: (input: AppSpecInput & { name: string }): Promise<AppView> => applyApp({
+      specOf: (n) => apps.get(n)?.spec,
+      desiredOf: (n) => apps.get(n)?.desired,
+      normalize,
+      check: (spec) => checkRunnable(spec, deps),
+      createApp,
+      deployApp,
+      scaleApp,
+      startApp,
+      getApp: (n) => view(entry(n))
+    }, input),
+    stopInstance,
+    restartInstance,
+    /** The environment worker `instance` runs with (for `sup env`; values leave only on request). */
+    workerEnv: (name: string, instance: number): Record<string, string> => {
+      const e = entry(name)
+      return workerEnv(e.spec, instance, runnerOf(e, instance).port, deps.baseEnv)
+    },
+    /** `sup reload api:1`: that worker replaced the zero-downtime way. */
+    reloadInstance: (name: string, instance: number): Promise<AppView> => { runnerOf(entry(name), instance); return reloadInstances(name, [instance]) },
     stopApp,
     startApp,
     restartApp,
