@@ -7,7 +7,7 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   bundle: true,
-  noExternal: ['@sup/client', '@sup/protocol', 'commander', 'picocolors', 'js-yaml'],
+  noExternal: ['@sup/client', '@sup/protocol', 'commander', 'picocolors'],
   external: ['@sup/daemon'],
   // commander is CommonJS: give the ESM bundle a `require`.
   banner: { js: "import { createRequire as __supCreateRequire } from 'node:module'; const require = __supCreateRequire(import.meta.url);" },
