@@ -18,7 +18,7 @@ export function parseAppTarget (text: string): AppTarget {
 /** The app name the daemon gives an app without a name: its script's file name without extension (core/app-spec.ts). */
 export function defaultAppName (script: string): string {
   const base = script.split('/').pop() ?? 'app'
-  const stem = base.replace(/\.(c|m)?(j|t)s$/, '').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
+  const stem = base.replace(/(.)\.[A-Za-z0-9]{1,8}$/, '$1').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
   return (stem === '' || stem === 'all' ? 'app' : stem).slice(0, 64)
 }
 

@@ -123,10 +123,10 @@ export function validateName (name: string, field = 'name'): string {
   return name
 }
 
-/** The default name of an app: its script's file name without extension, made safe. */
+/** The default name of an app: its script's file name without extension (`loop.sh` -> loop), made safe. */
 export function nameFromScript (script: string): string {
   const base = script.split('/').pop() ?? 'app'
-  const stem = base.replace(/\.(c|m)?(j|t)s$/, '').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
+  const stem = base.replace(/(.)\.[A-Za-z0-9]{1,8}$/, '$1').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
   return (stem === '' || RESERVED_NAMES.includes(stem) ? 'app' : stem).slice(0, 64)
 }
 

@@ -71,7 +71,7 @@ describe('normalizeAppSpec', () => {
 
 describe('names', () => {
   it.each([
-    ['/srv/api/server.js', 'server'], ['/srv/My App.mjs', 'my-app'], ['/srv/worker.cjs', 'worker'], ['/srv/x/run', 'run'],
+    ['/srv/api/server.js', 'server'], ['/srv/My App.mjs', 'my-app'], ['/srv/worker.cjs', 'worker'], ['/srv/x/run', 'run'], ['/srv/loop.sh', 'loop'], ['/srv/app.py', 'app'], ['/usr/bin/python3', 'python3'],
     ['/srv/.hidden.js', 'hidden'], ['/srv/all.js', 'app'], ['/srv/___.js', 'app'], [`/srv/${'b'.repeat(80)}.js`, 'b'.repeat(64)]
   ])('the default name of %s is %s, and it is valid', (script, name) => {
     expect(nameFromScript(script)).toBe(name)
