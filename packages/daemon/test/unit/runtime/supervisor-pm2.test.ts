@@ -4,7 +4,7 @@ import type { AppSpecInput } from '../../../src/core/app-spec.ts'
 import { checkRunnable } from '../../../src/runtime/runnable.ts'
 import { createSup, flush, makeSpec, rejection } from './harness.ts'
 
-const API: AppSpecInput = { name: 'api', script: '/srv/api/server.js', portRange: '8000-8004', env: { GREETING: 'hi' }, shellEnv: { DATABASE_URL: 'x' } }
+const API: AppSpecInput & { name: string } = { name: 'api', script: '/srv/api/server.js', portRange: '8000-8004', env: { GREETING: 'hi' }, shellEnv: { DATABASE_URL: 'x' } }
 /** Drives the fake clock until `p` settles (bounded): a rollout waits on drain timers. */
 async function settle<T> (s: ReturnType<typeof createSup>, p: Promise<T>): Promise<T> {
   let done = false
