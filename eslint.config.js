@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint'
 const CORE_BANNED_MODULES = ['execa', 'better-sqlite3', 'fastify', 'tar', 'chokidar', 'pidusage', 'pino']
 
 export default tseslint.config(
-  { ignores: ['.tmp/**', '**/dist/**', '**/bundle/**', '**/node_modules/**', 'bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  { ignores: ['.tmp/**', 'packed/**', '**/dist/**', '**/lib/**', '**/bundle/**', '**/node_modules/**', 'bench/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

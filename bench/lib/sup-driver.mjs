@@ -91,7 +91,7 @@ export function createSupDriver ({ root, supRoot = root, janitor }) {
       const { app } = cluster
       const range = `${cluster.ports[0]}-${cluster.ports[cluster.ports.length - 1]}`
       const env = Object.entries(app.env).flatMap(([k, v]) => ['--env', `${k}=${v}`])
-      await sup(cluster.home, ['start', join(root, app.script), '-n', String(cluster.instances), '--port-range', range, '--name', app.name, ...env, ...app.sup])
+      await sup(cluster.home, ['start', join(root, app.script), '-n', String(cluster.instances), '--port-range', range, '--name', app.name, ...env, ...app.sup], 300_000)
     },
     /** Starts the daemon with no app (`sup list --json`) and waits for its sup-logd (pid file, live). */
     async boot (cluster) {

@@ -48,7 +48,8 @@ describe('deploys survive a daemon SIGKILL', () => {
   it('during npm install: current stays whole on the old release, staging and npm are gone, the app serves', async () => {
     const { home, state, v1, target, path, firstId } = await deployV1()
     const v2 = makeDir({
-      'package.json': packageJson({ dependencies: { waiter: 'file:./vendor/waiter' } }),
+      // its dependency's install script runs: the app opts in (scripts are off by default)
+      'package.json': packageJson({ dependencies: { waiter: 'file:./vendor/waiter' }, sup: { drain: '200ms', listenTimeout: '30s', installScripts: true } }),
       'server.js': serverJs('v2'),
       ...localDep('waiter', 'w', waitingInstallJs(state))
     })

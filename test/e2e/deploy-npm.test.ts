@@ -10,6 +10,8 @@ import { call, failingInstallJs, localDep, makeDir, packageJson, serverJs, tarDi
 
 /** npm may not reach any registry: offline, and a registry address nothing listens on. */
 const OFFLINE = { npm_config_offline: 'true', npm_config_registry: 'http://127.0.0.1:9/' }
+/** package.json's "sup" field of an app that opts in to its dependencies' install scripts (off by default). */
+const SCRIPTS_ON = { drain: '200ms', listenTimeout: '30s', installScripts: true }
 
 async function startDaemon (env: Record<string, string> = {}) {
   const home = useHome()
@@ -66,7 +68,7 @@ describe('deploys with a real npm (offline, local dependencies)', () => {
     expect(lstatSync(`${rel}/node_modules/packed/index.js`).isFile()).toBe(true)
     for (const w of first.body.workers ?? []) expect((await httpGet(w.port ?? 0)).body).toMatch(/^v1 dep-value packed-value \d+/)
     const log = readFileSync(`${rel}/.sup-install.log`, 'utf8')
-    expect(log.split('\n')[0]).toBe('$ npm install --omit=dev --no-audit --no-fund --no-update-notifier')
+    expect(log.split('\n')[0]).toBe('$ npm install --omit=dev --no-audit --no-fund --no-update-notifier --ignore-scripts')
     expect(log).toMatch(/added 2 packages/)
 
     // a lockfile: npm ci
@@ -75,7 +77,7 @@ describe('deploys with a real npm (offline, local dependencies)', () => {
     const second = await call(target, 'POST', path, tarDir(app))
     expect(second.status, JSON.stringify(second.body)).toBe(200)
     const rel2 = `${home}/apps/alice/web/releases/${second.body.release?.id ?? ''}`
-    expect(readFileSync(`${rel2}/.sup-install.log`, 'utf8').split('\n')[0]).toBe('$ npm ci --omit=dev --no-audit --no-fund --no-update-notifier')
+    expect(readFileSync(`${rel2}/.sup-install.log`, 'utf8').split('\n')[0]).toBe('$ npm ci --omit=dev --no-audit --no-fund --no-update-notifier --ignore-scripts')
     expect(lstatSync(`${rel2}/node_modules/packed/index.js`).isFile()).toBe(true)
     for (const w of second.body.workers ?? []) expect((await httpGet(w.port ?? 0)).body).toMatch(/^v1 dep-value packed-value \d+/)
   })
@@ -84,7 +86,7 @@ describe('deploys with a real npm (offline, local dependencies)', () => {
     const { home, target, path } = await startDaemon()
     const v1 = await deployV1(target, path)
     const v2 = makeDir({
-      'package.json': packageJson({ dependencies: { broken: 'file:./vendor/broken' } }),
+      'package.json': packageJson({ dependencies: { broken: 'file:./vendor/broken' }, sup: SCRIPTS_ON }),
       'server.js': serverJs('v2'),
       ...localDep('broken', 'b', failingInstallJs('broken: cannot build the native part (reason-7f3a)'))
     })
@@ -101,7 +103,7 @@ describe('deploys with a real npm (offline, local dependencies)', () => {
     const state = makeDir({}, '/tmp/sup-state-')
     const v1 = await deployV1(target, path)
     const v2 = makeDir({
-      'package.json': packageJson({ dependencies: { hangs: 'file:./vendor/hangs' } }),
+      'package.json': packageJson({ dependencies: { hangs: 'file:./vendor/hangs' }, sup: SCRIPTS_ON }),
       'server.js': serverJs('v2'),
       ...localDep('hangs', 'h', waitingInstallJs(state))
     })

@@ -1,4 +1,5 @@
 // Entry of the `sup` command (bundled by tsup into bundle/bin.js): builds the commander program and runs it.
+import { SUP_VERSION } from '@sup/protocol/version'
 import { Command } from 'commander'
 import { registerDaemon } from './commands/daemon.ts'
 import { registerDelete } from './commands/delete.ts'
@@ -19,18 +20,16 @@ import { registerReleases } from './commands/releases.ts'
 import { registerRollback } from './commands/rollback.ts'
 import { registerMonit } from './commands/monit.ts'
 import { registerAppTools } from './commands/app-tools.ts'
+import { registerConfig } from './commands/config.ts'
 import { createContext } from './context.ts'
-
-/** Kept in step with packages/cli/package.json. */
-const VERSION = '0.1.0'
 
 /** The `sup` program for one run; commands report their own failures through the context (exit code 1). */
 function createProgram (ctx = createContext()): Command {
   const program = new Command('sup')
     .description('sup: a process supervisor and cluster manager for Node.js services')
-    .version(VERSION, '-v, --version')
+    .version(SUP_VERSION, '-v, --version')
     .showSuggestionAfterError()
-  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit, registerAppTools]) {
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit, registerConfig, registerAppTools]) {
     register(program, ctx)
   }
   program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')

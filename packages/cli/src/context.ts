@@ -1,7 +1,9 @@
 // What every command shares: the sup home, a client, a daemon on demand, output and the error wrapper.
-import { createClient, defaultHome, type SupClient } from '@sup/client'
+import { createClient, defaultHome, type HealthView, type SupClient } from '@sup/client'
 import { ensureDaemon } from './daemon-launcher.ts'
 import { formatError } from './errors.ts'
+import { checkProtocol } from './protocol-check.ts'
+import { settingWarnings } from './settings-check.ts'
 import { createPalette, shouldColor, type Colors } from './render/format.ts'
 
 export interface CliContext {
@@ -11,8 +13,10 @@ export interface CliContext {
   readonly colors: Colors
   /** A client, without checking that a daemon answers (for `sup kill`). */
   client (): SupClient
-  /** A client of a daemon that answers: one is started when none does. */
+  /** A client of a daemon that answers and speaks this CLI's protocol: one is started when none does. Warns (once) when this shell's sup settings differ from the daemon's. */
   daemon (): Promise<SupClient>
+  /** The health answer of the daemon `daemon()` reached (its settings), once it did. */
+  health (): HealthView | undefined
   /** Lines for people, on stdout. */
   print (lines: string | readonly string[]): void
   /** Notes and errors, on stderr. */
@@ -33,6 +37,7 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
   const home = defaultHome(env)
   let client: SupClient | undefined
   let ready: Promise<SupClient> | undefined
+  let health: HealthView | undefined
   const getClient = (): SupClient => (client ??= createClient({ home }))
   return {
     home,
@@ -40,7 +45,14 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
     cwd: process.cwd(),
     colors: createPalette(shouldColor(env, process.stdout.isTTY === true)),
     client: getClient,
-    daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then(() => getClient())),
+    daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then((h) => {
+      checkProtocol(h)
+      health = h
+      const warnings = settingWarnings(env, h)
+      if (warnings.length > 0) write(process.stderr, warnings)
+      return getClient()
+    })),
+    health: () => health,
     print: (lines) => write(process.stdout, lines),
     warn: (lines) => write(process.stderr, lines),
     json: (value) => write(process.stdout, JSON.stringify(value, null, 2)),

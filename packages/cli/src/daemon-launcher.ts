@@ -1,9 +1,11 @@
 // Makes sure a daemon answers before a command talks to it: starts one, detached, when none does.
 import { isSupClientError, SUP_ERR_DAEMON_UNREACHABLE, type HealthView, type SupClient } from '@sup/client'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
 import { isAlive, readDaemonPid } from './pid-file.ts'
 
@@ -13,10 +15,15 @@ export const DAEMON_POLL_MS = 20
 /** Spawn again when the previous attempt exited and nobody answers (e.g. it lost the lock to a daemon now exiting). */
 const MAX_SPAWNS = 3
 
-/** The daemon's entry file: `$SUP_DAEMON_ENTRY`, else `@sup/daemon/main` as Node resolves it from here. */
-export function resolveDaemonEntry (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+/**
+ * The daemon's entry file: `$SUP_DAEMON_ENTRY`; else the daemon bundle the built CLI carries (bundle/daemon/main.js,
+ * what an installed sup runs); else `@sup/daemon/main` as Node resolves it from here (development, from the sources).
+ */
+export function resolveDaemonEntry (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), moduleUrl: string = import.meta.url): string {
   const override = env.SUP_DAEMON_ENTRY
   if (override !== undefined && override !== '') return resolve(cwd, override)
+  const carried = fileURLToPath(new URL('./daemon/main.js', moduleUrl))
+  if (moduleUrl.endsWith('.js') && existsSync(carried)) return carried
   try {
     return createRequire(import.meta.url).resolve('@sup/daemon/main')
   } catch (err) {

@@ -1,5 +1,5 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSamples, AppSpecInput, AppView, DeleteResult, DeployResult, EnvView, EventList, EventsQuery, EventView, FlushResult, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, SignalResult, WorkerState } from '@sup/protocol'
+import type { AppList, AppSamples, AppSpecInput, AppView, ConfigChange, ConfigView, DeleteResult, DeployResult, EnvView, EventList, EventsQuery, EventView, FlushResult, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, SignalResult, WorkerState } from '@sup/protocol'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { createDeployMethods, type DeployOptions, type WaitForOptions } from './deploy.ts'
@@ -122,6 +122,12 @@ export interface SupClient {
   releases (app: string, opts?: CallOptions): Promise<ReleaseList>
   /** POST /apps/:app/rollback: back to release `id`, or the one before the current. */
   rollback (app: string, id?: string, opts?: CallOptions): Promise<DeployResult>
+  /** GET /daemon/config: every setting, its value in effect and where it came from (environment, config.json, default). */
+  getConfig (opts?: CallOptions): Promise<ConfigView>
+  /** PUT /daemon/config/:key: checks and writes one setting to config.json (live ones take effect at once). */
+  setConfig (key: string, value: string, opts?: CallOptions): Promise<ConfigChange>
+  /** DELETE /daemon/config/:key: back to the default. */
+  unsetConfig (key: string, opts?: CallOptions): Promise<ConfigChange>
   /** Resolves with the app once every worker is in `state`; rejects with SUP_ERR_CLIENT_WAIT_TIMEOUT. */
   waitFor (app: string, state: WorkerState, opts?: WaitForOptions): Promise<AppView>
 }
@@ -200,6 +206,9 @@ export function createClient (options: ClientOptions = {}): SupClient {
       body: opts?.keepWorkers === undefined ? undefined : { keepWorkers: opts.keepWorkers },
       timeoutMs: timeout(opts, SHUTDOWN_TIMEOUT_MS)
     }),
+    getConfig: (opts) => transport.request({ method: 'GET', path: '/daemon/config', timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    setConfig: (key, value, opts) => transport.request({ method: 'PUT', path: `/daemon/config/${encodeURIComponent(key)}`, body: { value }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    unsetConfig: (key, opts) => transport.request({ method: 'DELETE', path: `/daemon/config/${encodeURIComponent(key)}`, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     ...deployMethods
   }
 }

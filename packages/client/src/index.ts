@@ -29,6 +29,8 @@ export type {
   AppSpecInput,
   AppSpecView,
   AppView,
+  ConfigChange,
+  ConfigView,
   DeleteResult,
   DeployResult,
   ErrorBody,
@@ -42,6 +44,7 @@ export type {
   ReleaseList,
   ReleaseView,
   ScaleBody,
+  SettingView,
   ShutdownResult,
   WorkerState,
   WorkerView

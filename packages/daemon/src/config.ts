@@ -1,9 +1,9 @@
-// The daemon's configuration from its environment, validated once: where it lives and which ports it hands out.
+// The daemon's configuration from its environment (settings already laid over config.json, see settings/boot.ts), validated once: where it lives and which ports it hands out.
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { createHash } from 'node:crypto'
-import { parsePortRange, type PortRange } from './core/port-allocator.ts'
-import { parseCommand } from './adapters/nginx-upstream.ts'
+import type { PortRange } from './core/port-allocator.ts'
+import { liveSettingsFrom } from './settings/boot.ts'
 
 export interface DaemonConfig {
   readonly home: string
@@ -16,10 +16,12 @@ export interface DaemonConfig {
   readonly logLevel: string
   /** Prefix of every worker marker: ties processes to this SUP_HOME, so two daemons never touch each other's. */
   readonly markerPrefix: string
-  /** Name of the abstract unix socket used as the one-daemon-per-home lock (released by the kernel when we die). */
-  readonly lockName: string
+  /** The one-daemon-per-home lock: a file inside the 0700 home, locked by the kernel (released when we die). */
+  readonly lockPath: string
   /** Lock of sup-logd, the log collector (docs/logs.md): one per SUP_HOME. */
-  readonly logdLockName: string
+  readonly logdLockPath: string
+  /** The daemon's settings (docs/config.md). */
+  readonly configPath: string
   readonly logdPidPath: string
   /** FIFOs of the workers' stdout/stderr and their rotation settings. */
   readonly pipesDir: string
@@ -38,7 +40,7 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
   const home = resolve(env.SUP_HOME ?? `${homedir()}/.sup`)
   const socketPath = `${home}/sup.sock`
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) throw new Error(`SUP_HOME is too long for a unix socket path (${socketPath}); use a shorter directory`)
-  const nginxReload = commandOrNull(env.SUP_NGINX_RELOAD)
+  const live = liveSettingsFrom(env)
   const id = createHash('sha256').update(home).digest('hex').slice(0, 16)
   return {
     home,
@@ -47,30 +49,16 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
     dbPath: `${home}/sup.db`,
     logsDir: `${home}/logs`,
     daemonLogPath: `${home}/daemon.log`,
-    portPool: parsePortRange(env.SUP_PORT_POOL ?? '8000-8999'),
+    portPool: live.portPool,
     logLevel: env.SUP_LOG_LEVEL ?? 'info',
     markerPrefix: `sup-${id}`,
-    lockName: `\0sup-lock-${id}`,
-    logdLockName: `\0sup-logd-${id}`,
+    lockPath: `${home}/sup.lock`,
+    logdLockPath: `${home}/logd.lock`,
+    configPath: `${home}/config.json`,
     logdPidPath: `${home}/logd.pid`,
     pipesDir: `${home}/logs/.pipes`,
     nginxDir: `${home}/nginx`,
-    nginxReload,
-    nginxTest: env.SUP_NGINX_TEST === undefined || env.SUP_NGINX_TEST.trim() === '' ? defaultNginxTest(nginxReload) : commandOrNull(env.SUP_NGINX_TEST)
+    nginxReload: live.nginxReload,
+    nginxTest: live.nginxTest
   }
-}
-
-/** An nginx command from the environment: unset, empty or "off" is none. */
-function commandOrNull (text: string | undefined): string[] | null {
-  if (text === undefined || text.trim() === 'off') return null
-  const cmd = parseCommand(text)
-  return cmd.length === 0 ? null : cmd
-}
-
-/** `nginx -t` against the config the reload command names: `<nginx> [-p …] [-c …] -s reload` becomes `… -t`. */
-function defaultNginxTest (reload: readonly string[] | null): string[] | null {
-  if (reload === null) return null
-  const n = reload.length
-  const isSignal = n >= 3 && /(^|\/)nginx$/.test(reload[0] ?? '') && reload[n - 2] === '-s' && reload[n - 1] === 'reload'
-  return isSignal ? [...reload.slice(0, n - 2), '-t'] : ['nginx', '-t']
 }

@@ -28,3 +28,13 @@ export const SUP_ERR_NO_START_COMMAND = createError<[string]>('SUP_ERR_NO_START_
 export const SUP_ERR_INSTALL_FAILED = createError<[string]>('SUP_ERR_INSTALL_FAILED', 'Installing dependencies failed, nothing was changed: %s', 422)
 export const SUP_ERR_DEPLOY_FAILED = createError<[string, string]>('SUP_ERR_DEPLOY_FAILED', "Deploy of '%s' failed, the old release keeps serving: %s", 422)
 export const SUP_ERR_RELEASE_NOT_FOUND = createError<[string, string]>('SUP_ERR_RELEASE_NOT_FOUND', "App '%s' has no release %s", 404)
+// Daemon settings and the trust boundary (issue 13): docs/config.md, docs/security.md
+export const SUP_ERR_CONFIG_KEY = createError<[string, string]>('SUP_ERR_CONFIG_KEY', "Unknown setting '%s', nothing was written; %s", 400)
+export const SUP_ERR_CONFIG_VALUE = createError<[string, string]>('SUP_ERR_CONFIG_VALUE', 'Invalid value for %s, nothing was written: %s', 400)
+export const SUP_ERR_CONFIG_WRITE = createError<[string]>('SUP_ERR_CONFIG_WRITE', 'Could not write config.json, nothing was changed: %s', 500)
+export const SUP_ERR_NO_SPACE = createError<[string]>('SUP_ERR_NO_SPACE', 'The server ran out of disk space, nothing was changed: %s', 507)
+export const SUP_ERR_UPLOAD_IDLE = createError<[number]>('SUP_ERR_UPLOAD_IDLE', 'The upload sent nothing for %d ms and was cut, nothing was changed', 408)
+export const SUP_ERR_BAD_JSON = createError<[string]>('SUP_ERR_BAD_JSON', 'The request body is not valid JSON: %s', 400)
+export const SUP_ERR_BODY_TOO_LARGE = createError<[string]>('SUP_ERR_BODY_TOO_LARGE', 'The request body is too large: %s', 413)
+export const SUP_ERR_MEDIA_TYPE = createError<[string]>('SUP_ERR_MEDIA_TYPE', 'Unsupported Content-Type: %s (send application/json)', 415)
+export const SUP_ERR_BAD_REQUEST = createError<[string]>('SUP_ERR_BAD_REQUEST', 'Bad request: %s', 400)

@@ -1,6 +1,6 @@
 // sup-logd, the log collector process (docs/logs.md): one per SUP_HOME, started and watched by the daemon.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { pino, type Logger } from 'pino'
+import { createLineLogger as pino, type LineLogger as Logger } from './logs/line-logger.ts'
 import { loadDaemonConfig } from './config.ts'
 import { acquireHomeLock } from './adapters/home-lock.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'
@@ -65,7 +65,7 @@ function removePidFile (path: string): void {
 async function main (): Promise<void> {
   const config = loadDaemonConfig(process.env)
   mkdirSync(config.home, { recursive: true, mode: 0o700 })
-  const lock = await acquireHomeLock(config.logdLockName)
+  const lock = await acquireHomeLock(config.logdLockPath, 2_000) // 2 s: the daemon's liveness probe holds it for an instant
   if (lock === null) process.exit(0) // another sup-logd collects for this SUP_HOME: nothing to do
   mkdirSync(config.pipesDir, { recursive: true, mode: 0o700 })
   const logFile = openRotatingFile(`${config.home}/logd.log`, LOGD_LOG_LIMITS)

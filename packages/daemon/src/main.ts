@@ -26,18 +26,23 @@ import { buildServer, type ServerDeps } from './http/server.ts'
 import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
 import { setUpDeploys } from './deploy/setup.ts'
+import { loadDeployLimits } from './deploy/limits.ts'
 import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createPidusageSampler } from './adapters/pidusage-sampler.ts'
 import { startResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
-import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/app-spec.ts'
+import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
 import { baseEnvironment } from './core/base-env.ts'
+import { liveSettingsFrom, readBootSettings } from './settings/boot.ts'
+import { createConfigService } from './settings/service.ts'
 
 async function main (): Promise<void> {
-  const config = loadDaemonConfig(process.env)
+  // Settings: config.json, each overridden by its SUP_* variable for this daemon's life (docs/config.md)
+  const settings = readBootSettings(process.env)
+  const config = loadDaemonConfig(settings.env)
   mkdirSync(config.home, { recursive: true, mode: 0o700 })
   if ((statSync(config.home).mode & 0o077) !== 0) chmodSync(config.home, 0o700)
-  const lock = await acquireHomeLock(config.lockName)
+  const lock = await acquireHomeLock(config.lockPath)
   if (lock === null) {
     process.stderr.write(`sup: a daemon is already running for ${config.home}; this one exits and changes nothing.\n`)
     process.exit(3)
@@ -62,6 +67,13 @@ async function main (): Promise<void> {
     try { store.addEvent({ time: Date.now(), app: '*', instance: null, type: 'state-lost', from: null, to: null, reason: lost.reason, data: lost.data }) } catch (err) { log.error({ err }, 'cannot record the state-lost event') }
   }
   store.syncMirror()
+  const addEvent = (type: string, reason: string, data: Record<string, unknown> | null): void => {
+    try { store.addEvent({ time: Date.now(), app: '*', instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, `cannot record the ${type} event`) }
+  }
+  const migrated = settings.persistFirstFile(config.dbPath)
+  if (migrated.length > 0) addEvent('config-migrated', `settings found only in the environment were written to ${settings.configPath}: ${migrated.join(', ')}`, { keys: migrated })
+  for (const problem of settings.problems) { log.warn(problem); addEvent('config-ignored', problem, null) }
+  let live = liveSettingsFrom(settings.resolution.asEnv)
   // Workers start from a small base, never the daemon's own environment (secrets, NODE_PATH of the sup shim)
   const workerBaseEnv = baseEnvironment(process.env)
   const baseEnv: Record<string, string> = {}
@@ -71,17 +83,19 @@ async function main (): Promise<void> {
   const logd = createLogdKeeper({
     entry: new URL(isSource ? './logd-main.ts' : './logd-main.js', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
-    env: { ...baseEnv, SUP_HOME: config.home },
-    lockName: config.logdLockName,
+    // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md)
+    env: { ...baseEnvironment(process.env), SUP_HOME: config.home, ...(settings.env.SUP_LOG_LEVEL === undefined ? {} : { SUP_LOG_LEVEL: settings.env.SUP_LOG_LEVEL }) },
+    lockPath: config.logdLockPath,
     pidPath: config.logdPidPath
   })
   // sup-logd starts beside the boot, not before it: until it reads, worker output waits in the pipes (64 KiB each).
   const logdUp = logd.ensure()
 
-  const publisher = createNginxPublisher({
+  // The nginx commands are read at each publish: `sup config set nginx.reload …` applies at once
+  const nginx = createNginxPublisher({
     dir: config.nginxDir,
-    testCommand: config.nginxTest,
-    reloadCommand: config.nginxReload,
+    get testCommand () { return live.nginxTest },
+    get reloadCommand () { return live.nginxReload },
     debounceMs: 50,
     // nginx's master waits ~100 ms before retiring old workers: a publish counts as done after that
     settleMs: 200,
@@ -89,6 +103,7 @@ async function main (): Promise<void> {
       try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, 'cannot record an nginx event') }
     }
   })
+  const publisher = { publish: nginx.publish, remove: nginx.remove, lastError: nginx.lastError, get reloadsNginx () { return live.nginxReload !== null } }
   const readTail = async (app: string, instance: number, lines: number): Promise<string> => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n')
   const supervisor = createSupervisor({
     clock,
@@ -102,7 +117,7 @@ async function main (): Promise<void> {
     removeOutput: (app, instance) => output.remove(app, instance),
     markerPrefix: config.markerPrefix,
     baseEnv: workerBaseEnv,
-    portPool: config.portPool,
+    get portPool () { return live.portPool },
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
     isExecutable: async (p) => { try { await access(p, fsConstants.X_OK); return true } catch { return false } },
     httpCheck,
@@ -120,7 +135,8 @@ async function main (): Promise<void> {
   })
 
   const deploys = setUpDeploys({
-    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: process.env, baseEnv, supervisor, readTail,
+    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: settings.env, baseEnv, supervisor, readTail,
+    installScripts: () => live.npmInstallScripts,
     onEvent: (app, type, reason) => { try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data: null }) } catch (err) { log.error({ err }, 'cannot record a deploy event') } }
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
@@ -164,7 +180,20 @@ async function main (): Promise<void> {
     logger: log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown: (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) },
     deploy: deploys.service,
-    usage: { metrics, samples: watch.samples }
+    usage: { metrics, samples: watch.samples },
+    uploadIdleTimeoutMs: loadDeployLimits(settings.env).uploadIdleTimeoutMs,
+    config: createConfigService({
+      path: config.configPath,
+      file: settings.file,
+      env: process.env,
+      apply: (asEnv) => {
+        const was = live.nginxReload
+        live = liveSettingsFrom(asEnv)
+        log.info({ nginxReload: live.nginxReload, portPool: live.portPool }, 'settings changed')
+        // A reload command set now: nginx may hold an upstream older than the files (workers moved meanwhile)
+        if (live.nginxReload !== null && String(live.nginxReload) !== String(was)) for (const a of supervisor.listApps()) void nginx.publish(a.name, supervisor.servingPorts(a.name))
+      }
+    })
   }
   const server = buildServer(serverDeps)
   // `sup daemon --listen`: the same API on TCP, every route behind the bearer token of $SUP_HOME/token
@@ -175,7 +204,9 @@ async function main (): Promise<void> {
   if (leftovers.length > 0) log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
   const stopWatchingLogd = logd.watch(2_000, () => log.warn('sup-logd was gone and has been started again'))
   rmSync(config.socketPath, { force: true })
-  await server.listen({ path: config.socketPath })
+  // The socket is created 0600 (umask 077 around listen: no window before the chmod); workers keep the daemon's own umask
+  const umask = process.umask(0o077)
+  try { await server.listen({ path: config.socketPath }) } finally { process.umask(umask) }
   chmodSync(config.socketPath, 0o600)
   if (tcpServer !== null && deploys.listen !== null) {
     await tcpServer.listen({ host: deploys.listen.host, port: deploys.listen.port })

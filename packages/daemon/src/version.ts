@@ -1,2 +1,2 @@
-// The daemon's version, reported by /healthz.
-export const VERSION = '0.1.0'
+// The daemon's version, reported by /healthz: sup's one version (packages/protocol/src/version.ts).
+export { SUP_VERSION as VERSION } from '@sup/protocol'

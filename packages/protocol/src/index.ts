@@ -2,3 +2,5 @@
 export * from './schemas.ts'
 export * from './deploy.ts'
 export * from './usage.ts'
+export * from './version.ts'
+export * from './config.ts'

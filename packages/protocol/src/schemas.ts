@@ -191,7 +191,10 @@ export const LogsQuery = Type.Object({
 }, { additionalProperties: false })
 export type LogsQuery = Static<typeof LogsQuery>
 
-export const HealthView = Type.Object({ ok: Type.Boolean(), pid: Type.Integer(), version: Type.String(), home: Type.String() })
+/** `protocol`: the API version (PROTOCOL_VERSION); a daemon of sup 0.1.0 sends none. */
+/** A daemon setting in effect, by its environment variable: the CLI warns when its own environment disagrees. */
+export const HealthSetting = Type.Object({ value: Type.Union([Type.String(), Type.Null()]), source: Type.Union([Type.Literal('env'), Type.Literal('config'), Type.Literal('default')]), configValue: Type.Optional(Type.Union([Type.String(), Type.Null()])) })
+export const HealthView = Type.Object({ ok: Type.Boolean(), pid: Type.Integer(), version: Type.String(), protocol: Type.Optional(Type.Integer()), home: Type.String(), settings: Type.Optional(Type.Record(Type.String(), HealthSetting)) })
 export type HealthView = Static<typeof HealthView>
 
 /** Every error the API returns has this body. */

@@ -40,7 +40,7 @@ export interface TestNginx {
   readonly errorLog: string
   /** Workers that accept connections: children of the master not "shutting down" (those closed their listeners). */
   workerPids (): number[]
-  /** Resolves once the workers in `before` no longer accept: the reload that followed is what serves new connections. */
+  /** Resolves once the workers in `before` (non-empty) no longer accept: the reload that followed is what serves new connections. */
   reloaded (before: readonly number[], timeoutMs?: number): Promise<void>
   stop (): Promise<void>
 }
@@ -137,8 +137,10 @@ export async function startNginx (opts: StartNginxOptions): Promise<TestNginx> {
     child.stderr.on('data', (c: Buffer) => { stderr += c.toString() })
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     const pid = child.pid ?? 0
-    // the master writes its pid file once its listening sockets are bound
-    await waitFor(() => existsSync(`${opts.dir}/nginx.pid`) || child.exitCode !== null || child.signalCode !== null, { what: 'nginx to start', timeoutMs: 10_000 })
+    // the master writes its pid file once its listening sockets are bound, but before it forks its workers: wait for a
+    // worker to accept too, or a `workerPids()` taken now is empty and `reloaded()` of it returns before any reload
+    const isUp = (): boolean => child.exitCode !== null || child.signalCode !== null || (existsSync(`${opts.dir}/nginx.pid`) && acceptingWorkers(pid).length > 0)
+    await waitFor(isUp, { what: 'nginx to start and a worker to accept', timeoutMs: 10_000 })
     if (child.exitCode !== null || child.signalCode !== null) {
       lastError = `${stderr}${tailOf(`${opts.dir}/logs/error.log`)}`
       continue
@@ -151,6 +153,8 @@ export async function startNginx (opts: StartNginxOptions): Promise<TestNginx> {
       errorLog: `${opts.dir}/logs/error.log`,
       workerPids: () => acceptingWorkers(pid),
       async reloaded (before, timeoutMs = 5_000) {
+        // nothing to wait for: it would return at once, with whatever config the current workers hold
+        if (before.length === 0) throw new Error('reloaded(before): `before` is empty; take workerPids() while nginx runs, before the reload')
         await waitFor(() => { const now = acceptingWorkers(pid); return now.length > 0 && now.every((w) => !before.includes(w)) }, { what: 'the old nginx workers to stop accepting', timeoutMs, intervalMs: 2 })
       },
       async stop () {

@@ -48,8 +48,14 @@ async function waitForSupervised (client: SupClient, oldPid: number, timeoutMs =
 }
 
 /** Replaces the daemon; when none was running, just starts one (which adopts whatever an earlier life left). */
-export async function restartDaemon (ctx: CliContext): Promise<RestartReport> {
+export async function restartDaemon (ctx: CliContext, listen?: { address: string; remote: boolean }): Promise<RestartReport> {
   const client = ctx.client()
+  // --listen [--listen-remote]: written to config.json (checked by the daemon first), so the new daemon and every later one use it
+  if (listen !== undefined) {
+    await ensureDaemon(client, { env: ctx.env })
+    if (listen.remote) await client.setConfig('listenRemote', 'true')
+    await client.setConfig('listen', listen.address)
+  }
   let before = new Map<string, number>()
   try {
     before = workerPids(await client.listApps())

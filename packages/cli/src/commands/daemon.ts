@@ -37,7 +37,8 @@ export function registerDaemon (program: Command, ctx: CliContext): void {
       'same pids, same ports, no request lost. THE way to upgrade sup with zero downtime: install the new sup, then run this')
     .option('--replace', 'take over from a daemon already running (it exits leaving its workers to this one); used by `sup startup`')
     .option('--listen <host:port>', 'also serve the API on TCP (e.g. 127.0.0.1:9002) for deploys; every request needs ' +
-      '`Authorization: Bearer <token>` (the token is in $SUP_HOME/token). Loopback addresses only, unless --listen-remote')
+      '`Authorization: Bearer <token>` (the token is in $SUP_HOME/token). Loopback addresses only, unless --listen-remote. ' +
+      'With --restart it is written to config.json (`sup config set listen`); alone, it holds for this daemon\'s life')
     .option('--listen-remote', 'allow a non-loopback --listen address (put TLS in front of it)')
     .option('--json', 'with --restart: print {oldPid, newPid, workers, adopted, notAdopted} as JSON')
     .addHelpText('after', '\nUpgrading sup: install the new version, then `sup daemon --restart`. The old daemon exits without touching\n' +
@@ -45,8 +46,9 @@ export function registerDaemon (program: Command, ctx: CliContext): void {
       'systemd starts the new daemon (Restart=always); `systemctl restart sup` instead stops and starts every app.')
     .action(action(ctx, async (opts: DaemonOptions) => {
       if (opts.restart === true && opts.replace === true) throw new CliError('--restart and --replace cannot be used together', { hint: 'see `sup daemon --help`' })
+      if (opts.listenRemote === true && opts.listen === undefined) throw new CliError('--listen-remote needs --listen HOST:PORT', { hint: 'or `sup config set listenRemote true`' })
       if (opts.restart === true) {
-        const report = await restartDaemon(ctx)
+        const report = await restartDaemon(ctx, opts.listen === undefined ? undefined : { address: opts.listen, remote: opts.listenRemote === true })
         if (opts.json === true) ctx.json(report)
         else ctx.print(describeRestart(report))
         return

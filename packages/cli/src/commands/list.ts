@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
 import { renderAppList } from '../render/views.ts'
+import { nginxNotice } from '../settings-check.ts'
 
 /** Registers `sup list` and its alias `sup ls`. */
 export function registerList (program: Command, ctx: CliContext): void {
@@ -15,5 +16,7 @@ export function registerList (program: Command, ctx: CliContext): void {
       if (opts.json === true) ctx.json(answer)
       else if (answer.apps.length === 0) ctx.print(ctx.colors.dim('no apps yet: start one with `sup start app.js`'))
       else ctx.print(renderAppList(answer.apps, Date.now(), ctx.colors))
+      const notice = nginxNotice(answer.apps, ctx.health())
+      if (notice !== null) ctx.warn(ctx.colors.dim(notice))
     }))
 }

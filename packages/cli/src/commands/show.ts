@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
 import { renderAppDetail } from '../render/views.ts'
 import { renderSamples } from '../render/usage.ts'
+import { nginxNotice } from '../settings-check.ts'
 
 /** How many recent events `sup show` prints. */
 export const SHOW_EVENTS = 10
@@ -27,6 +28,8 @@ export function registerShow (program: Command, ctx: CliContext): void {
         client.samples(name).catch(() => null)
       ])
       ctx.print(renderAppDetail(app, events, Date.now(), ctx.colors))
+      const notice = nginxNotice([app], ctx.health())
+      if (notice !== null) ctx.warn(ctx.colors.dim(notice))
       if (samples !== null) ctx.print(['', ctx.colors.bold('last minute (cpu % of one core, memory of the process tree)'), ...renderSamples(samples, ctx.colors)])
     }))
 }

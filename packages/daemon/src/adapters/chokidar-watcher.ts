@@ -1,5 +1,6 @@
 // Watches an app's files (chokidar) and reports a debounced change: the trigger of `--watch` reloads.
-import { watch } from 'chokidar'
+// chokidar is imported by the first watch, not at the daemon's start: most daemons watch nothing.
+import type { FSWatcher } from 'chokidar'
 
 /** Always ignored: dependencies, VCS data and sup's own files (a log written must never trigger a reload). */
 const ALWAYS_IGNORED = ['/node_modules/', '/.git/', '/node_modules', '/.git']
@@ -18,18 +19,24 @@ export function ignoreMatcher (patterns: readonly string[], extraDirs: readonly 
 export function watchForChanges (paths: readonly string[], ignore: (path: string) => boolean, debounceMs: number, onChange: (path: string) => void, onReady: () => void = () => undefined): () => Promise<void> {
   let timer: NodeJS.Timeout | null = null
   let last = ''
-  const watcher = watch([...paths], { ignoreInitial: true, ignored: (p: string) => ignore(p), persistent: true })
+  let isClosed = false
   const fire = (path: string): void => {
     last = path
     if (timer !== null) clearTimeout(timer)
     timer = setTimeout(() => { timer = null; onChange(last) }, debounceMs)
   }
-  watcher.on('all', (_event, path) => fire(path))
-  watcher.on('error', () => undefined)
-  // Changes are seen only once the initial scan is done: say when that is
-  watcher.once('ready', onReady)
+  const watching: Promise<FSWatcher | null> = import('chokidar').then(({ watch }) => {
+    if (isClosed) return null
+    const watcher = watch([...paths], { ignoreInitial: true, ignored: (p: string) => ignore(p), persistent: true })
+    watcher.on('all', (_event, path) => fire(path))
+    watcher.on('error', () => undefined)
+    // Changes are seen only once the initial scan is done: say when that is
+    watcher.once('ready', onReady)
+    return watcher
+  })
   return async () => {
+    isClosed = true
     if (timer !== null) clearTimeout(timer)
-    await watcher.close()
+    await (await watching)?.close()
   }
 }

@@ -1,7 +1,7 @@
 // Keeps sup-logd (the log collector, docs/logs.md) running beside the daemon: starts it, checks it, stops it.
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { isLockHeld } from './home-lock.ts'
 
 export interface LogdKeeper {
   /** Starts sup-logd unless one already holds its lock; resolves once it answers (bounded). */
@@ -16,17 +16,14 @@ export interface LogdKeeperDeps {
   readonly entry: string
   readonly execArgv: readonly string[]
   readonly env: Readonly<Record<string, string>>
-  readonly lockName: string
+  /** sup-logd's lock file ($SUP_HOME/logd.lock). */
+  readonly lockPath: string
   readonly pidPath: string
 }
 
-/** True when a process holds the abstract-socket lock (the lock server accepts connections). */
-function isAlive (lockName: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ path: lockName })
-    s.once('connect', () => { s.destroy(); resolve(true) })
-    s.once('error', () => resolve(false))
-  })
+/** True when a sup-logd holds its lock. */
+async function isAlive (lockPath: string): Promise<boolean> {
+  return isLockHeld(lockPath)
 }
 
 async function until (fn: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -40,11 +37,11 @@ async function until (fn: () => Promise<boolean>, timeoutMs: number): Promise<bo
 
 export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
   async function ensure (): Promise<boolean> {
-    if (await isAlive(deps.lockName)) return true
+    if (await isAlive(deps.lockPath)) return true
     const child = spawn(process.execPath, [...deps.execArgv, deps.entry], { detached: true, stdio: 'ignore', env: { ...deps.env } })
     child.on('error', () => undefined)
     child.unref()
-    return until(() => isAlive(deps.lockName), 5_000)
+    return until(() => isAlive(deps.lockPath), 5_000)
   }
 
   return {
@@ -54,7 +51,7 @@ export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
       const timer = setInterval(() => {
         if (busy) return
         busy = true
-        void isAlive(deps.lockName).then(async (alive) => {
+        void isAlive(deps.lockPath).then(async (alive) => {
           if (!alive) { await ensure(); onRestart() }
         }).finally(() => { busy = false })
       }, intervalMs)
@@ -66,7 +63,7 @@ export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
       try { pid = Number(readFileSync(deps.pidPath, 'utf8').trim()) } catch { return }
       if (!Number.isInteger(pid) || pid <= 0) return
       try { process.kill(pid, 'SIGTERM') } catch { return }
-      if (await until(async () => !(await isAlive(deps.lockName)), graceMs)) return
+      if (await until(async () => !(await isAlive(deps.lockPath)), graceMs)) return
       try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
     }
   }

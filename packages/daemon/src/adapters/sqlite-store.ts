@@ -1,7 +1,7 @@
 // The StateStore port over better-sqlite3 (WAL): apps (desired state), workers (observed state) and events.
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { sqlite } from './sqlite-driver.ts'
 import type { AppSpec } from '../core/app-spec.ts'
 import type { EventInput, EventRecord, StateStore, StoredApp, StoredWorker } from '../core/ports.ts'
 import type { WorkerState } from '../core/worker-machine.ts'
@@ -75,7 +75,7 @@ function write<T> (what: string, fn: () => T): T {
   try {
     return fn()
   } catch (err) {
-    if (!(err instanceof Database.SqliteError)) throw err
+    if (!(err instanceof sqlite().SqliteError)) throw err
     const wrapped = new SUP_ERR_STATE_WRITE(`${what}: ${err.code}: ${err.message}`)
     wrapped.cause = err // @fastify/error's types do not take { cause } as a constructor argument
     throw wrapped
@@ -87,6 +87,7 @@ export function openSqliteStore (path: string, options: SqliteStoreOptions = {})
   const maxEvents = options.maxEvents ?? 100_000
   const pruneEvery = options.pruneEvery ?? 1_000
   createPrivateFile(path)
+  const Database = sqlite()
   const db = new Database(path)
   try {
     db.pragma('journal_mode = WAL')

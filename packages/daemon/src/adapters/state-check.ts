@@ -1,6 +1,6 @@
 // Looks at sup.db before it is opened: missing while an earlier daemon life left traces, or damaged (then moved aside).
 import { existsSync, renameSync } from 'node:fs'
-import Database from 'better-sqlite3'
+import { sqlite, type SqliteDatabase } from './sqlite-driver.ts'
 
 /** What became of the state of the earlier daemon life. */
 export type DatabaseCheck =
@@ -17,9 +17,10 @@ const DAMAGE_CODES = /^SQLITE_(CORRUPT|NOTADB)/
 
 /** `PRAGMA quick_check` (every page and row, not index contents): a description of the damage, or null when sound. */
 function damageOf (path: string): string | null {
-  let db: Database.Database | undefined
+  let db: SqliteDatabase | undefined
   try {
     // Read-only: a check must never checkpoint or delete a -wal (of a damaged database, it is evidence).
+    const Database = sqlite()
     db = new Database(path, { fileMustExist: true, readonly: true })
     db.pragma('busy_timeout = 5000')
     const rows = db.pragma('quick_check') as Array<Record<string, unknown>>

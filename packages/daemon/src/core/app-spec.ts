@@ -1,5 +1,6 @@
 // AppSpec: an app's definition validated once, defaults applied, every duration in ms.
 import { SUP_ERR_INVALID_SPEC } from '../errors.ts'
+import { DEFAULT_DRAIN_MS, DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_TIMING } from './defaults.ts'
 import { parsePortRange, type PortRange } from './port-allocator.ts'
 import type { RestartMode, RestartPolicy } from './restart-policy.ts'
 import { parseBytes, parseCount, parseDurationMs } from './units.ts'
@@ -95,26 +96,12 @@ const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 export interface SpecDefaults { readonly portPool: PortRange }
 
-export const DEFAULT_TIMING = {
-  restartDelayMs: 100,
-  maxRestartDelayMs: 15_000,
-  minUptimeMs: 10_000,
-  maxRestarts: 10,
-  restartWindowMs: 60_000,
-  retryInMs: 300_000,
-  listenTimeoutMs: 8_000,
-  killTimeoutMs: 5_000
-} as const
-
-export const DEFAULT_HEALTH = { intervalMs: 5_000, timeoutMs: 2_000, failures: 3 } as const
-export const DEFAULT_DRAIN_MS = 1_000
+export { DEFAULT_DRAIN_MS, DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_TIMING } from './defaults.ts'
 /** How long a `--no-port` worker must stay up to count as online. */
 export const DEFAULT_READY_AFTER_MS = 1_000
 
 /** Variables sup sets for every worker: `--env` cannot set them. */
 const SET_BY_SUP = ['SUP_APP', 'SUP_INSTANCE', 'NODE_APP_INSTANCE']
-
-export const DEFAULT_LOGS = { maxSize: 10 * 1024 * 1024, files: 5, minSize: 64 * 1024, maxFiles: 100 } as const
 
 /** Validates an app name; `field` says which input it came from. */
 export function validateName (name: string, field = 'name'): string {

@@ -6,7 +6,7 @@ import { NAME_RE, RESERVED_NAMES, normalizeAppSpec, type AppSpec, type AppSpecIn
 import type { PortRange } from '../core/port-allocator.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_DEPLOY_FAILED, SUP_ERR_DEPLOY_IN_PROGRESS, SUP_ERR_INVALID_NAME, SUP_ERR_RELEASE_NOT_FOUND, SUP_ERR_TOO_LARGE } from '../errors.ts'
 import { extractArchive } from './extractor.ts'
-import { hasDependencies, installDependencies } from './installer.ts'
+import { hasDependencies, installDependencies, optsInToScripts } from './installer.ts'
 import type { DeployLimits } from './limits.ts'
 import { readPackageJson } from './package-json.ts'
 import { releaseId } from './release-id.ts'
@@ -37,6 +37,8 @@ export interface DeployDeps {
   /** The last lines a worker printed. */
   readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
   readonly onEvent: (app: string, type: string, message: string) => void
+  /** `npm.installScripts` setting: npm lifecycle scripts of every app run (else only when the app opts in). */
+  readonly installScripts?: () => boolean
 }
 
 export interface DeployQueryInput { readonly instances?: string | undefined; readonly portRange?: string | undefined }
@@ -144,7 +146,7 @@ export function createDeployService (deps: DeployDeps) {
       const id = releaseId(createdAt, ex.sha256, (x) => releases.get(app, x) !== null)
       const dir = releases.releaseDir(user, app, id)
       const { spec, input, pkg } = specFor(app, staging, dir, query)
-      if (hasDependencies(pkg)) await installDependencies(staging, { timeoutMs: deps.limits.installTimeoutMs, env: deps.env })
+      if (hasDependencies(pkg)) await installDependencies(staging, { timeoutMs: deps.limits.installTimeoutMs, env: deps.env, installScripts: deps.installScripts?.() === true || optsInToScripts(pkg) })
       releases.promote(staging, user, app, id)
       staging = null
       const rec: ReleaseRecord = { app, id, user, sha256: ex.sha256, createdAt, size: ex.size, unpackedSize: ex.unpackedSize, files: ex.files, status: 'pending' }

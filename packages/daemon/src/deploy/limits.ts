@@ -12,6 +12,8 @@ export interface DeployLimits {
   readonly maxDepth: number
   /** How long `npm ci`/`npm install` may run. */
   readonly installTimeoutMs: number
+  /** An upload that sends nothing for this long is cut (its deploy lock freed). */
+  readonly uploadIdleTimeoutMs: number
 }
 
 export const DEFAULT_DEPLOY_LIMITS: DeployLimits = {
@@ -19,10 +21,11 @@ export const DEFAULT_DEPLOY_LIMITS: DeployLimits = {
   maxUnpackedBytes: 1024 ** 3,
   maxEntries: 100_000,
   maxDepth: 64,
-  installTimeoutMs: 5 * 60_000
+  installTimeoutMs: 5 * 60_000,
+  uploadIdleTimeoutMs: 30_000
 }
 
-/** Limits from SUP_DEPLOY_MAX_BODY / _MAX_UNPACKED (sizes: 200M, 1G), _MAX_ENTRIES, _MAX_DEPTH, _INSTALL_TIMEOUT (5m). */
+/** Limits from SUP_DEPLOY_MAX_BODY / _MAX_UNPACKED (sizes: 200M, 1G), _MAX_ENTRIES, _MAX_DEPTH, _INSTALL_TIMEOUT (5m), _UPLOAD_IDLE_TIMEOUT (30s). */
 export function loadDeployLimits (env: Readonly<Record<string, string | undefined>>): DeployLimits {
   const pick = <T>(name: string, parse: (v: string) => T | undefined, fallback: T): T => {
     const raw = env[name]
@@ -37,6 +40,7 @@ export function loadDeployLimits (env: Readonly<Record<string, string | undefine
     maxUnpackedBytes: pick('SUP_DEPLOY_MAX_UNPACKED', parseBytes, d.maxUnpackedBytes),
     maxEntries: pick('SUP_DEPLOY_MAX_ENTRIES', parseCount, d.maxEntries),
     maxDepth: pick('SUP_DEPLOY_MAX_DEPTH', parseCount, d.maxDepth),
-    installTimeoutMs: pick('SUP_DEPLOY_INSTALL_TIMEOUT', parseDurationMs, d.installTimeoutMs)
+    installTimeoutMs: pick('SUP_DEPLOY_INSTALL_TIMEOUT', parseDurationMs, d.installTimeoutMs),
+    uploadIdleTimeoutMs: pick('SUP_DEPLOY_UPLOAD_IDLE_TIMEOUT', parseDurationMs, d.uploadIdleTimeoutMs)
   }
 }

@@ -15,6 +15,8 @@ export interface DeploySetupDeps {
   readonly supervisor: DeploySupervisor & ConvergeSupervisor
   readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
   readonly onEvent: (app: string, type: string, message: string) => void
+  /** `npm.installScripts` (docs/config.md): run every app's npm lifecycle scripts; read at each deploy. */
+  readonly installScripts?: () => boolean
 }
 
 export interface DeploySetup {
@@ -42,7 +44,8 @@ export function setUpDeploys (d: DeploySetupDeps): DeploySetup {
     env: d.baseEnv,
     wallNow: () => Date.now(),
     readTail: d.readTail,
-    onEvent: d.onEvent
+    onEvent: d.onEvent,
+    ...(d.installScripts === undefined ? {} : { installScripts: d.installScripts })
   })
   return {
     service,

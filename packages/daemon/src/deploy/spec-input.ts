@@ -44,6 +44,13 @@ export function specToInput (s: AppSpec): AppSpecInput {
 export function supFieldInput (value: unknown): Partial<AppSpecInput> {
   if (value === undefined) return {}
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SUP_ERR_INVALID_SPEC('sup', 'package.json\'s "sup" field must be an object')
+  // "installScripts" is for the installer (deploy/installer.ts), not the app's definition
+  const { installScripts, ...fields } = value as Record<string, unknown>
+  if (installScripts !== undefined && typeof installScripts !== 'boolean') throw new SUP_ERR_INVALID_SPEC('sup.installScripts', 'must be true or false')
+  return checkSupFields(fields)
+}
+
+function checkSupFields (value: Record<string, unknown>): Partial<AppSpecInput> {
   if (!Check(SupField, value)) {
     const first = [...Errors(SupField, value)][0] as { instancePath?: string; message?: string } | undefined
     const field = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.')

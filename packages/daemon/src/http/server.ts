@@ -13,6 +13,10 @@ import { createNdjsonStreams } from './ndjson.ts'
 import { closeAfterAnswer, registerDeployRoutes } from './routes/deploy.ts'
 import type { DeployService } from '../deploy/deploy-service.ts'
 import { registerMetricsRoutes, type UsageRouteDeps } from './routes/metrics.ts'
+import { lazySchemaController } from './lazy-compilers.ts'
+import { registerConfigRoutes } from './routes/config.ts'
+import type { ConfigService } from '../settings/service.ts'
+import { parseJsonBody, toSupError } from './fastify-errors.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -36,6 +40,10 @@ export interface ServerDeps {
   readonly authorize?: (header: string | undefined) => boolean
   /** GET /metrics and GET /apps/:app/samples (absent: those routes are not served). */
   readonly usage?: UsageRouteDeps
+  /** `sup config` (GET/PUT/DELETE /daemon/config): absent, those routes are not served. */
+  readonly config?: ConfigService
+  /** An upload that sends nothing for this long is cut (`deploy.uploadIdleTimeout`, default 30 s). */
+  readonly uploadIdleTimeoutMs?: number
 }
 
 /** The body of every error the API returns. */
@@ -48,7 +56,8 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   const ajv = { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, allErrors: false } }
   // Long names reach the handlers (a clear SUP_ERR_INVALID_NAME), not fastify's bare 414
   const maxParamLength = 1024
-  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength }))
+  const schemaController = lazySchemaController()
+  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength, schemaController }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength, schemaController }))
     .withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -60,11 +69,17 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
       return reply.status(err.statusCode ?? 500).send(errorBody(err.code, err.message))
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.status(err.statusCode).send(errorBody(err.code ?? 'SUP_ERR_INVALID_INPUT', err.message))
+      // fastify's own (FST_ERR_*: bad JSON, body too large, no Content-Type...) become codes of sup's registry
+      const e = toSupError(err)
+      return reply.status(e.statusCode ?? err.statusCode).send(errorBody(e.code, e.message))
     }
     req.log.error({ err }, 'unhandled error')
     const e = new SUP_ERR_INTERNAL(err.message)
     return reply.status(500).send(errorBody(e.code, e.message))
+  })
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try { done(null, parseJsonBody(body as string)) } catch (err) { done(err as Error, undefined) }
   })
   app.setNotFoundHandler((req, reply) => {
     const e = new SUP_ERR_ROUTE_NOT_FOUND(req.method, req.url.split('?')[0] ?? '')
@@ -88,7 +103,8 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   registerAppToolRoutes(app, deps.supervisor, deps.logsDir)
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
-  if (deps.deploy !== undefined) registerDeployRoutes(app, deps.deploy)
+  if (deps.deploy !== undefined) registerDeployRoutes(app, deps.deploy, deps.uploadIdleTimeoutMs)
   if (deps.usage !== undefined) registerMetricsRoutes(app, deps.usage)
+  if (deps.config !== undefined) registerConfigRoutes(app, deps.config)
   return app
 }

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process'
 import { constants, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
-import { DEFAULT_LOGS } from '../core/app-spec.ts'
+import { DEFAULT_LOGS } from '../core/defaults.ts'
 import type { RotationLimits } from './rotating-file.ts'
 
 /** The apps' defaults (10 MiB × 5 files per worker), used when a worker has no valid sidecar. */

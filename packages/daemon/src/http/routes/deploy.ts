@@ -5,11 +5,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { AppParams, DeployQuery, DeployResult, ReleaseList, RollbackBody } from '@sup/protocol'
 import type { DeployService, ErrorWithOutput } from '../../deploy/deploy-service.ts'
+import { SUP_ERR_UPLOAD_IDLE } from '../../errors.ts'
 
 const DeployParams = Type.Object({ user: Type.String({ minLength: 1, maxLength: 1024 }), app: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false })
 /** ErrorBody plus the new workers' (or npm's) last output lines. */
 const DeployErrorBody = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String(), hint: Type.Optional(Type.String()), output: Type.Optional(Type.Array(Type.String())) }) })
-const errors = { 400: DeployErrorBody, 401: DeployErrorBody, 404: DeployErrorBody, 409: DeployErrorBody, 413: DeployErrorBody, 422: DeployErrorBody, 500: DeployErrorBody, 502: DeployErrorBody, 503: DeployErrorBody }
+const errors = { 400: DeployErrorBody, 401: DeployErrorBody, 404: DeployErrorBody, 408: DeployErrorBody, 409: DeployErrorBody, 413: DeployErrorBody, 422: DeployErrorBody, 500: DeployErrorBody, 502: DeployErrorBody, 503: DeployErrorBody, 507: DeployErrorBody }
 
 /** How long the rest of a refused upload is read (and dropped) before the answer goes out anyway. */
 const DRAIN_MS = 2_000
@@ -42,6 +43,21 @@ async function drainBody (raw: IncomingMessage, reply: FastifyReply): Promise<vo
   if (!raw.readableEnded) closeAfterAnswer(reply)
 }
 
+/**
+ * Cuts an upload that sends nothing for `idleMs`: the body fails with SUP_ERR_UPLOAD_IDLE, so the extraction stops,
+ * its staging dir is removed and the app's deploy lock is freed. Once the body has ended the watch stops (npm may take minutes).
+ */
+function watchIdleUpload (raw: IncomingMessage, idleMs: number): void {
+  const socket = raw.socket
+  if (raw.readableEnded) return
+  const onIdle = (): void => { raw.destroy(new SUP_ERR_UPLOAD_IDLE(idleMs)) }
+  const stop = (): void => { socket.setTimeout(0); socket.off('timeout', onIdle) }
+  socket.setTimeout(idleMs)
+  socket.on('timeout', onIdle)
+  raw.once('end', stop)
+  raw.once('close', stop)
+}
+
 /** Sends a SUP_ERR_* error with its output lines; anything else goes on to the server's error handler. */
 async function sendError (reply: FastifyReply, err: unknown, raw: IncomingMessage | null): Promise<FastifyReply> {
   const e = err as ErrorWithOutput & { code?: unknown; statusCode?: number }
@@ -51,7 +67,7 @@ async function sendError (reply: FastifyReply, err: unknown, raw: IncomingMessag
   return reply.status(e.statusCode ?? 500).send({ error })
 }
 
-export function registerDeployRoutes (fastify: FastifyInstance, deploy: DeployService): void {
+export function registerDeployRoutes (fastify: FastifyInstance, deploy: DeployService, uploadIdleTimeoutMs = 30_000): void {
   void fastify.register(async (scope) => {
     // The upload is never parsed nor buffered: the handler streams the raw request into the extractor.
     scope.removeAllContentTypeParsers()
@@ -60,6 +76,7 @@ export function registerDeployRoutes (fastify: FastifyInstance, deploy: DeploySe
     app.post('/deploy/:user/:app', { schema: { params: DeployParams, querystring: DeployQuery, response: { 200: DeployResult, ...errors } } }, async (req, reply) => {
       const raw: IncomingMessage = req.raw
       const len = raw.headers['content-length']
+      watchIdleUpload(raw, uploadIdleTimeoutMs)
       try {
         return await deploy.deploy(req.params.user, req.params.app, raw, len === undefined ? undefined : Number(len), req.query)
       } catch (err) { return await sendError(reply, err, raw) }

@@ -26,8 +26,7 @@ export interface Harness {
 const worker = (instance: number): WorkerView => ({ app: 'x', instance, state: 'online', pid: 1000 + instance, port: 8000 + instance, restarts: 0, startedAt: 1, lastExit: null })
 const view = (name: string): AppView => ({ name, desired: 'running', workers: [worker(0)], nginxError: null } as unknown as AppView)
 
-export async function startHarness (limits: Partial<DeployLimits> = {}, token?: string): Promise<Harness> {
-  const home = tempDir()
+export async function startHarness (limits: Partial<DeployLimits> = {}, token?: string, home: string = tempDir()): Promise<Harness> {
   const state = openSqliteStore(`${home}/sup.db`)
   const releases = openReleaseStore(home, `${home}/sup.db`)
   const calls: string[] = []
@@ -45,6 +44,7 @@ export async function startHarness (limits: Partial<DeployLimits> = {}, token?: 
   const server = buildServer({
     supervisor: {} as Supervisor, version: 'test', home, pid: process.pid, logger: false, logsDir: `${home}/logs`, nginxDir: `${home}/nginx`,
     servingPorts: () => [], eventsAfter: () => [], requestShutdown: () => undefined, deploy: service,
+    ...(limits.uploadIdleTimeoutMs === undefined ? {} : { uploadIdleTimeoutMs: limits.uploadIdleTimeoutMs }),
     ...(token === undefined ? {} : { authorize: createTokenCheck(token) })
   })
   await server.listen({ host: '127.0.0.1', port: 0 })

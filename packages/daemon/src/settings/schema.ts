@@ -1,0 +1,68 @@
+// The daemon's settings: each key of config.json, the environment variable that overrides it, and how its value is checked.
+import { parseCommand } from '../adapters/nginx-upstream.ts'
+import { parsePortRange } from '../core/port-allocator.ts'
+import { parseBytes, parseCount, parseDurationMs } from '../core/units.ts'
+import { parseListenAddress } from '../http/listen-address.ts'
+
+/** One setting: `live` ones are applied by a running daemon at once, the others at its next start. */
+export interface SettingDef {
+  readonly key: string
+  readonly env: string
+  readonly live: boolean
+  readonly help: string
+  /** The value as stored (normalized text); throws an Error saying what is wrong. */
+  readonly check: (text: string) => string
+}
+
+const BOOLEANS: Readonly<Record<string, string>> = { true: 'true', 1: 'true', yes: 'true', on: 'true', false: 'false', 0: 'false', no: 'false', off: 'false' }
+
+function checkBoolean (text: string): string {
+  const v = BOOLEANS[text.trim().toLowerCase()]
+  if (v === undefined) throw new Error(`'${text}' is not true or false`)
+  return v
+}
+
+function checkCommand (text: string): string {
+  const t = text.trim()
+  if (t === 'off') return t
+  if (t.includes('\0')) throw new Error('a NUL byte in a command')
+  if (parseCommand(t).length === 0) throw new Error('an empty command (use "off" for none)')
+  return t
+}
+
+function positive (parse: (v: string) => number | undefined, what: string): (text: string) => string {
+  return (text) => {
+    const v = parse(text.trim())
+    if (v === undefined || v <= 0) throw new Error(`'${text}' is not a positive ${what}`)
+    return text.trim()
+  }
+}
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** Every setting, in the order `sup config list` shows them. */
+export const SETTINGS: readonly SettingDef[] = [
+  { key: 'nginx.reload', env: 'SUP_NGINX_RELOAD', live: true, help: 'command run after an upstream file changed, e.g. "nginx -s reload" ("off": nginx is not told)', check: checkCommand },
+  { key: 'nginx.test', env: 'SUP_NGINX_TEST', live: true, help: 'command run before each reload (default: `nginx -t` of the reload command; "off": none)', check: checkCommand },
+  { key: 'listen', env: 'SUP_LISTEN', live: false, help: 'TCP address of the API (HOST:PORT, bearer token required); unset: unix socket only', check: (t) => { parseListenAddress(t, true); return t.trim() } },
+  { key: 'listenRemote', env: 'SUP_LISTEN_REMOTE', live: false, help: 'allow a non-loopback listen address (true/false)', check: checkBoolean },
+  { key: 'portPool', env: 'SUP_PORT_POOL', live: true, help: 'ports of apps started without --port-range (e.g. 8000-8999)', check: (t) => { parsePortRange(t); return t.trim() } },
+  { key: 'deploy.maxBody', env: 'SUP_DEPLOY_MAX_BODY', live: false, help: 'largest upload (e.g. 200M)', check: positive(parseBytes, 'size') },
+  { key: 'deploy.maxUnpacked', env: 'SUP_DEPLOY_MAX_UNPACKED', live: false, help: 'largest unpacked archive (e.g. 1G)', check: positive(parseBytes, 'size') },
+  { key: 'deploy.maxEntries', env: 'SUP_DEPLOY_MAX_ENTRIES', live: false, help: 'most entries in an archive (e.g. 100000)', check: positive(parseCount, 'count') },
+  { key: 'deploy.maxDepth', env: 'SUP_DEPLOY_MAX_DEPTH', live: false, help: 'deepest path in an archive (e.g. 64)', check: positive(parseCount, 'count') },
+  { key: 'deploy.installTimeout', env: 'SUP_DEPLOY_INSTALL_TIMEOUT', live: false, help: 'how long npm ci/install may run (e.g. 5m)', check: positive(parseDurationMs, 'duration') },
+  { key: 'deploy.uploadIdleTimeout', env: 'SUP_DEPLOY_UPLOAD_IDLE_TIMEOUT', live: false, help: 'an upload that sends nothing for this long is cut (e.g. 30s)', check: positive(parseDurationMs, 'duration') },
+  { key: 'npm.installScripts', env: 'SUP_NPM_INSTALL_SCRIPTS', live: true, help: 'run npm lifecycle scripts (postinstall...) of every deployed app (true/false; default false)', check: checkBoolean },
+  { key: 'logLevel', env: 'SUP_LOG_LEVEL', live: false, help: `level of daemon.log (${LEVELS.join(', ')})`, check: (t) => { if (!LEVELS.includes(t.trim())) throw new Error(`'${t}' is not one of ${LEVELS.join(', ')}`); return t.trim() } }
+]
+
+/** The definition of `key`, or undefined. */
+export function settingDef (key: string): SettingDef | undefined {
+  return SETTINGS.find((d) => d.key === key)
+}
+
+/** "valid keys: a, b, c" for error messages. */
+export function validKeys (): string {
+  return `valid keys: ${SETTINGS.map((d) => d.key).join(', ')}`
+}
