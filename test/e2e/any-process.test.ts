@@ -114,6 +114,17 @@ describe('everyday verbs', () => {
   })
 })
 
+describe('a start that fails', () => {
+  it('says why and shows the last lines the worker printed', async () => {
+    const home = useSupHome()
+    const dir = tmpProject({ 'crash.js': "console.error('cannot reach the database at db:5432'); process.exit(1)\n" })
+    const r = await runSup(home, ['start', 'crash.js', '--restart', 'never'], { cwd: dir })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/did not come online \(exited\): exited with code 1/)
+    expect(r.stderr).toMatch(/\| cannot reach the database at db:5432/)
+  })
+})
+
 describe('bad input: a clear error, nothing started', () => {
   it.each<[string, (dir: string) => string[], RegExp]>([
     ['an unknown PM2 key', () => ['start', 'ecosystem.config.js'], /apps\[0\] has an unknown key 'instancez'/],
