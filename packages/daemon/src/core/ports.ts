@@ -1,6 +1,6 @@
 // The ports through which the runtime touches the world; adapters implement them, tests fake them.
 import type { AppSpec } from './app-spec.ts'
-import type { ExitInfo, WorkerSnapshot } from './worker-machine.ts'
+import type { ExitInfo, WorkerSnapshot } from './worker-state.ts'
 
 /** Time. `now()` is monotonic (durations, timers); `wallNow()` is epoch ms, only for display and records. */
 export interface Clock {

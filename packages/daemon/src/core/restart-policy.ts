@@ -1,6 +1,6 @@
 // Decides what happens after a worker's process ends: restart after a delay, give up (errored), or stay exited.
 import { backoffDelayMs } from './backoff.ts'
-import type { ExitInfo, WorkerSnapshot } from './worker-machine.ts'
+import type { ExitInfo, WorkerSnapshot } from './worker-state.ts'
 
 export type RestartMode = 'always' | 'on-failure' | 'never'
 

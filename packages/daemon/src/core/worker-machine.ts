@@ -1,13 +1,12 @@
 // The worker lifecycle as a pure state machine: (snapshot, event, policy, now) -> next snapshot + effects.
 import { decideRestart, type RestartPolicy } from './restart-policy.ts'
 import { SUP_ERR_ILLEGAL_TRANSITION } from '../errors.ts'
+import type { ExitInfo, WorkerSnapshot, WorkerState } from './worker-state.ts'
 
-export type WorkerState = 'starting' | 'online' | 'backoff' | 'stopping' | 'stopped' | 'errored' | 'exited'
+export type { ExitInfo, WorkerSnapshot, WorkerState } from './worker-state.ts'
 
 /** Timers belong to the state that armed them; leaving that state cancels them (no stale `retry` after `stop`). */
 export type TimerName = 'listen' | 'stable' | 'retry' | 'rearm' | 'kill'
-
-export interface ExitInfo { readonly code: number | null; readonly signal: string | null }
 
 export type WorkerEvent =
   | { type: 'start'; reason: string }
@@ -31,18 +30,6 @@ export type Effect =
   | { type: 'signal'; signal: string }
   /** SIGKILL whatever is left of the current process tree and forget it (its exit is not reported). */
   | { type: 'reap' }
-
-export interface WorkerSnapshot {
-  readonly state: WorkerState
-  readonly pid: number | null
-  /** Consecutive restarts since the last stable run; drives the backoff delay. */
-  readonly attempt: number
-  /** Automatic restarts over the worker's life (shown as "restarts"). */
-  readonly restarts: number
-  /** Monotonic times of the restarts inside the flapping window. */
-  readonly restartTimes: readonly number[]
-  readonly lastExit: ExitInfo | null
-}
 
 export interface Step { readonly snapshot: WorkerSnapshot; readonly effects: readonly Effect[] }
 

@@ -1,7 +1,7 @@
 // Rolls an app onto a new spec (a deploy or rollback) the way `sup reload` does; on failure every worker goes back.
 import type { AppSpec } from '../core/app-spec.ts'
 import { rollingReload, type ReloadContext } from './rolling-reload.ts'
-import type { AppEntry } from './supervisor.ts'
+import type { AppEntry } from './supervisor-types.ts'
 import type { WorkerRunner } from './worker-runner.ts'
 
 export interface RolloutHelpers {

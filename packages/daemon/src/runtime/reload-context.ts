@@ -1,7 +1,7 @@
 // Builds what a rolling reload needs from the supervisor: replacements, spare ports, publishing, draining.
 import type { StoredWorker } from '../core/ports.ts'
 import type { ReloadContext } from './rolling-reload.ts'
-import type { AppEntry, SupervisorDeps } from './supervisor.ts'
+import type { AppEntry, SupervisorDeps } from './supervisor-types.ts'
 import { createWorkerRunner, type RunnerDeps } from './worker-runner.ts'
 
 /** The supervisor's pieces a reload context uses. */
