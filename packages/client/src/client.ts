@@ -177,8 +177,8 @@ export function createClient (options: ClientOptions = {}): SupClient {
       query: { listen: q?.listen === undefined ? undefined : String(q.listen), serverName: q?.serverName },
       timeoutMs: timeout(opts, READ_TIMEOUT_MS)
     }),
-    restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), query: { instance: opts?.instance }, body: { shellEnv: opts?.shellEnv }, timeoutMs: timeout(opts) }),
-    reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), query: { instance: opts?.instance }, body: { shellEnv: opts?.shellEnv }, timeoutMs: timeout(opts) }),
+    restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), query: { instance: opts?.instance }, body: opts?.shellEnv === undefined ? undefined : { shellEnv: opts.shellEnv }, timeoutMs: timeout(opts) }),
+    reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), query: { instance: opts?.instance }, body: opts?.shellEnv === undefined ? undefined : { shellEnv: opts.shellEnv }, timeoutMs: timeout(opts) }),
     signalApp: (name, signal, opts) => transport.request({ method: 'POST', path: appPath(name, 'signal'), body: { signal, instance: opts?.instance }, timeoutMs: timeout(opts) }),
     workerEnv: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'env'), query: { instance: opts?.instance, values: opts?.values }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     flushLogs: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'flush'), timeoutMs: timeout(opts) }),
