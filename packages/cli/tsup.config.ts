@@ -9,7 +9,8 @@ export default defineConfig({
   platform: 'node',
   target: 'node20',
   bundle: true,
-  noExternal: ['@sup/client', '@sup/protocol', 'commander', 'picocolors'],
+  // js-yaml: only `sup start apps.yaml` imports it (dynamically): a chunk of its own
+  noExternal: ['@sup/client', '@sup/protocol', 'commander', 'picocolors', 'js-yaml'],
   external: ['@sup/daemon'],
   // commander is CommonJS: give the ESM bundle a `require`.
   banner: { js: "import { createRequire as __supCreateRequire } from 'node:module'; const require = __supCreateRequire(import.meta.url);" },

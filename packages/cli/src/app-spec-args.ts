@@ -5,7 +5,7 @@ import { CliError } from './errors.ts'
 
 /** The `sup start` options that define an app (camelCase, as commander names them and AppSpecInput spells them). */
 export const SPEC_FLAGS = [
-  'instances', 'name', 'portRange', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
+  'instances', 'name', 'portRange', 'port', 'readyAfter', 'interpreter', 'envFile', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady',
   'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain',
   'watch', 'watchIgnore', 'maxMemory', 'maxCpu', 'over', 'sampleInterval', 'cronRestart'
@@ -14,7 +14,7 @@ export type SpecFlag = typeof SPEC_FLAGS[number]
 
 /** String-valued flags copied verbatim into the spec. */
 const VERBATIM = [
-  'instances', 'name', 'portRange', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
+  'instances', 'name', 'portRange', 'readyAfter', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal',
   'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain',
   'maxMemory', 'maxCpu', 'over', 'sampleInterval', 'cronRestart'
@@ -23,18 +23,24 @@ const VERBATIM = [
 export type StartFlags = { [K in typeof VERBATIM[number]]?: string } & {
   cwd?: string
   env?: readonly string[]
+  /** `--no-port` sets it false. */
+  port?: boolean
+  /** Absolute path (the caller looked a bare name up in PATH). */
+  interpreter?: string
+  /** Variables read from `--env-file` files: below --env. */
+  fileEnv?: Readonly<Record<string, string>>
   waitReady?: boolean
   /** `--watch` alone (true) or `--watch a,b` (paths, resolved against the caller's cwd). */
   watch?: boolean | string
   watchIgnore?: readonly string[]
 }
 
-/** `K=V` pairs (the value may contain `=`) into a record; a later pair wins. */
+/** `K=V` pairs (the value may contain `=`) into a record; a later pair wins. The message never shows a value. */
 export function parseEnvPairs (pairs: readonly string[]): Record<string, string> {
   const env: Record<string, string> = {}
   for (const pair of pairs) {
     const eq = pair.indexOf('=')
-    if (eq <= 0) throw new CliError(`--env '${pair}' must be KEY=VALUE`, { hint: 'e.g. --env NODE_ENV=production (repeat --env for more)' })
+    if (eq <= 0) throw new CliError(`--env '${pair.slice(0, 40)}' must be KEY=VALUE`, { hint: 'e.g. --env NODE_ENV=production (repeat --env for more); --env <name> picks env_<name> of an ecosystem file' })
     env[pair.slice(0, eq)] = pair.slice(eq + 1)
   }
   return env
@@ -48,7 +54,10 @@ export function specFromArgs (script: string, args: readonly string[], flags: St
     if (value !== undefined) spec[key] = value
   }
   if (flags.cwd !== undefined) spec.cwd = resolve(cwd, flags.cwd)
-  if (flags.env !== undefined && flags.env.length > 0) spec.env = parseEnvPairs(flags.env)
+  const env = { ...flags.fileEnv, ...parseEnvPairs(flags.env ?? []) }
+  if (Object.keys(env).length > 0) spec.env = env
+  if (flags.port === false) spec.port = false
+  if (flags.interpreter !== undefined) spec.interpreter = flags.interpreter
   if (flags.waitReady === true) spec.waitReady = true
   if (flags.watch === true) spec.watch = true
   else if (typeof flags.watch === 'string') spec.watch = flags.watch.split(',').filter((p) => p !== '').map((p) => resolve(cwd, p))
@@ -63,9 +72,9 @@ export type TargetKind = 'config' | 'script' | 'app'
 const APP_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
 const SCRIPT_EXT = /\.(c|m)?(j|t)s$/
 
-/** `*.json` is a config file; an existing file is a script; a bare app-like name is an app; anything else a script. */
+/** `*.json|yaml|yml|config.js` is a config file; an existing file is a script; a bare app-like name is an app; anything else a script. */
 export function classifyTarget (target: string, isFile: boolean): TargetKind {
-  if (/\.json$/i.test(target)) return 'config'
+  if (/(\.json|\.ya?ml|\.config\.(c|m)?js)$/i.test(target)) return 'config'
   if (isFile) return 'script'
   if (APP_NAME.test(target) && !SCRIPT_EXT.test(target) && !isAbsolute(target)) return 'app'
   return 'script'

@@ -19,6 +19,7 @@ import { registerDeploy } from './commands/deploy.ts'
 import { registerReleases } from './commands/releases.ts'
 import { registerRollback } from './commands/rollback.ts'
 import { registerMonit } from './commands/monit.ts'
+import { registerAppTools } from './commands/app-tools.ts'
 import { registerConfig } from './commands/config.ts'
 import { createContext } from './context.ts'
 
@@ -28,7 +29,7 @@ function createProgram (ctx = createContext()): Command {
     .description('sup: a process supervisor and cluster manager for Node.js services')
     .version(SUP_VERSION, '-v, --version')
     .showSuggestionAfterError()
-  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit, registerConfig]) {
+  for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit, registerConfig, registerAppTools]) {
     register(program, ctx)
   }
   program.addHelpText('after', '\nSUP_HOME (default ~/.sup) selects the daemon; any command but `kill` starts one when none answers.')

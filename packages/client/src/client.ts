@@ -1,5 +1,5 @@
 // createClient(): the daemon's HTTP API as typed, promise-returning methods. Failures reject with SupClientError.
-import type { AppList, AppSamples, AppSpecInput, AppView, ConfigChange, ConfigView, DeleteResult, DeployResult, EventList, EventsQuery, EventView, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, WorkerState } from '@sup/protocol'
+import type { AppList, AppSamples, AppSpecInput, AppView, ConfigChange, ConfigView, DeleteResult, DeployResult, EnvView, EventList, EventsQuery, EventView, FlushResult, HealthView, LogRecord, NginxView, ReleaseList, ShutdownResult, SignalResult, WorkerState } from '@sup/protocol'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { createDeployMethods, type DeployOptions, type WaitForOptions } from './deploy.ts'
@@ -23,6 +23,12 @@ export interface CallOptions { timeoutMs?: number }
 
 /** `wait: false` answers as soon as the app is recorded, before its workers are up. */
 export interface StartOptions extends CallOptions { wait?: boolean }
+
+/** `instance`: only that worker (`sup stop api:1`). */
+export interface InstanceOptions extends CallOptions { instance?: number }
+
+/** `shellEnv` (--update-env) replaces the stored shell environment before the restart or reload. */
+export interface RestartOptions extends InstanceOptions { shellEnv?: Record<string, string> }
 
 /** `keepWorkers: true` makes the daemon exit leaving every worker running, for the next daemon to adopt. */
 export interface ShutdownOptions extends CallOptions { keepWorkers?: boolean }
@@ -73,14 +79,22 @@ export interface SupClient {
   startApp (input: AppSpecInput, opts?: StartOptions): Promise<AppView>
   /** POST /apps/:app/start: starts a defined (stopped) app again. */
   startExisting (name: string, opts?: CallOptions): Promise<AppView>
+  /** PUT /apps/:app: applies a changed definition to a running app (rolled zero-downtime), or creates it. */
+  applyApp (input: AppSpecInput & { name: string }, opts?: CallOptions): Promise<AppView>
   /** POST /apps/:app/stop: answers once every process of every worker is gone. */
-  stopApp (name: string, opts?: CallOptions): Promise<AppView>
+  stopApp (name: string, opts?: InstanceOptions): Promise<AppView>
   /** POST /apps/:app/restart */
-  restartApp (name: string, opts?: CallOptions): Promise<AppView>
+  restartApp (name: string, opts?: RestartOptions): Promise<AppView>
   /** GET /apps/:app/nginx: the live upstream and a server block to include (listen defaults to 80). */
   nginx (name: string, q?: { listen?: number | string; serverName?: string }, opts?: CallOptions): Promise<NginxView>
   /** POST /apps/:app/reload: zero-downtime rolling replacement; rejects with SUP_ERR_RELOAD_FAILED (old workers keep serving). */
-  reloadApp (name: string, opts?: CallOptions): Promise<AppView>
+  reloadApp (name: string, opts?: RestartOptions): Promise<AppView>
+  /** POST /apps/:app/signal: sends a signal to every worker's process, or to one instance's. */
+  signalApp (name: string, signal: string, opts?: InstanceOptions): Promise<SignalResult>
+  /** GET /apps/:app/env: the variable names a worker runs with (values only with `values: true`). */
+  workerEnv (name: string, opts?: InstanceOptions & { values?: boolean }): Promise<EnvView>
+  /** POST /apps/:app/flush: empties the app's log files. */
+  flushLogs (name: string, opts?: CallOptions): Promise<FlushResult>
   /** POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"). */
   scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
@@ -155,15 +169,19 @@ export function createClient (options: ClientOptions = {}): SupClient {
       timeoutMs: timeout(opts)
     }),
     startExisting: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'start'), timeoutMs: timeout(opts) }),
-    stopApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'stop'), timeoutMs: timeout(opts) }),
+    applyApp: (input, opts) => transport.request({ method: 'PUT', path: appPath(input.name), body: input, timeoutMs: timeout(opts) }),
+    stopApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'stop'), query: { instance: opts?.instance }, timeoutMs: timeout(opts) }),
     nginx: (name, q, opts) => transport.request({
       method: 'GET',
       path: appPath(name, 'nginx'),
       query: { listen: q?.listen === undefined ? undefined : String(q.listen), serverName: q?.serverName },
       timeoutMs: timeout(opts, READ_TIMEOUT_MS)
     }),
-    restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), timeoutMs: timeout(opts) }),
-    reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), timeoutMs: timeout(opts) }),
+    restartApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'restart'), query: { instance: opts?.instance }, body: opts?.shellEnv === undefined ? undefined : { shellEnv: opts.shellEnv }, timeoutMs: timeout(opts) }),
+    reloadApp: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'reload'), query: { instance: opts?.instance }, body: opts?.shellEnv === undefined ? undefined : { shellEnv: opts.shellEnv }, timeoutMs: timeout(opts) }),
+    signalApp: (name, signal, opts) => transport.request({ method: 'POST', path: appPath(name, 'signal'), body: { signal, instance: opts?.instance }, timeoutMs: timeout(opts) }),
+    workerEnv: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'env'), query: { instance: opts?.instance, values: opts?.values }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
+    flushLogs: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'flush'), timeoutMs: timeout(opts) }),
     scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
     deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), query: { keepReleases: opts?.keepReleases === true ? true : undefined }, timeoutMs: timeout(opts) }),
     metrics: (opts) => transport.request<string>({ method: 'GET', path: '/metrics', text: true, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),

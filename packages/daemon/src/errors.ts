@@ -4,6 +4,8 @@ import createError from '@fastify/error'
 export const SUP_ERR_INVALID_INPUT = createError<[string]>('SUP_ERR_INVALID_INPUT', 'Invalid request: %s', 400)
 export const SUP_ERR_INVALID_SPEC = createError<[string, string]>('SUP_ERR_INVALID_SPEC', 'Invalid %s: %s', 400)
 export const SUP_ERR_SCRIPT_NOT_FOUND = createError<[string]>('SUP_ERR_SCRIPT_NOT_FOUND', "Script '%s' does not exist or is not a file", 400)
+export const SUP_ERR_NOT_EXECUTABLE = createError<[string, string, string]>('SUP_ERR_NOT_EXECUTABLE', "The %s '%s' %s; nothing was started", 400)
+export const SUP_ERR_INSTANCE_NOT_FOUND = createError<[string, string]>('SUP_ERR_INSTANCE_NOT_FOUND', '%s has no instance %s', 404)
 export const SUP_ERR_APP_NOT_FOUND = createError<[string]>('SUP_ERR_APP_NOT_FOUND', "App '%s' not found", 404)
 export const SUP_ERR_APP_EXISTS = createError<[string]>('SUP_ERR_APP_EXISTS', "App '%s' already exists (use `sup restart`, `sup scale` or `sup delete` first)", 409)
 export const SUP_ERR_APP_BUSY = createError<[string, string]>('SUP_ERR_APP_BUSY', "App '%s' is busy: %s", 409)

@@ -1,6 +1,6 @@
 // Composition root: the only file that reads env/argv, builds adapters, listens and traps signals.
-import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { chmodSync, constants as fsConstants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { access, stat } from 'node:fs/promises'
 import { pino, type Logger } from 'pino'
 import { loadDaemonConfig, type DaemonConfig } from './config.ts'
 import { createSystemClock } from './adapters/system-clock.ts'
@@ -142,9 +142,11 @@ function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublish
     prepareOutput: (spec, instance) => output.prepare(spec, instance),
     removeOutput: (app, instance) => output.remove(app, instance),
     markerPrefix: config.markerPrefix,
-    baseEnv: rt.baseEnv,
+    // workers start from a small base, never the daemon's own environment (secrets, NODE_PATH of the sup shim)
+    baseEnv: baseEnvironment(rt.baseEnv),
     get portPool () { return live.current.portPool },
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
+    isExecutable: async (p) => { try { await access(p, fsConstants.X_OK); return true } catch { return false } },
     httpCheck,
     publisher,
     watchApp: watchAppFiles(config),

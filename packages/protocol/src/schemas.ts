@@ -15,16 +15,25 @@ export const WorkerState = Type.Union([
 export type WorkerState = Static<typeof WorkerState>
 
 const NumberOrString = Type.Union([Type.Number(), Type.String({ maxLength: 64 })])
+const EnvRecord = Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 65536 }), { maxProperties: 4096 })
 
 /** What a caller sends to define an app. Numbers may come as strings ("5", "10s", "150M"): the daemon normalizes them once. */
 export const AppSpecInput = Type.Object({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
   script: Type.String({ minLength: 1, maxLength: 4096 }),
   args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 })),
+  /** Absolute path of the program that runs the script (python3, bash...); the CLI resolves bare names in its PATH. */
+  interpreter: Type.Optional(Type.String({ maxLength: 4096 })),
+  interpreterArgs: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 64 })),
   cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
   instances: Type.Optional(NumberOrString),
   portRange: Type.Optional(Type.String({ maxLength: 64 })),
-  env: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 65536 }))),
+  /** false: the app does not listen (`--no-port`): no PORT, online once it stayed up `readyAfter`. */
+  port: Type.Optional(Type.Boolean()),
+  readyAfter: Type.Optional(NumberOrString),
+  env: Type.Optional(EnvRecord),
+  /** The environment of the shell that ran `sup start`: stored with the app, never shown back. */
+  shellEnv: Type.Optional(EnvRecord),
   restart: Type.Optional(Type.String({ maxLength: 32 })),
   restartDelay: Type.Optional(NumberOrString),
   maxRestartDelay: Type.Optional(NumberOrString),
@@ -75,6 +84,9 @@ export const AppSpecView = Type.Object({
   instances: Type.Integer(),
   portRange: Type.Object({ from: Type.Integer(), to: Type.Integer() }),
   envKeys: Type.Array(Type.String()),
+  interpreter: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  hasPort: Type.Optional(Type.Boolean()),
+  readyAfterMs: Type.Optional(Type.Number()),
   restart: Type.String(),
   restartDelayMs: Type.Number(),
   maxRestartDelayMs: Type.Number(),
@@ -120,6 +132,24 @@ export const EventView = Type.Object({
 export type EventView = Static<typeof EventView>
 
 export const AppParams = Type.Object({ app: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: false })
+/** `?instance=N`: the operation touches that worker only (`sup stop api:1`). */
+export const InstanceQuery = Type.Object({ instance: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })) }, { additionalProperties: false })
+export type InstanceQuery = Static<typeof InstanceQuery>
+/** restart / reload body: `shellEnv` (--update-env) replaces the stored shell environment first. */
+export const RestartBody = Type.Union([Type.Object({ shellEnv: Type.Optional(EnvRecord) }, { additionalProperties: false }), Type.Null()])
+export type RestartBody = Static<typeof RestartBody>
+/** POST /apps/:app/signal */
+export const SignalBody = Type.Object({ signal: Type.String({ pattern: '^(SIG)?[A-Z0-9]{2,10}$' }), instance: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })) }, { additionalProperties: false })
+export type SignalBody = Static<typeof SignalBody>
+export const SignalResult = Type.Object({ signalled: Type.Array(Type.Object({ instance: Type.Integer(), pid: Type.Integer() })) })
+export type SignalResult = Static<typeof SignalResult>
+/** GET /apps/:app/env?instance=N[&values=true]: a worker's variable names (values only when asked). */
+export const EnvQuery = Type.Object({ instance: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })), values: Type.Optional(Type.Boolean()) }, { additionalProperties: false })
+export type EnvQuery = Static<typeof EnvQuery>
+export const EnvView = Type.Object({ names: Type.Array(Type.String()), values: Type.Optional(Type.Record(Type.String(), Type.String())) })
+export type EnvView = Static<typeof EnvView>
+export const FlushResult = Type.Object({ files: Type.Integer() })
+export type FlushResult = Static<typeof FlushResult>
 export const ScaleBody = Type.Object({ instances: NumberOrString }, { additionalProperties: false })
 export type ScaleBody = Static<typeof ScaleBody>
 export const EventsQuery = Type.Object({

@@ -8,7 +8,8 @@ export function registerReload (program: Command, ctx: CliContext): void {
   registerAppAction(program, ctx, {
     verb: 'reload',
     description: 'replace every worker one at a time: each new worker ready and published before the old one leaves',
-    call: (client, app) => client.reloadApp(app),
+    call: (client, app, opts) => client.reloadApp(app, opts),
+    updatesEnv: true,
     parallel: false
   })
 }

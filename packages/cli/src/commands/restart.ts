@@ -8,7 +8,8 @@ export function registerRestart (program: Command, ctx: CliContext): void {
   registerAppAction(program, ctx, {
     verb: 'restart',
     description: 'restart an app (or all, one app after the other); retries errored workers at once',
-    call: (client, app) => client.restartApp(app),
+    call: (client, app, opts) => client.restartApp(app, opts),
+    updatesEnv: true,
     parallel: false
   })
 }

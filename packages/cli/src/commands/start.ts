@@ -1,15 +1,27 @@
 // `sup start <script|file.json|app>`: define and start apps, or start a stopped app again.
-import { isSupClientError, type AppSpecInput, type AppView } from '@sup/client'
+import { isSupClientError, type AppSpecInput, type AppView, type SupClient } from '@sup/client'
 import type { Command } from 'commander'
 import { stat } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { classifyTarget, flagName, SPEC_FLAGS, specFromArgs, type StartFlags } from '../app-spec-args.ts'
 import { readConfigFile } from '../config-file.ts'
 import { action, type CliContext } from '../context.ts'
+import { readEnvFiles } from '../env-file.ts'
 import { CliError, prefixError } from '../errors.ts'
 import { renderAppList } from '../render/views.ts'
+import { findInPath, shellEnvironment } from '../shell-env.ts'
+import { explainNotOnline } from '../start-failure.ts'
+import { forEachApp } from '../targets.ts'
 
-interface StartOptions extends StartFlags { wait: boolean; json?: boolean }
+interface StartOptions extends Omit<StartFlags, 'env' | 'interpreter'> {
+  wait: boolean
+  json?: boolean
+  env?: string[]
+  interpreter?: string
+  envFile?: string[]
+  only?: string
+  updateEnv?: boolean
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -21,64 +33,116 @@ async function isFile (path: string): Promise<boolean> {
   }
 }
 
-/** The workers that did not come online after a waited start, as a note naming where to look. */
-function notOnline (app: AppView, home: string): CliError | undefined {
-  const down = app.workers.filter((w) => w.state !== 'online')
-  if (down.length === 0) return undefined
-  const states = [...new Set(down.map((w) => w.state))].join(', ')
-  const first = down[0]?.instance ?? 0
-  return new CliError(`App '${app.name}': ${down.length} of ${app.workers.length} workers did not come online (${states})`, {
-    code: 'SUP_ERR_START_FAILED',
-    hint: `see \`sup events ${app.name}\` and ${join(home, 'logs', `${app.name}-${first}.log`)}`
-  })
+function show (ctx: CliContext, views: readonly AppView[], json: boolean | undefined, many: boolean): void {
+  if (json === true) ctx.json(many ? { apps: views } : views[0])
+  else if (views.length > 0) ctx.print(renderAppList(views, Date.now(), ctx.colors))
 }
 
 async function startExisting (ctx: CliContext, name: string, ignored: readonly string[], opts: StartOptions): Promise<void> {
   const client = await ctx.daemon()
-  let view: AppView
-  try {
-    view = await client.startExisting(name)
-  } catch (err) {
-    if (!isSupClientError(err, 'SUP_ERR_APP_NOT_FOUND')) throw err
-    throw new CliError(`No file or app named '${name}'`, { hint: 'give the path of a script, or run `sup list` to see apps' })
-  }
+  const view = await client.startExisting(name)
   if (ignored.length > 0) ctx.warn(`sup: app '${name}' already exists: ${ignored.join(', ')} ignored (use \`sup delete ${name}\` first to redefine it)`)
-  if (opts.json === true) ctx.json(view)
-  else ctx.print(renderAppList([view], Date.now(), ctx.colors))
+  show(ctx, [view], opts.json, false)
 }
 
-async function startSpecs (ctx: CliContext, specs: readonly AppSpecInput[], opts: StartOptions, many: boolean): Promise<void> {
+/** `sup start all`: every app that is stopped (or has stopped workers) is started again. */
+async function startAll (ctx: CliContext, opts: StartOptions): Promise<void> {
+  const client = await ctx.daemon()
+  const { apps } = await client.listApps()
+  const names = apps.filter((a) => a.desired === 'stopped' || a.workers.some((w) => w.state === 'stopped')).map((a) => a.name)
+  const started = await forEachApp(ctx, names, (name) => client.startExisting(name), false)
+  if (names.length === 0 && opts.json !== true) ctx.print('sup: no stopped app')
+  else show(ctx, started, opts.json, true)
+}
+
+/** Creates each app, or (file apps that already exist) applies its definition zero-downtime. */
+async function startSpecs (ctx: CliContext, specs: readonly AppSpecInput[], opts: StartOptions, fromFile: boolean): Promise<void> {
   const client = await ctx.daemon()
   const started: AppView[] = []
   const notes: CliError[] = []
   for (const spec of specs) {
     try {
-      const view = await client.startApp(spec, { wait: opts.wait })
+      const view = await createOrApply(client, spec, opts, fromFile)
       started.push(view)
-      const note = opts.wait ? notOnline(view, ctx.home) : undefined
+      const note = opts.wait ? await explainNotOnline(client, view) : undefined
       if (note !== undefined) notes.push(note)
     } catch (err) {
-      if (!many) throw err
+      if (!fromFile) throw err
       ctx.fail(prefixError(err, `app '${spec.name ?? spec.script}'`))
     }
   }
-  if (opts.json === true) ctx.json(many ? { apps: started } : started[0])
-  else if (started.length > 0) ctx.print(renderAppList(started, Date.now(), ctx.colors))
+  show(ctx, started, opts.json, fromFile)
   for (const note of notes) ctx.fail(note)
+}
+
+async function createOrApply (client: SupClient, spec: AppSpecInput, opts: StartOptions, fromFile: boolean): Promise<AppView> {
+  try {
+    return await client.startApp(spec, { wait: opts.wait })
+  } catch (err) {
+    if (!fromFile || spec.name === undefined || !isSupClientError(err, 'SUP_ERR_APP_EXISTS')) throw err
+    // The stored shell environment stays unless --update-env asks for the current one
+    const { shellEnv, ...rest } = spec
+    return client.applyApp(opts.updateEnv === true && shellEnv !== undefined ? { ...rest, shellEnv, name: spec.name } : { ...rest, name: spec.name })
+  }
+}
+
+/** `--interpreter python3`: looked up in PATH now, so a missing one is refused before anything starts. */
+function interpreterPath (ctx: CliContext, name: string | undefined): string | undefined {
+  if (name === undefined || name.startsWith('/')) return name
+  const found = findInPath(name, ctx.env.PATH)
+  if (found === undefined) throw new CliError(`interpreter '${name}' not found in PATH`, { hint: 'install it, or give its absolute path' })
+  return found
+}
+
+function scriptSpec (ctx: CliContext, script: string, args: readonly string[], opts: StartOptions): AppSpecInput {
+  const flags: StartFlags = { ...opts, fileEnv: readEnvFiles((opts.envFile ?? []).map((f) => resolve(ctx.cwd, f))) }
+  const interpreter = interpreterPath(ctx, opts.interpreter)
+  if (interpreter === undefined) delete flags.interpreter
+  else flags.interpreter = interpreter
+  return { ...specFromArgs(script, args, flags, ctx.cwd), shellEnv: shellEnvironment(ctx.env) }
+}
+
+/** `sup start file [--only a,b] [--env <name>]`: the file's apps, each carrying the caller's environment. */
+async function startFile (ctx: CliContext, path: string, opts: StartOptions, given: readonly string[], args: readonly string[]): Promise<void> {
+  const envName = opts.env?.length === 1 && !(opts.env[0] ?? '').includes('=') ? opts.env[0] : undefined
+  const extra = [...given.filter((k) => !(k === 'env' && envName !== undefined)).map(flagName), ...(args.length > 0 ? ['app arguments'] : [])]
+  if (extra.length > 0) throw new CliError(`${extra.join(', ')} cannot be combined with a config file`, { hint: `set them per app in ${path}` })
+  const specs = await readConfigFile(path, ctx.cwd, { envName, only: opts.only, path: ctx.env.PATH, warn: (l) => ctx.warn(l) })
+  const shellEnv = shellEnvironment(ctx.env)
+  return startSpecs(ctx, specs.map((s) => ({ ...s, shellEnv })), opts, true)
+}
+
+/** A bare name that is no file: an existing app, else a command found in PATH (`sup start npm -- start`). */
+async function startNamed (ctx: CliContext, target: string, args: readonly string[], opts: StartOptions, extra: readonly string[]): Promise<void> {
+  const command = findInPath(target, ctx.env.PATH)
+  if (command !== undefined && extra.length > 0) return startSpecs(ctx, [scriptSpec(ctx, command, args, opts)], opts, false)
+  try {
+    await startExisting(ctx, target, extra, opts)
+  } catch (err) {
+    if (!isSupClientError(err, 'SUP_ERR_APP_NOT_FOUND')) throw err
+    if (command !== undefined) return startSpecs(ctx, [scriptSpec(ctx, command, args, opts)], opts, false)
+    throw new CliError(`No file, app or command named '${target}'`, { hint: 'give the path of a script, a command in PATH, or run `sup list` to see apps' })
+  }
 }
 
 /** Registers `sup start`. */
 export function registerStart (program: Command, ctx: CliContext): void {
   program
     .command('start')
-    .description('start a script with N workers, every app of a JSON file, or a stopped app by name')
-    .argument('<target>', 'a script, a file.json ({ "apps": [...] }) or the name of an existing app')
+    .description('start a script or command with N workers, the apps of a config file (sup JSON or a PM2 ecosystem file), a stopped app by name, or all')
+    .argument('<target>', 'a script, a command in PATH, apps.json / ecosystem.config.js / apps.yaml, the name of an existing app, or all')
     .argument('[args...]', 'arguments for the app, after --')
     .option('-n, --instances <n>', 'number of workers (default 1)')
     .option('--name <name>', "app name (default: the script's file name)")
     .option('--port-range <from-to>', "ports for the workers, e.g. 8000-8004 (default: the daemon's pool)")
     .option('--cwd <dir>', "working directory (default: the script's directory)")
-    .option('--env <K=V>', 'environment variable for every worker (repeatable)', collect)
+    .option('--no-port', 'the app does not listen (queue worker, bot): no PORT, online once it stayed up --ready-after')
+    .option('--ready-after <duration>', 'with --no-port: uptime that counts as ready (default 1s)')
+    .option('--interpreter <program>', 'run the script with this program (python3, bash...; looked up in PATH)')
+    .option('--env <K=V>', "environment variable for every worker (repeatable); with a config file: --env <name> uses PM2's env_<name>", collect)
+    .option('--env-file <file>', 'read variables from a dotenv file (repeatable; --env wins)', collect)
+    .option('--only <apps>', 'with a config file: only these apps (comma-separated)')
+    .option('--update-env', "with a config file whose apps run: send this shell's environment too (else the stored one stays)")
     .option('--restart <mode>', 'always | on-failure | never (default always)')
     .option('--restart-delay <duration>', 'first backoff delay, doubled each time (default 100ms)')
     .option('--max-restart-delay <duration>', 'backoff cap (default 15s)')
@@ -108,12 +172,12 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('--json', 'print the API answer as JSON')
     .action(action(ctx, async (target: string, args: string[], opts: StartOptions, cmd: Command) => {
       const given = SPEC_FLAGS.filter((key) => cmd.getOptionValueSource(key) === 'cli')
+      if (target === 'all') return startAll(ctx, opts)
       const path = resolve(ctx.cwd, target)
       const kind = classifyTarget(target, await isFile(path))
+      if (kind === 'config') return startFile(ctx, path, opts, given, args)
       const extra = [...given.map(flagName), ...(args.length > 0 ? ['app arguments'] : [])]
-      if (kind === 'app') return startExisting(ctx, target, extra, opts)
-      if (kind === 'script') return startSpecs(ctx, [specFromArgs(target, args, opts, ctx.cwd)], opts, false)
-      if (extra.length > 0) throw new CliError(`${extra.join(', ')} cannot be combined with a config file`, { hint: `set them per app in ${target}` })
-      return startSpecs(ctx, await readConfigFile(path), opts, true)
+      if (kind === 'app') return startNamed(ctx, target, args, opts, extra)
+      return startSpecs(ctx, [scriptSpec(ctx, target, args, opts)], opts, false)
     }))
 }

@@ -7,8 +7,8 @@ import { registerAppAction } from './app-action.ts'
 export function registerStop (program: Command, ctx: CliContext): void {
   registerAppAction(program, ctx, {
     verb: 'stop',
-    description: 'stop an app (or all): signal its workers, SIGKILL after --kill-timeout',
-    call: (client, app) => client.stopApp(app),
+    description: 'stop an app, one worker (app:i), all, or the apps of a file: signal its workers, SIGKILL after --kill-timeout',
+    call: (client, app, opts) => client.stopApp(app, opts),
     parallel: true
   })
 }

@@ -67,8 +67,8 @@ describe('flags', () => {
 
   it('covers every AppSpecInput field but script and args', () => {
     expect([...SPEC_FLAGS].sort()).toEqual([
-      'cronRestart', 'cwd', 'drain', 'env', 'health', 'healthFailures', 'healthInterval', 'healthTimeout', 'instances', 'killSignal', 'killTimeout', 'listenTimeout', 'logFiles', 'logMaxSize', 'maxCpu', 'maxMemory', 'maxRestartDelay', 'maxRestarts', 'minUptime',
-      'name', 'over', 'portRange', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'sampleInterval', 'waitReady', 'watch', 'watchIgnore'
+      'cronRestart', 'cwd', 'drain', 'env', 'envFile', 'health', 'healthFailures', 'healthInterval', 'healthTimeout', 'instances', 'interpreter', 'killSignal', 'killTimeout', 'listenTimeout', 'logFiles', 'logMaxSize', 'maxCpu', 'maxMemory', 'maxRestartDelay', 'maxRestarts', 'minUptime',
+      'name', 'over', 'port', 'portRange', 'readyAfter', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'sampleInterval', 'waitReady', 'watch', 'watchIgnore'
     ])
   })
 })

@@ -10,11 +10,23 @@ export interface AppSpec extends RestartPolicy, ResourceRules {
   readonly name: string
   /** Absolute path of the script or executable. */
   readonly script: string
+  /** `$PORT` and `$SUP_INSTANCE` in them are replaced per worker (never through a shell). */
   readonly args: readonly string[]
+  /** Absolute path of the program that runs the script (python3, bash...), or null: node for .js, else the script itself. */
+  readonly interpreter: string | null
+  /** Arguments before the script (PM2's interpreter_args / node_args). */
+  readonly interpreterArgs: readonly string[]
   readonly cwd: string
   readonly instances: number
   readonly portRange: PortRange
+  /** False for `--no-port` workers (queue consumers, bots): no PORT, no port claimed, never in an upstream. */
+  readonly hasPort: boolean
+  /** A no-port worker is ready once it stayed up this long (unless waitReady). */
+  readonly readyAfterMs: number
+  /** `--env` and `--env-file`: over shellEnv. Keys are shown, values never. */
   readonly env: Readonly<Record<string, string>>
+  /** The environment of the shell that ran `sup start`: stored, refreshed only by --update-env, never shown. */
+  readonly shellEnv: Readonly<Record<string, string>>
   readonly waitReady: boolean
   /** Size at which a worker's log file is rotated, in bytes. */
   readonly logMaxSize: number
@@ -43,10 +55,15 @@ export interface AppSpecInput extends ResourceRulesInput {
   name?: string | undefined
   script: string
   args?: string[] | undefined
+  interpreter?: string | undefined
+  interpreterArgs?: string[] | undefined
   cwd?: string | undefined
   instances?: number | string | undefined
   portRange?: string | undefined
+  port?: boolean | undefined
+  readyAfter?: number | string | undefined
   env?: Record<string, string> | undefined
+  shellEnv?: Record<string, string> | undefined
   restart?: string | undefined
   restartDelay?: number | string | undefined
   maxRestartDelay?: number | string | undefined
@@ -80,6 +97,11 @@ const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 export interface SpecDefaults { readonly portPool: PortRange }
 
 export { DEFAULT_DRAIN_MS, DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_TIMING } from './defaults.ts'
+/** How long a `--no-port` worker must stay up to count as online. */
+export const DEFAULT_READY_AFTER_MS = 1_000
+
+/** Variables sup sets for every worker: `--env` cannot set them. */
+const SET_BY_SUP = ['SUP_APP', 'SUP_INSTANCE', 'NODE_APP_INSTANCE']
 
 /** Validates an app name; `field` says which input it came from. */
 export function validateName (name: string, field = 'name'): string {
@@ -88,10 +110,10 @@ export function validateName (name: string, field = 'name'): string {
   return name
 }
 
-/** The default name of an app: its script's file name without extension, made safe. */
+/** The default name of an app: its script's file name without extension (`loop.sh` -> loop), made safe. */
 export function nameFromScript (script: string): string {
   const base = script.split('/').pop() ?? 'app'
-  const stem = base.replace(/\.(c|m)?(j|t)s$/, '').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
+  const stem = base.replace(/(.)\.[A-Za-z0-9]{1,8}$/, '$1').toLowerCase().replace(/[^a-z0-9._-]/g, '-').replace(/^[^a-z0-9]+/, '')
   return (stem === '' || RESERVED_NAMES.includes(stem) ? 'app' : stem).slice(0, 64)
 }
 
@@ -137,13 +159,31 @@ function watchPaths (input: AppSpecInput, cwd: string): string[] | null {
   })
 }
 
-function env (input: Record<string, string> | undefined): Record<string, string> {
+/** Checks names and values (a NUL byte cannot reach a process); messages name the variable, never its value. */
+export function validateEnv (field: string, input: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(input ?? {})) {
-    if (!ENV_KEY_RE.test(k)) throw new SUP_ERR_INVALID_SPEC('env', `'${k.slice(0, 80)}' is not a valid variable name`)
+    if (!ENV_KEY_RE.test(k)) throw new SUP_ERR_INVALID_SPEC(field, `'${k.slice(0, 80)}' is not a valid variable name`)
+    if (v.includes('\0')) throw new SUP_ERR_INVALID_SPEC(field, `the value of ${k} contains a NUL byte`)
     out[k] = v
   }
   return out
+}
+
+/** `--env` may not set what sup sets: PORT (for a port app: use --port-range) and the SUP_* instance variables. */
+function userEnv (input: AppSpecInput, hasPort: boolean): Record<string, string> {
+  const out = validateEnv('env', input.env)
+  if (hasPort && 'PORT' in out) throw new SUP_ERR_INVALID_SPEC('env', 'PORT is set by sup for each worker: use --port-range (or --no-port for an app that does not listen)')
+  const taken = SET_BY_SUP.find((k) => k in out)
+  if (taken !== undefined) throw new SUP_ERR_INVALID_SPEC('env', `${taken} is set by sup for each worker`)
+  return out
+}
+
+function interpreter (input: AppSpecInput): string | null {
+  const i = input.interpreter
+  if (i === undefined || i === '') return null
+  if (!i.startsWith('/') || i.includes('\0')) throw new SUP_ERR_INVALID_SPEC('interpreter', `'${i.slice(0, 80)}' must be an absolute path (the CLI looks bare names up in PATH)`)
+  return i
 }
 
 /**
@@ -162,14 +202,22 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
   const restartDelayMs = duration('restartDelay', input.restartDelay, DEFAULT_TIMING.restartDelayMs)
   const maxRestartDelayMs = duration('maxRestartDelay', input.maxRestartDelay, Math.max(DEFAULT_TIMING.maxRestartDelayMs, restartDelayMs))
   if (maxRestartDelayMs < restartDelayMs) throw new SUP_ERR_INVALID_SPEC('maxRestartDelay', `${maxRestartDelayMs} ms is below restartDelay ${restartDelayMs} ms`)
-  return {
+  const hasPort = input.port ?? true
+  if (!hasPort && input.portRange !== undefined) throw new SUP_ERR_INVALID_SPEC('portRange', 'an app without a port (--no-port) takes no port range')
+  if (!hasPort && input.health !== undefined && input.health !== '') throw new SUP_ERR_INVALID_SPEC('health', 'an HTTP health check needs a port (drop --no-port)')
+  const spec: AppSpec = {
     name: validateName(input.name ?? nameFromScript(input.script)),
     script: input.script,
     args: input.args ?? [],
+    interpreter: interpreter(input),
+    interpreterArgs: input.interpreterArgs ?? [],
     cwd,
     instances: count('instances', input.instances, 1, 1, MAX_INSTANCES),
     portRange: input.portRange === undefined ? defaults.portPool : parsePortRange(input.portRange),
-    env: env(input.env),
+    hasPort,
+    readyAfterMs: duration('readyAfter', input.readyAfter, DEFAULT_READY_AFTER_MS, 1),
+    env: userEnv(input, hasPort),
+    shellEnv: validateEnv('shellEnv', input.shellEnv),
     restart: restart as RestartMode,
     restartDelayMs,
     maxRestartDelayMs,
@@ -188,5 +236,20 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
     watch: watchPaths(input, cwd === '' ? '/' : cwd),
     watchIgnore: input.watchIgnore ?? [],
     ...normalizeResourceRules(input)
+  }
+  if (!hasPort && !spec.waitReady && spec.readyAfterMs >= spec.listenTimeoutMs) throw new SUP_ERR_INVALID_SPEC('readyAfter', `${spec.readyAfterMs} ms must be below listenTimeout (${spec.listenTimeoutMs} ms)`)
+  return spec
+}
+
+/** A spec stored by an older sup lacks the fields added since (issue 12): give it their defaults. */
+export function upgradeSpec (stored: AppSpec): AppSpec {
+  const old: Partial<AppSpec> = stored
+  return {
+    ...stored,
+    interpreter: old.interpreter ?? null,
+    interpreterArgs: old.interpreterArgs ?? [],
+    hasPort: old.hasPort ?? true,
+    readyAfterMs: old.readyAfterMs ?? DEFAULT_READY_AFTER_MS,
+    shellEnv: old.shellEnv ?? {}
   }
 }

@@ -5,6 +5,7 @@ import type { EventView } from '@sup/protocol'
 import type { Supervisor } from '../runtime/supervisor.ts'
 import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT, SUP_ERR_ROUTE_NOT_FOUND, SUP_ERR_UNAUTHORIZED } from '../errors.ts'
 import { registerAppRoutes } from './routes/apps.ts'
+import { registerAppToolRoutes } from './routes/app-tools.ts'
 import { registerNginxRoutes } from './routes/nginx.ts'
 import { registerDaemonRoutes } from './routes/daemon.ts'
 import { registerLogRoutes } from './routes/logs.ts'
@@ -100,7 +101,8 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
 
   const streams = createNdjsonStreams(app)
   registerDaemonRoutes(app, deps, streams)
-  registerAppRoutes(app, deps.supervisor, deps.deploy?.forget)
+  registerAppRoutes(app, deps.supervisor, deps.logsDir, deps.deploy?.forget)
+  registerAppToolRoutes(app, deps.supervisor, deps.logsDir)
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)
   if (deps.deploy !== undefined) registerDeployRoutes(app, deps.deploy, deps.uploadIdleTimeoutMs)

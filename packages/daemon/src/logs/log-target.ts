@@ -1,6 +1,6 @@
 // `all` | `<app>` | `<app>:<i>` resolved against the apps the supervisor has: the workers whose logs to read.
 import { NAME_PATTERN, type AppView } from '@sup/protocol'
-import { SUP_ERR_APP_NOT_FOUND, SUP_ERR_INVALID_INPUT } from '../errors.ts'
+import { SUP_ERR_APP_NOT_FOUND, SUP_ERR_INSTANCE_NOT_FOUND, SUP_ERR_INVALID_INPUT } from '../errors.ts'
 import { workerLogPath } from './fifo.ts'
 
 /** One worker's log. */
@@ -23,7 +23,7 @@ export function parseLogTarget (text: string): ParsedTarget {
   return { app, instance: Number(index) }
 }
 
-/** The workers a target names, apps by name then instances in order; SUP_ERR_APP_NOT_FOUND (404) for an unknown app or instance. */
+/** The workers a target names, apps by name then instances in order; SUP_ERR_APP_NOT_FOUND (404) for an unknown app, SUP_ERR_INSTANCE_NOT_FOUND for an unknown instance. */
 export function resolveLogTargets (text: string, apps: readonly AppView[], logsDir: string): LogTarget[] {
   const target = parseLogTarget(text)
   const chosen = target.app === null ? apps : apps.filter((a) => a.name === target.app)
@@ -32,6 +32,6 @@ export function resolveLogTargets (text: string, apps: readonly AppView[], logsD
     .flatMap((a) => a.workers.map((w) => ({ app: a.name, instance: w.instance, logPath: workerLogPath(logsDir, a.name, w.instance) })))
     .filter((t) => target.instance === null || t.instance === target.instance)
     .sort((a, b) => a.app.localeCompare(b.app) || a.instance - b.instance)
-  if (target.instance !== null && out.length === 0) throw new SUP_ERR_APP_NOT_FOUND(`${target.app ?? ''}:${target.instance}`)
+  if (target.instance !== null && out.length === 0) throw new SUP_ERR_INSTANCE_NOT_FOUND(target.app ?? '', String(target.instance))
   return out
 }

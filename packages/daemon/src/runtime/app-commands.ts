@@ -1,11 +1,12 @@
 // The operator's commands on apps: create, stop, start, restart, scale, delete — each one job in the app's queue.
 import type { AppView } from '@sup/protocol'
-import { normalizeAppSpec, validateName, MAX_INSTANCES, type AppSpecInput } from '../core/app-spec.ts'
+import { normalizeAppSpec, validateName, MAX_INSTANCES, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
 import { parseCount } from '../core/units.ts'
-import { SUP_ERR_APP_EXISTS, SUP_ERR_INVALID_SPEC, SUP_ERR_SCRIPT_NOT_FOUND } from '../errors.ts'
+import { SUP_ERR_APP_EXISTS, SUP_ERR_INVALID_SPEC } from '../errors.ts'
 import type { AppContext } from './app-context.ts'
 import { freshWorker, storedApp } from './app-registry.ts'
 import type { AppWatch } from './app-watch.ts'
+import { checkRunnable } from './runnable.ts'
 import type { AppEntry } from './supervisor-types.ts'
 import type { WorkerRunner } from './worker-runner.ts'
 
@@ -25,6 +26,13 @@ const holdersOf = (app: string, from: number, count: number): string[] => Array.
 export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommands {
   const { deps, registry, queue, events, upstream } = ctx
 
+  /** One port per holder from the app's range; none for a --no-port app. */
+  const claimPorts = async (spec: AppSpec, holders: readonly string[]): Promise<(number | null)[]> =>
+    spec.hasPort ? deps.broker.claim(spec.portRange, holders) : holders.map(() => null)
+  const releasePorts = (ports: readonly (number | null)[], holders: readonly string[]): void => {
+    ports.forEach((p, i) => { if (p !== null) deps.broker.release(p, holders[i] ?? '') })
+  }
+
   async function finishScaleDown (e: AppEntry, r: WorkerRunner): Promise<void> {
     await r.stop('scaled down')
     deps.store.deleteWorker(e.spec.name, r.instance)
@@ -35,15 +43,15 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
 
   async function createApp (input: AppSpecInput, wait: boolean): Promise<AppView> {
     const spec = normalizeAppSpec(input, { portPool: deps.portPool })
-    if (!(await deps.isFile(spec.script))) throw new SUP_ERR_SCRIPT_NOT_FOUND(spec.script)
+    await checkRunnable(spec, deps)
     return queue.run(spec.name, async () => {
       if (registry.get(spec.name) !== undefined) throw new SUP_ERR_APP_EXISTS(spec.name)
       const holders = holdersOf(spec.name, 0, spec.instances)
-      const ports = await deps.broker.claim(spec.portRange, holders)
+      const ports = await claimPorts(spec, holders)
       const workers = ports.map((port, i) => freshWorker(spec.name, i, port))
       const e = registry.create(spec, 'running', deps.clock.wallNow())
       try { deps.store.createApp(storedApp(e), workers) } catch (err) {
-        ports.forEach((p, i) => deps.broker.release(p, holders[i] ?? ''))
+        releasePorts(ports, holders)
         throw err
       }
       registry.add(e)
@@ -60,13 +68,13 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
     const name = e.spec.name
     const old = e.spec.instances
     const holders = holdersOf(name, old, n - old)
-    const ports = await deps.broker.claim(e.spec.portRange, holders)
+    const ports = await claimPorts(e.spec, holders)
     const spec = { ...e.spec, instances: n }
     const workers = ports.map((p, i) => freshWorker(name, old + i, p))
     try {
       deps.store.saveApp({ ...storedApp(e), spec })
       for (const w of workers) deps.store.saveWorker(w)
-    } catch (err) { ports.forEach((p, i) => deps.broker.release(p, holders[i] ?? '')); throw err }
+    } catch (err) { releasePorts(ports, holders); throw err }
     e.spec = spec
     for (const r of e.runners.values()) r.setSpec(spec)
     const added = workers.map((w) => ctx.addRunner(e, w))

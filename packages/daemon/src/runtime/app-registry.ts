@@ -57,8 +57,8 @@ export function storedApp (e: AppEntry): StoredApp {
   return { name: e.spec.name, spec: e.spec, desired: e.desired, createdAt: e.createdAt }
 }
 
-/** A worker never started yet, on `port`. */
-export function freshWorker (app: string, instance: number, port: number): StoredWorker {
+/** A worker never started yet, on `port` (null: a --no-port app). */
+export function freshWorker (app: string, instance: number, port: number | null): StoredWorker {
   return { app, instance, snapshot: initialSnapshot(), port, marker: null, pidStartTime: null, startedAt: null }
 }
 

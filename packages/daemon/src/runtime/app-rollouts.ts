@@ -44,7 +44,7 @@ export function createAppRollouts (ctx: AppContext): AppRollouts {
 
   /** A replacement inherits its instance's restart count and flapping window: `restarts` never goes down. */
   function inherit (e: AppEntry) {
-    return (app: string, instance: number, port: number): StoredWorker => {
+    return (app: string, instance: number, port: number | null): StoredWorker => {
       const w = freshWorker(app, instance, port)
       const old = e.runners.get(instance)?.record().snapshot
       return old === undefined ? w : { ...w, snapshot: { ...w.snapshot, restarts: old.restarts, restartTimes: [...old.restartTimes] } }

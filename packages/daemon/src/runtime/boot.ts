@@ -1,5 +1,5 @@
 // Boot: rebuilds every app from the store, adopts workers still alive, then runs core/boot-plan.ts's decision per worker.
-import { DEFAULT_DRAIN_MS, DEFAULT_LOGS, type AppSpec } from '../core/app-spec.ts'
+import { DEFAULT_DRAIN_MS, DEFAULT_LOGS, upgradeSpec as upgradeNewFields, type AppSpec } from '../core/app-spec.ts'
 import { planBoot, type BootAction, type BootStep } from '../core/boot-plan.ts'
 import type { StoredApp, StoredWorker, WorkerProcess } from '../core/ports.ts'
 import { rulesOf } from '../core/resource-rules.ts'
@@ -14,7 +14,7 @@ export interface BootResult { readonly adopted: number; readonly strays: number 
 /** Specs stored by an older sup lack newer fields: give them the defaults. */
 function upgradeSpec (app: StoredApp): AppSpec {
   const old: Partial<AppSpec> = app.spec
-  return { ...app.spec, logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [], ...rulesOf(old) }
+  return { ...upgradeNewFields(app.spec), logMaxSize: old.logMaxSize ?? DEFAULT_LOGS.maxSize, logFiles: old.logFiles ?? DEFAULT_LOGS.files, health: old.health ?? null, drainMs: old.drainMs ?? DEFAULT_DRAIN_MS, watch: old.watch ?? null, watchIgnore: old.watchIgnore ?? [], ...rulesOf(old) }
 }
 
 export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finishScaleDown'>, watch: AppWatch) {

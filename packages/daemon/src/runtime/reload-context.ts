@@ -11,7 +11,7 @@ export interface ReloadHelpers {
   readonly runnerDeps: RunnerDeps
   readonly publishUpstream: (app: string) => Promise<void>
   readonly appEvent: (app: string, type: string, reason: string, data: Record<string, unknown> | null) => void
-  readonly freshWorker: (app: string, instance: number, port: number) => StoredWorker
+  readonly freshWorker: (app: string, instance: number, port: number | null) => StoredWorker
 }
 
 /** How long a reload waits at most, after the drain, for nginx's old workers to let go of the old workers' ports. */
@@ -61,7 +61,8 @@ export function createReloadContext (e: AppEntry, only: number | undefined, x: R
     app: name,
     spec: () => e.spec,
     runners: () => [...e.runners.values()].filter((r) => only === undefined || r.instance === only).sort((a, b) => a.instance - b.instance),
-    claimSpares: (instances) => deps.broker.claim(e.spec.portRange, instances.map((i) => holderOf(name, i))).catch(() => null),
+    // a --no-port worker restarts in place (nothing routes to it, so nothing to hand over)
+    claimSpares: (instances) => !e.spec.hasPort ? Promise.resolve(null) : deps.broker.claim(e.spec.portRange, instances.map((i) => holderOf(name, i))).catch(() => null),
     createReplacement (instance, port) {
       const rep = createWorkerRunner(runnerDeps, e.spec, freshWorker(name, instance, port), { persist: false })
       // out of the upstream until the reload swaps it in (one nginx reload for the whole swap)

@@ -99,7 +99,7 @@ async function restartInPlace (ctx: ReloadContext, old: WorkerRunner, moved: Mov
   moved.add(old.instance)
   old.start('reload (in place)')
   await old.settled()
-  const ok = old.record().snapshot.state === 'online' && old.port !== null && await ctx.isHealthy(old.port)
+  const ok = old.record().snapshot.state === 'online' && (old.port === null || await ctx.isHealthy(old.port))
   if (!ok) await failed(ctx, old.instance, 'did not come back after a restart in place')
   await ctx.publish()
 }

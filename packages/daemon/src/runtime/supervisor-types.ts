@@ -18,6 +18,8 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 
   readonly broker: PortBroker
   readonly portPool: PortRange
   readonly isFile: (path: string) => Promise<boolean>
+  /** Has the execute bit for the daemon's user (absent in fake-filesystem tests: only existence is checked). */
+  readonly isExecutable?: (path: string) => Promise<boolean>
   /** Removes a worker's output targets (FIFOs) once the worker is gone for good (delete, scale down). */
   readonly removeOutput: (app: string, instance: number) => void
   /** Keeps the nginx upstream of each app equal to its serving workers. */

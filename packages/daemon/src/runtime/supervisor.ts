@@ -1,6 +1,9 @@
 // Apps x instances: composes the registry, the app queue, the commands, the rollouts, boot and the upstream sync.
 import type { AppView, EventView } from '@sup/protocol'
-import type { AppSpec } from '../core/app-spec.ts'
+import { normalizeAppSpec, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
+import { applyApp } from './app-apply.ts'
+import { createAppInstances } from './app-instances.ts'
+import { checkRunnable } from './runnable.ts'
 import { toEventView } from './app-view.ts'
 import { createAppCommands } from './app-commands.ts'
 import { createAppContext } from './app-context.ts'
@@ -25,6 +28,26 @@ export function createSupervisor (deps: SupervisorDeps) {
   const commands = createAppCommands(ctx, watch)
   const { boot } = createBoot(ctx, commands, watch)
   const { registry, events, upstream } = ctx
+  const instances = createAppInstances(ctx)
+
+  /** PUT /apps/:app: create, or roll a running app onto its changed definition (app-apply.ts). */
+  const apply = (input: AppSpecInput & { name: string }): Promise<AppView> => applyApp({
+    specOf: (n) => registry.get(n)?.spec,
+    desiredOf: (n) => registry.get(n)?.desired,
+    normalize: (i) => normalizeAppSpec(i, { portPool: deps.portPool }),
+    check: (spec) => checkRunnable(spec, deps),
+    createApp: commands.createApp,
+    deployApp: ro.deployApp,
+    scaleApp: commands.scaleApp,
+    startApp: commands.startApp,
+    getApp: (n) => ctx.view(registry.require(n))
+  }, input)
+
+  /** restart / reload with --update-env: the stored shell environment is replaced first. */
+  const withShellEnv = <T>(op: (name: string) => Promise<T>) => async (name: string, shellEnv?: Record<string, string>): Promise<T> => {
+    if (shellEnv !== undefined) await instances.updateShellEnv(name, shellEnv)
+    return op(name)
+  }
 
   /** Stops every worker, replacements of a reload in flight included (desired states are kept for the next daemon). */
   async function shutdown (): Promise<void> {
@@ -42,12 +65,18 @@ export function createSupervisor (deps: SupervisorDeps) {
     boot,
     shutdown,
     createApp: commands.createApp,
+    applyApp: apply,
     stopApp: commands.stopApp,
     startApp: commands.startApp,
-    restartApp: commands.restartApp,
+    restartApp: withShellEnv(commands.restartApp),
     scaleApp: commands.scaleApp,
     deleteApp: commands.deleteApp,
-    reloadApp,
+    reloadApp: withShellEnv(reloadApp),
+    stopInstance: instances.stopInstance,
+    restartInstance: instances.restartInstance,
+    /** `sup reload api:1`: that worker replaced the zero-downtime way. */
+    reloadInstance: (name: string, instance: number): Promise<AppView> => { instances.requireInstance(name, instance); return ro.reloadInstances(name, [instance]) },
+    workerEnv: instances.workerEnv,
     deployApp: ro.deployApp,
     reloadInstances: ro.reloadInstances,
     scheduledRestart,

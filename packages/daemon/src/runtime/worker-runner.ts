@@ -175,7 +175,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     try {
       await dying
       if (stale()) return abandon(gen)
-      if (port === null || !(await deps.probe.isFree(port))) {
+      if (spec.hasPort && (port === null || !(await deps.probe.isFree(port)))) {
         if (port !== null) deps.broker.release(port, holder)
         port = null
         port = (await deps.broker.claim(spec.portRange, [holder]))[0] ?? null
@@ -183,7 +183,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       if (stale()) return abandon(gen)
       marker = `${deps.markerPrefix}:${spec.name}:${instance}:${deps.clock.wallNow().toString(36)}${Math.floor(deps.random() * 1e9).toString(36)}`
       persist()
-      const p = deps.spawner.spawn(buildSpawnSpec(spec, instance, port ?? 0, marker, deps.prepareOutput(spec, instance), deps.baseEnv))
+      const p = deps.spawner.spawn(buildSpawnSpec(spec, instance, port, marker, deps.prepareOutput(spec, instance), deps.baseEnv))
       if (p.pid === undefined) {
         const r = await p.exited
         if (stale()) return abandon(gen)
@@ -193,7 +193,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       proc = p
       pidStartTime = deps.procs.startTime(p.pid)
       startedAt = deps.clock.wallNow()
-      deps.broker.describe(port ?? 0, `${holder} (pid ${p.pid})`)
+      if (port !== null) deps.broker.describe(port, `${holder} (pid ${p.pid})`)
       void p.exited.then((r) => { if (proc === p) safeDispatch({ type: 'exit', code: r.code, signal: r.signal }) })
       safeDispatch({ type: 'spawned', pid: p.pid })
       watchReady(p, true)
@@ -216,6 +216,12 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     }
     const ac = new AbortController()
     readiness = ac
+    // --no-port: ready once it stayed up readyAfterMs (the timer dies with `readiness` when the worker leaves starting)
+    if (!spec.hasPort) {
+      const cancel = deps.clock.setTimer(spec.readyAfterMs, () => { if (isCurrent()) safeDispatch({ type: 'ready' }) })
+      ac.signal.addEventListener('abort', cancel)
+      return
+    }
     deps.probe.waitAccepting(port ?? 0, ac.signal).then(() => { if (isCurrent()) safeDispatch({ type: 'ready' }) }, () => undefined)
   }
 
@@ -255,7 +261,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
     resume (p) {
       if (p !== null) {
         proc = p
-        deps.broker.describe(port ?? 0, `${holder} (pid ${String(p.pid)})`)
+        if (port !== null) deps.broker.describe(port, `${holder} (pid ${String(p.pid)})`)
         void p.exited.then((r) => { if (proc === p) safeDispatch({ type: 'exit', code: r.code, signal: r.signal }) })
       }
       dispatch({ type: 'resume', alive: p !== null })

@@ -1,7 +1,8 @@
 // App routes: create, list, show, start, stop, restart, scale, delete.
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { AppList, AppParams, AppSpecInput, AppView, DeleteQuery, DeleteResult, ErrorBody, ScaleBody, StartQuery } from '@sup/protocol'
+import { AppList, AppParams, AppSpecInput, AppView, DeleteQuery, DeleteResult, ErrorBody, InstanceQuery, RestartBody, ScaleBody, StartQuery } from '@sup/protocol'
+import { removeLogFiles } from '../../logs/log-files.ts'
 import type { Supervisor } from '../../runtime/supervisor.ts'
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 500: ErrorBody, 502: ErrorBody, 503: ErrorBody }
@@ -9,7 +10,7 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 500: ErrorBody,
 /** Called after an app was deleted, unless `keepReleases`: removes its deployed releases; resolves with how many. */
 export type ForgetReleases = (app: string) => Promise<number>
 
-export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor, forgetReleases?: ForgetReleases): void {
+export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor, logsDir: string, forgetReleases?: ForgetReleases): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.get('/apps', { schema: { response: { 200: AppList } } }, async () => ({ apps: sup.listApps() }))
 
@@ -20,13 +21,22 @@ export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor, fo
 
   app.get('/apps/:app', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.getApp(req.params.app))
 
+  // PUT: create, or apply a changed definition to a running app zero-downtime (`sup start <file>` again)
+  app.put('/apps/:app', { schema: { params: AppParams, body: AppSpecInput, response: { 200: AppView, ...errors } } }, async (req) =>
+    sup.applyApp({ ...req.body, name: req.params.app }))
+
   app.post('/apps/:app/start', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.startApp(req.params.app))
-  app.post('/apps/:app/stop', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.stopApp(req.params.app))
-  app.post('/apps/:app/reload', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.reloadApp(req.params.app))
-  app.post('/apps/:app/restart', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.restartApp(req.params.app))
+  app.post('/apps/:app/stop', { schema: { params: AppParams, querystring: InstanceQuery, response: { 200: AppView, ...errors } } }, async (req) =>
+    req.query.instance === undefined ? sup.stopApp(req.params.app) : sup.stopInstance(req.params.app, req.query.instance))
+  app.post('/apps/:app/reload', { schema: { params: AppParams, querystring: InstanceQuery, body: RestartBody, response: { 200: AppView, ...errors } } }, async (req) =>
+    req.query.instance === undefined ? sup.reloadApp(req.params.app, req.body?.shellEnv) : sup.reloadInstance(req.params.app, req.query.instance))
+  app.post('/apps/:app/restart', { schema: { params: AppParams, querystring: InstanceQuery, body: RestartBody, response: { 200: AppView, ...errors } } }, async (req) =>
+    req.query.instance === undefined ? sup.restartApp(req.params.app, req.body?.shellEnv) : sup.restartInstance(req.params.app, req.query.instance))
   app.post('/apps/:app/scale', { schema: { params: AppParams, body: ScaleBody, response: { 200: AppView, ...errors } } }, async (req) => sup.scaleApp(req.params.app, req.body.instances))
   app.delete('/apps/:app', { schema: { params: AppParams, querystring: DeleteQuery, response: { 200: DeleteResult, ...errors } } }, async (req) => {
     const deleted = await sup.deleteApp(req.params.app)
+    // its logs go too: a new app of the same name must not show them as its own
+    removeLogFiles(logsDir, deleted)
     if (forgetReleases === undefined || req.query.keepReleases === true) return { deleted }
     return { deleted, releasesRemoved: await forgetReleases(deleted) }
   })

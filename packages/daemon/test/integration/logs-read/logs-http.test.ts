@@ -101,7 +101,7 @@ describe('GET /logs/:target', () => {
 
   it.each([
     ['/logs/ghost', 404, 'SUP_ERR_APP_NOT_FOUND'],
-    ['/logs/api:7', 404, 'SUP_ERR_APP_NOT_FOUND'],
+    ['/logs/api:7', 404, 'SUP_ERR_INSTANCE_NOT_FOUND'],
     ['/logs/Bad!', 400, 'SUP_ERR_INVALID_INPUT'],
     ['/logs/api:x', 400, 'SUP_ERR_INVALID_INPUT'],
     ['/logs/all:0', 400, 'SUP_ERR_INVALID_INPUT'],

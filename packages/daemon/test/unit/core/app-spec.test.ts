@@ -8,8 +8,8 @@ const spec = (input: Partial<AppSpecInput> = {}) => normalizeAppSpec({ script: '
 describe('normalizeAppSpec', () => {
   it('applies the documented defaults', () => {
     expect(spec()).toEqual({
-      name: 'server', script: '/srv/api/server.js', args: [], cwd: '/srv/api', instances: 1, portRange: { from: 8000, to: 8999 },
-      env: {}, logMaxSize: 10 * 1024 * 1024, logFiles: 5, health: null, drainMs: 1000, watch: null, watchIgnore: [], restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
+      name: 'server', script: '/srv/api/server.js', args: [], interpreter: null, interpreterArgs: [], cwd: '/srv/api', instances: 1, portRange: { from: 8000, to: 8999 },
+      hasPort: true, readyAfterMs: 1000, env: {}, shellEnv: {}, logMaxSize: 10 * 1024 * 1024, logFiles: 5, health: null, drainMs: 1000, watch: null, watchIgnore: [], restart: 'always', restartDelayMs: 100, maxRestartDelayMs: 15_000, minUptimeMs: 10_000, maxRestarts: 10,
       restartWindowMs: 60_000, retryInMs: 300_000, listenTimeoutMs: 8_000, killTimeoutMs: 5_000, killSignal: 'SIGTERM', waitReady: false,
       maxMemory: null, maxCpu: null, over: { count: 3, of: 5 }, sampleIntervalMs: 1_000, cronRestart: null
     })
@@ -63,15 +63,33 @@ describe('normalizeAppSpec', () => {
     ['name of 65 chars', { name: 'a'.repeat(65) }, 'name'],
     ['relative script', { script: 'server.js' }, 'script'],
     ['relative cwd', { cwd: 'srv' }, 'cwd'],
-    ['env key with a dash', { env: { 'BAD-KEY': '1' } }, 'env']
+    ['env key with a dash', { env: { 'BAD-KEY': '1' } }, 'env'],
+    ['PORT in the env of a port app', { env: { PORT: '1234' } }, 'env'],
+    ['SUP_INSTANCE in the env', { env: { SUP_INSTANCE: '3' } }, 'env'],
+    ['a NUL byte in an env value', { env: { TOKEN: 'a\0b' } }, 'env'],
+    ['a NUL byte in the shell env', { shellEnv: { TOKEN: 'a\0b' } }, 'shellEnv'],
+    ['a relative interpreter', { interpreter: 'python3' }, 'interpreter'],
+    ['a port range without a port', { port: false, portRange: '8000-8001' }, 'portRange'],
+    ['a health check without a port', { port: false, health: '/h' }, 'health'],
+    ['readyAfter not below listenTimeout', { port: false, readyAfter: '9s' }, 'readyAfter']
   ])('refuses %s with SUP_ERR_INVALID_SPEC naming the field', (_what, input, field) => {
     expect(() => spec(input)).toThrow(expect.objectContaining({ code: 'SUP_ERR_INVALID_SPEC', statusCode: 400, message: expect.stringContaining(`Invalid ${field}:`) }))
   })
 })
 
+describe('the environment', () => {
+  it('never puts an env value in an error message', () => {
+    expect(() => spec({ env: { TOKEN: 'secret-value\0' } })).toThrow(expect.objectContaining({ message: expect.not.stringContaining('secret-value') }))
+  })
+
+  it('allows PORT for a --no-port app (it sets no PORT itself)', () => {
+    expect(spec({ port: false, env: { PORT: '1234' } })).toMatchObject({ hasPort: false, env: { PORT: '1234' } })
+  })
+})
+
 describe('names', () => {
   it.each([
-    ['/srv/api/server.js', 'server'], ['/srv/My App.mjs', 'my-app'], ['/srv/worker.cjs', 'worker'], ['/srv/x/run', 'run'],
+    ['/srv/api/server.js', 'server'], ['/srv/My App.mjs', 'my-app'], ['/srv/worker.cjs', 'worker'], ['/srv/x/run', 'run'], ['/srv/loop.sh', 'loop'], ['/srv/app.py', 'app'], ['/usr/bin/python3', 'python3'],
     ['/srv/.hidden.js', 'hidden'], ['/srv/all.js', 'app'], ['/srv/___.js', 'app'], [`/srv/${'b'.repeat(80)}.js`, 'b'.repeat(64)]
   ])('the default name of %s is %s, and it is valid', (script, name) => {
     expect(nameFromScript(script)).toBe(name)

@@ -31,8 +31,12 @@ describe('resolveLogTargets', () => {
     expect(keys('api:1')).toEqual(['api:1 /h/logs/api-1.log'])
   })
 
-  it.each(['ghost', 'ghost:0', 'api:2'])('%s is a 404', (text) => {
+  it.each(['ghost', 'ghost:0'])('%s is a 404', (text) => {
     expect(() => keys(text)).toThrow(expect.objectContaining({ code: 'SUP_ERR_APP_NOT_FOUND', statusCode: 404 }))
+  })
+
+  it('says which instance an existing app lacks', () => {
+    expect(() => keys('api:7')).toThrow(expect.objectContaining({ code: 'SUP_ERR_INSTANCE_NOT_FOUND', statusCode: 404, message: 'api has no instance 7' }))
   })
 
   it('gives nothing (no error) for `all` without apps', () => {

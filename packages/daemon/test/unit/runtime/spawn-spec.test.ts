@@ -20,9 +20,29 @@ describe('buildSpawnSpec', () => {
     expect(env.SUP_LOG_LEVEL).toBe('debug')
   })
 
-  it("lets the app env override the daemon's but never PORT or the SUP_* identity", () => {
-    const { env } = buildSpawnSpec(app({ env: { PATH: '/opt/bin', PORT: '1', SUP_INSTANCE: '9', NODE_APP_INSTANCE: '9' } }), 1, 8001, 'm', OUT, BASE)
-    expect(env).toMatchObject({ PATH: '/opt/bin', PORT: '8001', SUP_INSTANCE: '1', NODE_APP_INSTANCE: '1' })
+  it('layers base < shell environment < --env < what sup sets', () => {
+    const spec = app({ shellEnv: { PATH: '/shell/bin', DATABASE_URL: 'x', NODE_ENV: 'dev', SUP_HOME: '/other' }, env: { NODE_ENV: 'production' } })
+    const { env } = buildSpawnSpec(spec, 1, 8001, 'm', OUT, BASE)
+    expect(env).toMatchObject({ PATH: '/shell/bin', HOME: '/home/u', DATABASE_URL: 'x', NODE_ENV: 'production', PORT: '8001', SUP_APP: 'api', SUP_INSTANCE: '1', NODE_APP_INSTANCE: '1' })
+    expect(env).not.toHaveProperty('SUP_HOME')
+  })
+
+  it('gives a --no-port worker no PORT, not even one from the shell', () => {
+    const { env } = buildSpawnSpec(app({ port: false, shellEnv: { PORT: '3000' } }), 0, null, 'm', OUT, BASE)
+    expect(env.PORT).toBe('3000')
+    expect(buildSpawnSpec(app({ port: false }), 0, null, 'm', OUT, BASE).env).not.toHaveProperty('PORT')
+  })
+
+  it('replaces $PORT and $SUP_INSTANCE in arguments, without a shell', () => {
+    const s = buildSpawnSpec(app({ script: '/usr/bin/python3', args: ['-m', 'http.server', '$PORT', '--tag=${SUP_INSTANCE}', '$PORTS', '$HOME'] }), 2, 8002, 'm', OUT, {})
+    expect(s).toMatchObject({ command: '/usr/bin/python3', args: ['-m', 'http.server', '8002', '--tag=2', '$PORTS', '$HOME'] })
+  })
+
+  it('runs the script with its interpreter and interpreter args', () => {
+    const s = buildSpawnSpec(app({ script: '/srv/app.py', interpreter: '/usr/bin/python3', interpreterArgs: ['-u'], args: ['x'] }), 0, 8000, 'm', OUT, {})
+    expect(s).toMatchObject({ command: '/usr/bin/python3', args: ['-u', '/srv/app.py', 'x'] })
+    const n = buildSpawnSpec(app({ interpreterArgs: ['--max-old-space-size=100'] }), 0, 8000, 'm', OUT, {})
+    expect(n).toMatchObject({ command: process.execPath, args: ['--max-old-space-size=100', '/srv/api/server.js'] })
   })
 
   it.each(['/srv/a.js', '/srv/a.mjs', '/srv/a.cjs'])('runs %s with node itself, script first, then the app args', (script) => {

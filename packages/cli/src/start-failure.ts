@@ -1,0 +1,32 @@
+// Why a waited `sup start` left workers down: the reason of each one's last state change and its last log lines.
+import type { AppView, SupClient } from '@sup/client'
+import { CliError } from './errors.ts'
+import { sanitizeLine } from './render/logs.ts'
+
+const DOWN = new Set(['backoff', 'errored', 'exited', 'stopped'])
+
+async function lastLines (client: SupClient, target: string, n: number): Promise<string[]> {
+  const lines: string[] = []
+  try {
+    for await (const r of client.logs(target, { lines: n, follow: false })) if (r.stream !== 'sup') lines.push(r.line)
+  } catch { /* the reason alone still helps */ }
+  return lines.slice(-n)
+}
+
+/** The error for workers that did not come online, naming the reason and showing the first one's last lines. */
+export async function explainNotOnline (client: SupClient, app: AppView): Promise<CliError | undefined> {
+  const down = app.workers.filter((w) => w.state !== 'online')
+  if (down.length === 0) return undefined
+  const states = [...new Set(down.map((w) => w.state))].join(', ')
+  const { events } = await client.listEvents({ app: app.name, limit: 200 }).catch(() => ({ events: [] }))
+  const reasons = new Map<number, string>()
+  for (const e of events) if (e.instance !== null && e.to !== null && DOWN.has(e.to)) reasons.set(e.instance, e.reason)
+  const why = [...new Set(down.map((w) => reasons.get(w.instance)).filter((r) => r !== undefined))]
+  const first = down[0]?.instance ?? 0
+  const tail = await lastLines(client, `${app.name}:${first}`, 5)
+  const lines = [
+    `App '${app.name}': ${down.length} of ${app.workers.length} workers did not come online (${states})${why.length > 0 ? `: ${why.join('; ')}` : ''}`,
+    ...(tail.length > 0 ? [`last lines of worker ${first}:`, ...tail.map((l) => `  | ${sanitizeLine(l)}`)] : [])
+  ]
+  return new CliError(lines.join('\n'), { code: 'SUP_ERR_START_FAILED', hint: `see \`sup events ${app.name}\` and \`sup logs ${app.name}\`` })
+}

@@ -1,0 +1,48 @@
+// What of the caller's environment `sup start` sends, dotenv files, `+N`/`-N` and `app:i` targets.
+import { describe, expect, it } from 'vitest'
+import { targetCount } from '../../src/commands/scale.ts'
+import { parseEnvFile } from '../../src/env-file.ts'
+import { shellEnvironment } from '../../src/shell-env.ts'
+import { defaultAppName, parseAppTarget } from '../../src/targets.ts'
+
+describe('shellEnvironment', () => {
+  it("sends the whole environment but sup's own SUP_* variables, per-shell noise and the pnpm shim's NODE_PATH", () => {
+    expect(shellEnvironment({
+      DATABASE_URL: 'x', PATH: '/bin', SUP_HOME: '/h', SUP_TOKEN: 't', PWD: '/w', OLDPWD: '/', SHLVL: '2', _: '/usr/bin/sup',
+      NODE_PATH: '/repo/node_modules/.pnpm/node_modules:/opt/lib', UNDEF: undefined
+    })).toEqual({ DATABASE_URL: 'x', PATH: '/bin', NODE_PATH: '/opt/lib' })
+    expect(shellEnvironment({ NODE_PATH: '/repo/node_modules/.pnpm/x/node_modules' })).toEqual({})
+  })
+})
+
+describe('parseEnvFile', () => {
+  it('reads KEY=value lines, export, comments and quotes', () => {
+    expect(parseEnvFile('# c\nA=1\nexport B = two words # note\nC="x=y\\nz"\nD=\'$raw\'\n\nE=', '.env'))
+      .toEqual({ A: '1', B: 'two words', C: 'x=y\nz', D: '$raw', E: '' })
+  })
+
+  it('names the bad line, not its text', () => {
+    expect(() => parseEnvFile('A=1\nsecret-token-value\n', '.env')).toThrow(/^\.env:2 is not KEY=value$/)
+  })
+})
+
+describe('targets', () => {
+  it.each<[string, number, number | string]>([['+2', 3, 5], ['-1', 3, 2], ['4', 3, '4']])('scale %s from %i is %s', (text, current, wanted) => {
+    expect(targetCount(text, current)).toBe(wanted)
+  })
+
+  it('refuses to scale below one worker', () => {
+    expect(() => targetCount('-3', 3)).toThrow(/cannot scale from 3 to 0/)
+  })
+
+  it('reads app:i', () => {
+    expect(parseAppTarget('api')).toEqual({ app: 'api' })
+    expect(parseAppTarget('api:3')).toEqual({ app: 'api', instance: 3 })
+    expect(() => parseAppTarget('api:x')).toThrow(/<app>:<instance>/)
+  })
+
+  it('names an app as the daemon does', () => {
+    expect(defaultAppName('/srv/loop.sh')).toBe('loop')
+    expect(defaultAppName('/srv/server.js')).toBe('server')
+  })
+})
