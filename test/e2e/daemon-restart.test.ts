@@ -1,7 +1,15 @@
 // e2e: `sup kill` then any command: a new daemon brings every app back as wanted, nothing doubled.
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, markedPids, runSup, supJson, useSupHome } from '@sup/test-support'
+import { EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+
+/** `sup list --json` once no worker is starting any more (the new daemon answers while the ones it restarts come up). */
+async function listSettled (home: string): Promise<AppList> {
+  return await waitFor(async () => {
+    const list = await supJson<AppList>(home, ['list'])
+    return list.apps.every((a) => a.workers.every((w) => w.state !== 'starting')) ? list : null
+  }, { what: 'the restored workers to leave starting', timeoutMs: 15_000 })
+}
 
 describe('daemon stop and start', () => {
   it('restores running apps as running and stopped apps as stopped, without doubling a worker', async () => {
@@ -17,7 +25,8 @@ describe('daemon stop and start', () => {
     expect(isAlive(firstDaemon)).toBe(false)
     expect(markedPids(home)).toEqual([])
 
-    const { apps } = await supJson<AppList>(home, ['list'])
+    // the new daemon answers as soon as it listens; the workers it starts again come up meanwhile
+    const { apps } = await listSettled(home)
     expect(daemonPid(home)).not.toBe(firstDaemon)
     const up = apps.find((a) => a.name === 'up')
     const down = apps.find((a) => a.name === 'down')

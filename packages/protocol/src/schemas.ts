@@ -114,7 +114,9 @@ export const AppView = Type.Object({
   spec: AppSpecView,
   workers: Type.Array(WorkerView),
   /** Why nginx does not have this app's latest upstream (a failed `nginx -t` or reload); null when it does. */
-  nginxError: Type.Optional(Type.Union([Type.String(), Type.Null()]))
+  nginxError: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Workers a reload, deploy or health/rule restart has started to replace others and not yet put in `workers`. */
+  replacing: Type.Optional(Type.Integer({ minimum: 0 }))
 })
 export type AppView = Static<typeof AppView>
 

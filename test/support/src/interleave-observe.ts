@@ -126,7 +126,10 @@ export async function observe (home: string, nginxPort: number): Promise<Observa
 export async function quietKey (home: string): Promise<{ key: string; busy: string | null }> {
   const apps = await listAppsOf(home)
   const workers = apps.map((a) => [a.name, a.desired, a.workers.map((w) => [w.instance, w.state, w.pid, w.port, w.serving ?? null])])
-  const busy = apps.flatMap((a) => a.workers.filter((w) => ['starting', 'stopping', 'backoff'].includes(w.state)).map((w) => `${a.name}:${w.instance} ${w.state}`))
+  // a replacement in flight (a reload, deploy or health/rule restart between its start and the old worker's stop) is
+  // not in `workers` yet: the app is busy until `replacing` is back to 0
+  const replacing = apps.filter((a) => (a.replacing ?? 0) > 0).map((a) => `${a.name} replacing ${a.replacing ?? 0}`)
+  const busy = [...replacing, ...apps.flatMap((a) => a.workers.filter((w) => ['starting', 'stopping', 'backoff'].includes(w.state)).map((w) => `${a.name}:${w.instance} ${w.state}`))]
   const key = JSON.stringify([workers, markedProcesses(home).map((p) => p.pid), nginxFiles(home)])
   return { key, busy: busy.length === 0 ? null : busy.join(', ') }
 }

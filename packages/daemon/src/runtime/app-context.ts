@@ -45,7 +45,7 @@ export function createAppContext (deps: SupervisorDeps, hooks: WorkerHooks): App
     events,
     upstream,
     runnerDeps,
-    view: (e) => toAppView(e.spec, e.desired, [...e.runners.values()].map((r) => r.record()), deps.publisher.lastError?.(e.spec.name) ?? null),
+    view: (e) => toAppView(e.spec, e.desired, [...e.runners.values()].map((r) => r.record()), deps.publisher.lastError?.(e.spec.name) ?? null, e.replacements.size),
     addRunner (e, w) {
       const r = createWorkerRunner(runnerDeps, e.spec, w)
       e.runners.set(w.instance, r)

@@ -51,8 +51,8 @@ export function toWorkerView (w: StoredWorker): WorkerView {
   }
 }
 
-export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[], nginxError: string | null = null): AppView {
-  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map(toWorkerView).sort((a, b) => a.instance - b.instance), nginxError }
+export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[], nginxError: string | null = null, replacing = 0): AppView {
+  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map(toWorkerView).sort((a, b) => a.instance - b.instance), nginxError, replacing }
 }
 
 export function toEventView (e: EventRecord): EventView {
