@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execa, type Options, type Result, type ResultPromise } from 'execa'
 import type { ExitResult, SpawnSpec, Spawner, WorkerProcess } from '../core/ports.ts'
 import { findMarkedPids, isAliveNotZombie } from './proc-table.ts'
-import { adoptProcess } from './adopted-process.ts'
+import { adoptProcess, createLifeWatch } from './adopted-process.ts'
 
 /** How often waitTreeGone looks at /proc. */
 const POLL_MS = 25
@@ -138,6 +138,8 @@ function startProcess (spec: SpawnSpec): Subprocess {
 /** The production Spawner. spawn() never throws: a failure becomes a WorkerProcess whose `exited` has `error`. */
 export function createExecaSpawner (): Spawner {
   const scan = createMarkedScan()
+  // every adopted worker is checked for life on this one tick (not a timer each)
+  const life = createLifeWatch()
   return {
     spawn (spec) {
       let child: Subprocess
@@ -148,7 +150,7 @@ export function createExecaSpawner (): Spawner {
       }
       return wrapChild(child, spec.marker, scan)
     },
-    adopt: adoptProcess
+    adopt: (pid, marker, startTime) => adoptProcess(pid, marker, startTime, life)
   }
 }
 
