@@ -34,6 +34,8 @@ export function renderDeployResult (verb: string, result: DeployResult, now: num
   const r = result.release
   return [
     `${verb} ${c.bold(r.app)}: release ${c.bold(r.id)} ${c.dim(`(sha256 ${r.sha256.slice(0, SHA_PREFIX)}, ${formatBytes(r.size)}, ${r.files} files)`)}`,
-    ...renderWorkers(r.app, result.workers, now, c)
+    ...renderWorkers(r.app, result.workers, now, c),
+    // a 207: the workers moved, a step after the roll-out did not complete (docs/deploys.md)
+    ...(result.warnings ?? []).map((w) => c.yellow(`warning: ${w.step} did not complete (${w.code}): ${w.message}`))
   ]
 }

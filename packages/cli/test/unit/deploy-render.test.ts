@@ -60,6 +60,13 @@ describe('renderReleases / renderDeployResult', () => {
     expect(lines[1]).toMatch(/^app\s+#\s+pid\s+port\s+state\s+uptime\s+restarts\s+cpu\s+mem$/)
     expect(lines[2]).toMatch(/^hello\s+0\s+42\s+8000\s+online\s+5s\s+0\s+-\s+-$/)
   })
+
+  it('prints the warnings of a partial success (207): the step, its code and why', () => {
+    const worker = { app: 'hello', instance: 0, state: 'online' as const, pid: 42, port: 8000, restarts: 0, startedAt: 1000, lastExit: null }
+    const warnings = [{ step: 'scale', code: 'SUP_ERR_PORT_EXHAUSTED', message: 'no room for 3 more worker(s)' }]
+    const lines = renderDeployResult('deployed', { release: release('20261123T220501Z-abcdef', true), workers: [worker], warnings }, 6000, c)
+    expect(lines.at(-1)).toBe('warning: scale did not complete (SUP_ERR_PORT_EXHAUSTED): no room for 3 more worker(s)')
+  })
 })
 
 describe('failure output', () => {
