@@ -17,22 +17,29 @@ export function workerColor (key: string): ColorName {
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\u001b': '\\e' }
 
-/** The line with every control character but tab shown escaped (`\e`, `\r`, `\x07`, `\u202e`): an app cannot drive the terminal. */
-export function sanitizeLine (line: string): string {
-  return line.replace(UNSAFE, (ch) => {
+/** A colour (SGR) sequence: ESC [ digits and semicolons m. It sets colours and styles only; it cannot move the cursor. */
+const SGR = /\u001b\[[0-9;]{0,32}m/y
+
+/**
+ * The line with every control character but tab shown escaped (`\e`, `\r`, `\x07`, `\u202e`): an app cannot drive
+ * the terminal. `keepColour` (`sup logs --color-output`): colour sequences pass through as they are, nothing else.
+ */
+export function sanitizeLine (line: string, keepColour = false): string {
+  return line.replace(UNSAFE, (ch, offset: number) => {
+    if (keepColour && ch === '\u001b') { SGR.lastIndex = offset; if (SGR.test(line)) return ch }
     const code = ch.charCodeAt(0)
     return NAMED[ch] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
   })
 }
 
 /** Formats records one by one; prefixes are padded to the widest seen so far, so columns settle at once. */
-export function createLogFormatter (c: Colors) {
+export function createLogFormatter (c: Colors, keepColour = false) {
   let width = 0
   return (r: LogRecord): string => {
     const key = `${r.app}:${r.instance}`
     width = Math.max(width, key.length)
     const bar = r.stream === 'err' ? c.red('|') : r.stream === 'sup' ? c.dim('*') : c.dim('|')
-    const text = sanitizeLine(r.line)
+    const text = sanitizeLine(r.line, keepColour)
     return `${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
   }
 }

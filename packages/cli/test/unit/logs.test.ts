@@ -24,6 +24,16 @@ describe('sanitizeLine', () => {
   ])('%j -> %j', (line, shown) => {
     expect(sanitizeLine(line)).toBe(shown)
   })
+
+  it.each<[string, string]>([
+    ['\u001b[31mred\u001b[0m', '\u001b[31mred\u001b[0m'],
+    ['\u001b[1;38;5;208mbold orange\u001b[m', '\u001b[1;38;5;208mbold orange\u001b[m'],
+    ['clear \u001b[2J home \u001b[H', 'clear \\e[2J home \\e[H'],
+    ['title \u001b]0;pwned\u0007', 'title \\e]0;pwned\\x07'],
+    ['over\rwrite \u001b[31m', 'over\\rwrite \u001b[31m']
+  ])('with --color-output, only colour passes: %j -> %j', (line, shown) => {
+    expect(sanitizeLine(line, true)).toBe(shown)
+  })
 })
 
 describe('workerColor', () => {
