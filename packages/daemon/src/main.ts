@@ -145,6 +145,7 @@ function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublish
     // workers start from a small base, never the daemon's own environment (secrets, NODE_PATH of the sup shim)
     baseEnv: baseEnvironment(rt.baseEnv),
     get portPool () { return live.current.portPool },
+    get logDefaults () { return { maxSize: live.current.logMaxSize, files: live.current.logFiles } },
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,
     isExecutable: async (p) => { try { await access(p, fsConstants.X_OK); return true } catch { return false } },
     httpCheck,
@@ -277,7 +278,7 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
   const nginx = buildNginx(config, rt)
   const supervisor = buildSupervisor(config, rt, nginx, readTail)
   const deploys = setUpDeploys({
-    home: config.home, dbPath: config.dbPath, portPool: config.portPool, env: settings.env, baseEnv, supervisor, ports: broker, readTail,
+    home: config.home, dbPath: config.dbPath, get portPool () { return live.current.portPool }, get logDefaults () { return { maxSize: live.current.logMaxSize, files: live.current.logFiles } }, env: settings.env, baseEnv, supervisor, ports: broker, readTail,
     installScripts: () => live.current.npmInstallScripts,
     onEvent: (app, type, reason) => recordOn(store, log, 'a deploy event')(app, type, reason)
   })

@@ -94,9 +94,16 @@ export const KILL_SIGNALS: readonly string[] = ['SIGTERM', 'SIGINT', 'SIGQUIT', 
 const RESTART_MODES: readonly RestartMode[] = ['always', 'on-failure', 'never']
 const ENV_KEY_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
-export interface SpecDefaults { readonly portPool: PortRange }
+/** What an app gets when its definition does not say: the daemon's port pool and log settings (`sup config`). */
+export interface SpecDefaults { readonly portPool: PortRange; readonly logMaxSize?: number; readonly logFiles?: number }
 
 export { DEFAULT_DRAIN_MS, DEFAULT_HEALTH, DEFAULT_LOGS, DEFAULT_TIMING } from './defaults.ts'
+
+/** What an app gets when its definition does not say: read at each use, so `sup config set` applies to the next app. */
+export function specDefaultsOf (deps: { readonly portPool: PortRange; readonly logDefaults?: { readonly maxSize: number; readonly files: number } | undefined }): SpecDefaults {
+  const logs = deps.logDefaults
+  return logs === undefined ? { portPool: deps.portPool } : { portPool: deps.portPool, logMaxSize: logs.maxSize, logFiles: logs.files }
+}
 /** How long a `--no-port` worker must stay up to count as online. */
 export const DEFAULT_READY_AFTER_MS = 1_000
 
@@ -229,8 +236,8 @@ export function normalizeAppSpec (input: AppSpecInput, defaults: SpecDefaults): 
     killTimeoutMs: duration('killTimeout', input.killTimeout, DEFAULT_TIMING.killTimeoutMs),
     killSignal,
     waitReady: input.waitReady ?? false,
-    logMaxSize: bytes('logMaxSize', input.logMaxSize, DEFAULT_LOGS.maxSize, DEFAULT_LOGS.minSize),
-    logFiles: count('logFiles', input.logFiles, DEFAULT_LOGS.files, 1, DEFAULT_LOGS.maxFiles),
+    logMaxSize: bytes('logMaxSize', input.logMaxSize, defaults.logMaxSize ?? DEFAULT_LOGS.maxSize, DEFAULT_LOGS.minSize),
+    logFiles: count('logFiles', input.logFiles, defaults.logFiles ?? DEFAULT_LOGS.files, 1, DEFAULT_LOGS.maxFiles),
     health: health(input),
     drainMs: duration('drain', input.drain, DEFAULT_DRAIN_MS),
     watch: watchPaths(input, cwd === '' ? '/' : cwd),

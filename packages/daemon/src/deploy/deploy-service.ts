@@ -2,7 +2,7 @@
 import { rename, rm, rmdir } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import type { AppView, DeployResult, DeployWarning, ReleaseList, ReleaseView } from '@sup/protocol'
-import { NAME_RE, RESERVED_NAMES, normalizeAppSpec, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
+import { NAME_RE, RESERVED_NAMES, normalizeAppSpec, specDefaultsOf, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
 import type { PortRange } from '../core/port-allocator.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_DEPLOY_FAILED, SUP_ERR_DEPLOY_IN_PROGRESS, SUP_ERR_INVALID_NAME, SUP_ERR_RELEASE_NOT_FOUND, SUP_ERR_TOO_LARGE } from '../errors.ts'
 import { extractArchive } from './extractor.ts'
@@ -38,6 +38,7 @@ export interface DeployDeps {
   readonly supervisor: DeploySupervisor
   readonly limits: DeployLimits
   readonly portPool: PortRange
+  readonly logDefaults?: { readonly maxSize: number; readonly files: number } | undefined
   readonly ports: DeployPorts
   /** npm's environment. */
   readonly env: Readonly<Record<string, string>>
@@ -181,7 +182,7 @@ export function createDeployService (deps: DeployDeps) {
     const pkg = readPackageJson(root)
     const cmd = pickStartCommand(root, pkg)
     const input = deployInput({ current: deps.supervisor.specOf(app), sup: supFieldInput(pkg?.sup), query, app, script: `${dir}/${cmd.file}`, args: cmd.args, cwd: dir })
-    return { spec: normalizeAppSpec(input, { portPool: deps.portPool }), input, pkg }
+    return { spec: normalizeAppSpec(input, specDefaultsOf(deps)), input, pkg }
   }
 
   /** `POST /deploy/:user/:app`: `body` is the gzip'd tarball, read as it streams. */

@@ -10,6 +10,7 @@ export interface DeploySetupDeps {
   readonly home: string
   readonly dbPath: string
   readonly portPool: PortRange
+  readonly logDefaults?: { readonly maxSize: number; readonly files: number } | undefined
   readonly env: Readonly<Record<string, string | undefined>>
   readonly baseEnv: Readonly<Record<string, string>>
   readonly supervisor: DeploySupervisor & ConvergeSupervisor
@@ -42,7 +43,8 @@ export function setUpDeploys (d: DeploySetupDeps): DeploySetup {
     releases,
     supervisor: d.supervisor,
     limits,
-    portPool: d.portPool,
+    get portPool () { return d.portPool },
+    get logDefaults () { return d.logDefaults },
     ports: d.ports,
     env: d.baseEnv,
     wallNow: () => Date.now(),

@@ -1,6 +1,6 @@
 // The operator's commands on apps: create, stop, start, restart, scale, delete — each one job in the app's queue.
 import type { AppView } from '@sup/protocol'
-import { normalizeAppSpec, validateName, MAX_INSTANCES, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
+import { normalizeAppSpec, specDefaultsOf, validateName, MAX_INSTANCES, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
 import { parseCount } from '../core/units.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_INVALID_SPEC } from '../errors.ts'
 import type { AppContext } from './app-context.ts'
@@ -42,7 +42,7 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
   }
 
   async function createApp (input: AppSpecInput, wait: boolean): Promise<AppView> {
-    const spec = normalizeAppSpec(input, { portPool: deps.portPool })
+    const spec = normalizeAppSpec(input, specDefaultsOf(deps))
     await checkRunnable(spec, deps)
     return queue.run(spec.name, async () => {
       if (registry.get(spec.name) !== undefined) throw new SUP_ERR_APP_EXISTS(spec.name)

@@ -17,6 +17,8 @@ export interface UpstreamWriter {
 export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 'onServingChange' | 'onUnhealthy'> {
   readonly broker: PortBroker
   readonly portPool: PortRange
+  /** Log rotation of apps whose definition does not say (`sup config set logs.maxSize …`); DEFAULT_LOGS when absent. */
+  readonly logDefaults?: { readonly maxSize: number; readonly files: number }
   readonly isFile: (path: string) => Promise<boolean>
   /** Has the execute bit for the daemon's user (absent in fake-filesystem tests: only existence is checked). */
   readonly isExecutable?: (path: string) => Promise<boolean>
@@ -42,3 +44,4 @@ export interface AppEntry {
   /** A reload's new workers, in the upstream once online, not yet in `runners` nor in the store. */
   replacements: Set<WorkerRunner>
 }
+

@@ -1,6 +1,6 @@
 // Apps x instances: composes the registry, the app queue, the commands, the rollouts, boot and the upstream sync.
 import type { AppView, EventView } from '@sup/protocol'
-import { normalizeAppSpec, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
+import { normalizeAppSpec, specDefaultsOf, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
 import { applyApp } from './app-apply.ts'
 import { createAppInstances } from './app-instances.ts'
 import { checkRunnable } from './runnable.ts'
@@ -34,7 +34,7 @@ export function createSupervisor (deps: SupervisorDeps) {
   const apply = (input: AppSpecInput & { name: string }): Promise<AppView> => applyApp({
     specOf: (n) => registry.get(n)?.spec,
     desiredOf: (n) => registry.get(n)?.desired,
-    normalize: (i) => normalizeAppSpec(i, { portPool: deps.portPool }),
+    normalize: (i) => normalizeAppSpec(i, specDefaultsOf(deps)),
     check: (spec) => checkRunnable(spec, deps),
     createApp: commands.createApp,
     deployApp: ro.deployApp,

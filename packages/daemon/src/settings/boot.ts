@@ -1,4 +1,6 @@
 // The daemon's settings at start: config.json read, the environment laid over it, the first file written (and migrated).
+import { DEFAULT_LOGS } from '../core/defaults.ts'
+import { parseBytes, parseCount } from '../core/units.ts'
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
@@ -54,6 +56,9 @@ export interface LiveSettings {
   readonly nginxTest: string[] | null
   readonly portPool: PortRange
   readonly npmInstallScripts: boolean
+  /** Log rotation of apps started without --log-max-size / --log-files. */
+  readonly logMaxSize: number
+  readonly logFiles: number
 }
 
 /** The live settings from SUP_* variables (as resolveSettings gives them), defaults applied. */
@@ -64,7 +69,9 @@ export function liveSettingsFrom (asEnv: Readonly<Record<string, string | undefi
     nginxReload,
     nginxTest: test === undefined || test.trim() === '' ? defaultNginxTest(nginxReload) : commandOrNull(test),
     portPool: parsePortRange(asEnv.SUP_PORT_POOL ?? '8000-8999'),
-    npmInstallScripts: asEnv.SUP_NPM_INSTALL_SCRIPTS === 'true'
+    npmInstallScripts: asEnv.SUP_NPM_INSTALL_SCRIPTS === 'true',
+    logMaxSize: parseBytes(asEnv.SUP_LOG_MAX_SIZE ?? '') ?? DEFAULT_LOGS.maxSize,
+    logFiles: parseCount(asEnv.SUP_LOG_FILES ?? '') ?? DEFAULT_LOGS.files
   }
 }
 

@@ -1,4 +1,5 @@
 // The daemon's settings: each key of config.json, the environment variable that overrides it, and how its value is checked.
+import { DEFAULT_LOGS } from '../core/defaults.ts'
 import { parseCommand } from '../adapters/nginx-upstream.ts'
 import { parsePortRange } from '../core/port-allocator.ts'
 import { parseBytes, parseCount, parseDurationMs } from '../core/units.ts'
@@ -38,6 +39,18 @@ function positive (parse: (v: string) => number | undefined, what: string): (tex
   }
 }
 
+function checkLogSize (text: string): string {
+  const v = parseBytes(text.trim())
+  if (v === undefined || v < DEFAULT_LOGS.minSize) throw new Error(`'${text}' is not a size of at least ${DEFAULT_LOGS.minSize} bytes (e.g. 10M)`)
+  return text.trim()
+}
+
+function checkLogFiles (text: string): string {
+  const v = parseCount(text.trim())
+  if (v === undefined || v < 1 || v > DEFAULT_LOGS.maxFiles) throw new Error(`'${text}' is not a whole number from 1 to ${DEFAULT_LOGS.maxFiles}`)
+  return text.trim()
+}
+
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** Every setting, in the order `sup config list` shows them. */
@@ -54,6 +67,8 @@ export const SETTINGS: readonly SettingDef[] = [
   { key: 'deploy.installTimeout', env: 'SUP_DEPLOY_INSTALL_TIMEOUT', live: false, help: 'how long npm ci/install may run (e.g. 5m)', check: positive(parseDurationMs, 'duration') },
   { key: 'deploy.uploadIdleTimeout', env: 'SUP_DEPLOY_UPLOAD_IDLE_TIMEOUT', live: false, help: 'an upload that sends nothing for this long is cut (e.g. 30s)', check: positive(parseDurationMs, 'duration') },
   { key: 'npm.installScripts', env: 'SUP_NPM_INSTALL_SCRIPTS', live: true, help: 'run npm lifecycle scripts (postinstall...) of every deployed app (true/false; default false)', check: checkBoolean },
+  { key: 'logs.maxSize', env: 'SUP_LOG_MAX_SIZE', live: true, help: `default log size per worker file before rotation, for apps started without --log-max-size (e.g. 10M; at least ${DEFAULT_LOGS.minSize} bytes)`, check: checkLogSize },
+  { key: 'logs.files', env: 'SUP_LOG_FILES', live: true, help: `default log files kept per worker, for apps started without --log-files (1-${DEFAULT_LOGS.maxFiles})`, check: checkLogFiles },
   { key: 'logLevel', env: 'SUP_LOG_LEVEL', live: false, help: `level of daemon.log (${LEVELS.join(', ')})`, check: (t) => { if (!LEVELS.includes(t.trim())) throw new Error(`'${t}' is not one of ${LEVELS.join(', ')}`); return t.trim() } }
 ]
 
