@@ -71,6 +71,8 @@ export const WorkerView = Type.Object({
   lastExit: Type.Union([Type.Object({ code: Type.Union([Type.Integer(), Type.Null()]), signal: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
   /** In the nginx upstream now: online, passing its health check, not withdrawn by a reload. */
   serving: Type.Optional(Type.Boolean()),
+  /** Wall-clock ms when a worker in `backoff` (or `errored`) is started again; absent when nothing is scheduled. */
+  retryAt: Type.Optional(Type.Number()),
   ...WorkerUsage
 })
 export type WorkerView = Static<typeof WorkerView>

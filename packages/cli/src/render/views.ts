@@ -12,9 +12,15 @@ const LIST_COLUMNS: readonly Column[] = [
 
 const dash = (value: number | null | undefined): string => value === null || value === undefined ? '-' : String(value)
 
+/** The state, with when a worker in backoff (or errored) is tried again: `backoff (retry in 3s)`. */
+function stateCell (w: WorkerView, now: number, c: Colors): string {
+  const state = colorState(w.state, c)
+  return w.retryAt === undefined ? state : `${state} ${c.dim(`(retry in ${formatUptime(Math.max(0, w.retryAt - now))})`)}`
+}
+
 function workerRow (app: string, w: WorkerView, now: number, c: Colors): string[] {
   const uptime = w.startedAt === null ? '-' : formatUptime(now - w.startedAt)
-  return [app, String(w.instance), dash(w.pid), dash(w.port), colorState(w.state, c), uptime, String(w.restarts), ...usageCells(w)]
+  return [app, String(w.instance), dash(w.pid), dash(w.port), stateCell(w, now, c), uptime, String(w.restarts), ...usageCells(w)]
 }
 
 /** One row per worker (apps without workers get one row), as `sup list` prints them. */

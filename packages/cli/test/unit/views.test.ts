@@ -35,6 +35,11 @@ describe('renderAppList', () => {
       'idle    -     -     -  stopped       -         -'
     ])
   })
+
+  it('says when a worker in backoff is tried again', () => {
+    const retrying: AppView = { ...api, workers: [{ app: 'api', instance: 1, state: 'backoff', pid: null, port: 8001, restarts: 12, startedAt: null, lastExit: { code: 1, signal: null }, retryAt: NOW + 3_200 }] }
+    expect(renderAppList([retrying], NOW, c)[1]).toMatch(/^api\s+1\s+-\s+8001\s+backoff \(retry in 3s\)\s+-\s+12/)
+  })
 })
 
 const events: EventView[] = [

@@ -45,7 +45,11 @@ export function createAppContext (deps: SupervisorDeps, hooks: WorkerHooks): App
     events,
     upstream,
     runnerDeps,
-    view: (e) => toAppView(e.spec, e.desired, [...e.runners.values()].map((r) => r.record()), deps.publisher.lastError?.(e.spec.name) ?? null, e.replacements.size),
+    view: (e) => {
+      const retryAt = new Map<number, number>()
+      for (const r of e.runners.values()) { const at = r.retryAt(); if (at !== null) retryAt.set(r.instance, at) }
+      return toAppView(e.spec, e.desired, [...e.runners.values()].map((r) => r.record()), deps.publisher.lastError?.(e.spec.name) ?? null, e.replacements.size, retryAt)
+    },
     addRunner (e, w) {
       const r = createWorkerRunner(runnerDeps, e.spec, w)
       e.runners.set(w.instance, r)

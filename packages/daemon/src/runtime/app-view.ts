@@ -37,7 +37,7 @@ export function toSpecView (s: AppSpec): AppSpecView {
   }
 }
 
-export function toWorkerView (w: StoredWorker): WorkerView {
+export function toWorkerView (w: StoredWorker, retryAt: number | null = null): WorkerView {
   const running = w.snapshot.state === 'online' || w.snapshot.state === 'starting' || w.snapshot.state === 'stopping'
   return {
     app: w.app,
@@ -47,12 +47,13 @@ export function toWorkerView (w: StoredWorker): WorkerView {
     port: w.port,
     restarts: w.snapshot.restarts,
     startedAt: running ? w.startedAt : null,
-    lastExit: w.snapshot.lastExit === null ? null : { code: w.snapshot.lastExit.code, signal: w.snapshot.lastExit.signal }
+    lastExit: w.snapshot.lastExit === null ? null : { code: w.snapshot.lastExit.code, signal: w.snapshot.lastExit.signal },
+    ...(retryAt === null ? {} : { retryAt })
   }
 }
 
-export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[], nginxError: string | null = null, replacing = 0): AppView {
-  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map(toWorkerView).sort((a, b) => a.instance - b.instance), nginxError, replacing }
+export function toAppView (spec: AppSpec, desired: 'running' | 'stopped', workers: readonly StoredWorker[], nginxError: string | null = null, replacing = 0, retryAt: ReadonlyMap<number, number> = new Map()): AppView {
+  return { name: spec.name, desired, spec: toSpecView(spec), workers: workers.map((w) => toWorkerView(w, retryAt.get(w.instance) ?? null)).sort((a, b) => a.instance - b.instance), nginxError, replacing }
 }
 
 export function toEventView (e: EventRecord): EventView {

@@ -39,6 +39,8 @@ export interface WorkerRunner {
   /** The port the worker holds (kept across restarts), null before the first claim. */
   readonly port: number | null
   record (): StoredWorker
+  /** Wall-clock ms when the worker's next retry (backoff) or re-arm (errored) is due; null when none is scheduled. */
+  retryAt (): number | null
   /** Asks the worker to run; a no-op when it already does. */
   start (reason: string): void
   /** Resolves once the worker is stopped and no process of its tree is left. */
@@ -68,6 +70,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
   let persistent = opts.persist ?? true
   let withdrawn = false
   let healthy = true
+  let retryAt: number | null = null
   let stopHealth: () => void = () => undefined
   let spec = initialSpec
   const instance = stored.instance
@@ -135,13 +138,16 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       case 'cancel-timers':
         for (const cancel of timers.values()) cancel()
         timers.clear()
+        retryAt = null
         readiness?.abort()
         readiness = null
         return
       case 'arm-timer':
         timers.get(effect.timer)?.()
+        if (effect.timer === 'retry' || effect.timer === 'rearm') retryAt = deps.clock.wallNow() + effect.ms
         timers.set(effect.timer, deps.clock.setTimer(effect.ms, () => {
           timers.delete(effect.timer)
+          if (effect.timer === 'retry' || effect.timer === 'rearm') retryAt = null
           safeDispatch({ type: 'timer', timer: effect.timer })
         }))
         return
@@ -238,6 +244,7 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
   return {
     instance,
     record,
+    retryAt: () => retryAt,
     start (reason) {
       if (snap.state === 'stopped' || snap.state === 'exited' || snap.state === 'errored' || snap.state === 'backoff') dispatch({ type: 'start', reason })
     },

@@ -249,3 +249,24 @@ describe('what is persisted', () => {
     }
   })
 })
+
+describe('retryAt (sup list: "backoff (retry in 3s)")', () => {
+  it('is when the backoff retry is due, and gone once the worker started again or stopped', async () => {
+    const w = createRunner()
+    w.runner.start('test')
+    await flush()
+    expect(w.runner.retryAt()).toBeNull()
+    await waitDelay(w, (await crash(w)) ?? -1) // the first restart is immediate (0 ms)
+    const delay = (await crash(w)) ?? -1
+    expect(delay).toBe(100)
+    expect(w.state()).toBe('backoff')
+    expect(w.runner.retryAt()).toBe(w.clock.wallNow() + 100)
+    await waitDelay(w, delay)
+    expect(w.state()).not.toBe('backoff')
+    expect(w.runner.retryAt()).toBeNull()
+    const again = (await crash(w)) ?? -1
+    expect(w.runner.retryAt()).toBe(w.clock.wallNow() + again)
+    await w.runner.stop('test')
+    expect(w.runner.retryAt()).toBeNull()
+  })
+})
