@@ -81,6 +81,12 @@ function openState (config: DaemonConfig, dbCheck: DatabaseCheck, log: Logger): 
   return store
 }
 
+/** `{ [key]: value }` when the variable is set, else nothing. */
+function pick (env: Readonly<Record<string, string | undefined>>, key: string): Record<string, string> {
+  const v = env[key]
+  return v === undefined ? {} : { [key]: v }
+}
+
 /** sup-logd, the log collector; it starts beside the boot (until it reads, worker output waits in the pipes, 64 KiB each). */
 function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdKeeper; logdUp: Promise<boolean> } {
   const isSource = import.meta.url.endsWith('.ts')
@@ -88,7 +94,9 @@ function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdK
     entry: new URL(isSource ? './logd-main.ts' : './logd-main.js', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
     // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md)
-    env: { ...baseEnvironment(process.env), SUP_HOME: config.home, ...(settings.env.SUP_LOG_LEVEL === undefined ? {} : { SUP_LOG_LEVEL: settings.env.SUP_LOG_LEVEL }) },
+    // plus NODE_OPTIONS: sup-logd is sup's own program and runs with the Node options sup was given (a --require of
+    // the operator's, or the test's per-Node better-sqlite3 build); workers and npm never get them
+    env: { ...baseEnvironment(process.env), SUP_HOME: config.home, ...pick(process.env, 'NODE_OPTIONS'), ...pick(settings.env, 'SUP_LOG_LEVEL') },
     lockPath: config.logdLockPath,
     pidPath: config.logdPidPath
   })
