@@ -85,10 +85,18 @@ function portFree (port: number): Promise<boolean> {
   })
 }
 
-/** `count` consecutive free ports, starting at a random base so parallel test files rarely collide. */
+/** Below Linux's ephemeral range (32768-60999): a client socket (load, nginx to a worker) never takes a test's port. */
+const RANGE_BASE_MIN = 10_000
+const RANGE_BASE_MAX = 32_000
+
+/**
+ * `count` consecutive free ports, starting at a random base so parallel test files rarely collide. Never in the
+ * ephemeral range: there, the load's own connections took a reload's spare port for an instant, and sup (rightly)
+ * fell back to one worker at a time where the test expected one swap.
+ */
 export async function freePortRange (count: number): Promise<{ from: number; to: number; range: string }> {
   for (let tries = 0; tries < 200; tries++) {
-    const from = 20_000 + Math.floor(Math.random() * 30_000)
+    const from = RANGE_BASE_MIN + Math.floor(Math.random() * (RANGE_BASE_MAX - RANGE_BASE_MIN - count))
     let ok = true
     for (let p = from; p < from + count && ok; p++) ok = await portFree(p)
     if (ok) return { from, to: from + count - 1, range: `${from}-${from + count - 1}` }
