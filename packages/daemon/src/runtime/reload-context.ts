@@ -14,6 +14,9 @@ export interface ReloadHelpers {
   readonly freshWorker: (app: string, instance: number, port: number | null) => StoredWorker
 }
 
+/** A failed reload reads the worker's last lines this long after the failure (sup-logd writes them asynchronously). */
+const LOG_GRACE_MS = 500
+
 /** How long a reload waits at most, after the drain, for nginx's old workers to let go of the old workers' ports. */
 export const MAX_LET_GO_MS = 5_000
 const LET_GO_POLL_MS = 100
@@ -86,7 +89,12 @@ export function createReloadContext (e: AppEntry, only: number | undefined, x: R
     sleep: (ms) => new Promise((resolve) => { deps.clock.setTimer(ms, resolve) }),
     watchLetGo: (ports) => watchLetGo(deps, ports),
     isHealthy: async (port) => e.spec.health === null || await deps.httpCheck(port, e.spec.health.path, e.spec.health.timeoutMs),
-    lastOutput: (instance) => deps.readTail(name, instance, 20),
+    // what the failed worker printed goes through its FIFO and sup-logd to disk: give that a moment on a busy box
+    // (on Node 24 under load the tail was read before the replacement's own line had landed)
+    lastOutput: async (instance) => {
+      await new Promise<void>((resolve) => { deps.clock.setTimer(LOG_GRACE_MS, () => resolve()) })
+      return await deps.readTail(name, instance, 20)
+    },
     event: (type, reason, data) => appEvent(name, type, reason, data)
   }
 }
