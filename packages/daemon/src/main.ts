@@ -1,21 +1,18 @@
 // Composition root: the only file that reads env/argv, builds adapters, listens and traps signals.
-import { chmodSync, constants as fsConstants, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, constants as fsConstants, rmSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
-import { pino, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { loadDaemonConfig, type DaemonConfig } from './config.ts'
 import { createSystemClock } from './adapters/system-clock.ts'
 import { createExecaSpawner } from './adapters/execa-spawner.ts'
 import { createPortProbe } from './adapters/port-probe.ts'
 import { createProcTable } from './adapters/proc-table.ts'
-import { openSqliteStore } from './adapters/sqlite-store.ts'
-import { acquireHomeLock, type HomeLock } from './adapters/home-lock.ts'
+import type { HomeLock } from './adapters/home-lock.ts'
 import { reapMarked } from './adapters/stray-reaper.ts'
-import { checkDatabase, type DatabaseCheck } from './adapters/state-check.ts'
-import { withAppsMirror } from './adapters/apps-mirror.ts'
-import { recoverLostState } from './adapters/state-recovery.ts'
+import { checkDatabase } from './adapters/state-check.ts'
 import { createLogdKeeper, type LogdKeeper } from './adapters/logd-keeper.ts'
 import { createWorkerOutput } from './adapters/worker-output.ts'
-import { openRotatingFile, workerLogPath } from './logs/index.ts'
+import { workerLogPath } from './logs/index.ts'
 import { readLastRecords } from './logs/log-reader.ts'
 import { httpCheck } from './adapters/http-check.ts'
 import { ignoreMatcher, watchForChanges } from './adapters/chokidar-watcher.ts'
@@ -31,61 +28,12 @@ import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createProcSampler } from './adapters/proc-sampler.ts'
 import { startResourceWatch, type ResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
-import { DEFAULT_LOGS, DEFAULT_TIMING } from './core/defaults.ts'
+import { lockHome, openDaemonLog, openState, pick, recordOn, type RotatingLog } from './daemon-state.ts'
+import { DEFAULT_TIMING } from './core/defaults.ts'
 import { baseEnvironment } from './core/base-env.ts'
 import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSettings } from './settings/boot.ts'
 import { createConfigService } from './settings/service.ts'
 import type { Clock, PortProbe, ProcessTable, StateStore } from './core/ports.ts'
-
-type RotatingLog = ReturnType<typeof openRotatingFile>
-
-/** The home directory is ours alone (0700) and one daemon holds it; a second one exits at once and changes nothing. */
-async function lockHome (config: DaemonConfig): Promise<HomeLock> {
-  mkdirSync(config.home, { recursive: true, mode: 0o700 })
-  if ((statSync(config.home).mode & 0o077) !== 0) chmodSync(config.home, 0o700)
-  const lock = await acquireHomeLock(config.lockPath)
-  if (lock === null) {
-    process.stderr.write(`sup: a daemon is already running for ${config.home}; this one exits and changes nothing.\n`)
-    process.exit(3)
-  }
-  return lock
-}
-
-/** The daemon's own log, rotated like a worker's (10 MiB x 5), and sup.pid. */
-function openDaemonLog (config: DaemonConfig): { log: Logger; daemonLog: RotatingLog } {
-  mkdirSync(config.logsDir, { recursive: true, mode: 0o700 })
-  const daemonLog = openRotatingFile(config.daemonLogPath, { maxSize: DEFAULT_LOGS.maxSize, files: DEFAULT_LOGS.files })
-  const log = pino({ level: config.logLevel, base: { pid: process.pid } }, { write: (line: string) => { try { daemonLog.write(Buffer.from(line)) } catch { /* disk full: the daemon goes on */ } } })
-  writeFileSync(`${config.pidPath}.tmp`, `${process.pid}\n`, { mode: 0o644 })
-  renameSync(`${config.pidPath}.tmp`, config.pidPath)
-  return { log, daemonLog }
-}
-
-/** Records an event of the daemon's own (nginx, deploys, lost state); a store that cannot write is logged, never fatal. */
-function recordOn (store: StateStore, log: Logger, what: string) {
-  return (app: string, type: string, reason: string, data: Record<string, unknown> | null = null): void => {
-    try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, `cannot record ${what}`) }
-  }
-}
-
-/** sup.db with its apps.json mirror; a database found missing or damaged is rebuilt from the mirror and said so. */
-function openState (config: DaemonConfig, dbCheck: DatabaseCheck, log: Logger): StateStore & { syncMirror (): void; close (): void } {
-  const mirrorPath = `${config.home}/apps.json`
-  const store = withAppsMirror(openSqliteStore(config.dbPath), mirrorPath, (err) => log.error({ err }, 'cannot write apps.json'))
-  const lost = recoverLostState(dbCheck, store, mirrorPath, config.markerPrefix, Date.now())
-  if (lost !== null) {
-    log.error(lost.data, `state-lost: ${lost.reason}`)
-    recordOn(store, log, 'the state-lost event')('*', 'state-lost', lost.reason, lost.data)
-  }
-  store.syncMirror()
-  return store
-}
-
-/** `{ [key]: value }` when the variable is set, else nothing. */
-function pick (env: Readonly<Record<string, string | undefined>>, key: string): Record<string, string> {
-  const v = env[key]
-  return v === undefined ? {} : { [key]: v }
-}
 
 /** sup-logd, the log collector; it starts beside the boot (until it reads, worker output waits in the pipes, 64 KiB each). */
 function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdKeeper; logdUp: Promise<boolean> } {

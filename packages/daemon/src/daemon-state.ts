@@ -1,0 +1,62 @@
+// The daemon's home, its own log and its state: the lock, daemon.log and sup.pid, sup.db with its apps.json mirror.
+import { chmodSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { pino, type Logger } from 'pino'
+import type { DaemonConfig } from './config.ts'
+import { openSqliteStore } from './adapters/sqlite-store.ts'
+import { acquireHomeLock, type HomeLock } from './adapters/home-lock.ts'
+import type { DatabaseCheck } from './adapters/state-check.ts'
+import { withAppsMirror } from './adapters/apps-mirror.ts'
+import { recoverLostState } from './adapters/state-recovery.ts'
+import { openRotatingFile } from './logs/index.ts'
+import { DEFAULT_LOGS } from './core/defaults.ts'
+import type { StateStore } from './core/ports.ts'
+
+export type RotatingLog = ReturnType<typeof openRotatingFile>
+
+/** The home directory is ours alone (0700) and one daemon holds it; a second one exits at once and changes nothing. */
+export async function lockHome (config: DaemonConfig): Promise<HomeLock> {
+  mkdirSync(config.home, { recursive: true, mode: 0o700 })
+  if ((statSync(config.home).mode & 0o077) !== 0) chmodSync(config.home, 0o700)
+  const lock = await acquireHomeLock(config.lockPath)
+  if (lock === null) {
+    process.stderr.write(`sup: a daemon is already running for ${config.home}; this one exits and changes nothing.\n`)
+    process.exit(3)
+  }
+  return lock
+}
+
+/** The daemon's own log, rotated like a worker's (10 MiB x 5), and sup.pid. */
+export function openDaemonLog (config: DaemonConfig): { log: Logger; daemonLog: RotatingLog } {
+  mkdirSync(config.logsDir, { recursive: true, mode: 0o700 })
+  const daemonLog = openRotatingFile(config.daemonLogPath, { maxSize: DEFAULT_LOGS.maxSize, files: DEFAULT_LOGS.files })
+  const log = pino({ level: config.logLevel, base: { pid: process.pid } }, { write: (line: string) => { try { daemonLog.write(Buffer.from(line)) } catch { /* disk full: the daemon goes on */ } } })
+  writeFileSync(`${config.pidPath}.tmp`, `${process.pid}\n`, { mode: 0o644 })
+  renameSync(`${config.pidPath}.tmp`, config.pidPath)
+  return { log, daemonLog }
+}
+
+/** Records an event of the daemon's own (nginx, deploys, lost state); a store that cannot write is logged, never fatal. */
+export function recordOn (store: StateStore, log: Logger, what: string) {
+  return (app: string, type: string, reason: string, data: Record<string, unknown> | null = null): void => {
+    try { store.addEvent({ time: Date.now(), app, instance: null, type, from: null, to: null, reason, data }) } catch (err) { log.error({ err }, `cannot record ${what}`) }
+  }
+}
+
+/** sup.db with its apps.json mirror; a database found missing or damaged is rebuilt from the mirror and said so. */
+export function openState (config: DaemonConfig, dbCheck: DatabaseCheck, log: Logger): StateStore & { syncMirror (): void; close (): void } {
+  const mirrorPath = `${config.home}/apps.json`
+  const store = withAppsMirror(openSqliteStore(config.dbPath), mirrorPath, (err) => log.error({ err }, 'cannot write apps.json'))
+  const lost = recoverLostState(dbCheck, store, mirrorPath, config.markerPrefix, Date.now())
+  if (lost !== null) {
+    log.error(lost.data, `state-lost: ${lost.reason}`)
+    recordOn(store, log, 'the state-lost event')('*', 'state-lost', lost.reason, lost.data)
+  }
+  store.syncMirror()
+  return store
+}
+
+/** `{ [key]: value }` when the variable is set, else nothing. */
+export function pick (env: Readonly<Record<string, string | undefined>>, key: string): Record<string, string> {
+  const v = env[key]
+  return v === undefined ? {} : { [key]: v }
+}
