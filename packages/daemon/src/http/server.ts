@@ -59,7 +59,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
   // Long names reach the handlers (a clear SUP_ERR_INVALID_NAME), not fastify's bare 414
   const maxParamLength = 1024
   const schemaController = lazySchemaController()
-  const app = (deps.logger === false ? Fastify({ logger: false, ajv, maxParamLength, schemaController }) : Fastify({ loggerInstance: deps.logger, ajv, maxParamLength, schemaController }))
+  const app = (deps.logger === false ? Fastify({ logger: false, ajv, routerOptions: { maxParamLength }, schemaController }) : Fastify({ loggerInstance: deps.logger, ajv, routerOptions: { maxParamLength }, schemaController }))
     .withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
