@@ -119,7 +119,8 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
   })
 
   it('a release whose workers never become ready: the reload aborts, the old pids serve, zero failed requests', async () => {
-    const { home, nginx, sup } = await setup({ extra: ['--listen-timeout', '1s'] })
+    // 3 s, not less: the first start must come online on a busy CI box (1 s once failed there); the reload waits it out
+    const { home, nginx, sup } = await setup({ extra: ['--listen-timeout', '3s'] })
     const before = pidsOf(await supJson<AppView>(home, ['show', 'web']))
     writeFileSync(`${home}/mode`, 'never-ready')
     const load = startLoad(nginx.port, { maxMs: 20_000 })

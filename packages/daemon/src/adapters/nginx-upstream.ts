@@ -14,7 +14,7 @@ export interface NginxPublisherDeps {
   readonly testCommand: readonly string[] | null
   /** e.g. ['nginx', '-s', 'reload']; null: the files are written, nginx is not told. */
   readonly reloadCommand: readonly string[] | null
-  /** Calls for one app within this window are one write (50 ms in the daemon). */
+  /** Calls within this window (from the first one waiting) are one write per app and one reload (50 ms in the daemon). */
   readonly debounceMs: number
   /**
    * Wait after a successful reload before resolving. `nginx -s reload` only signals the master, which parses the
@@ -97,14 +97,21 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   /** Callers of reconcile() waiting for the one forced test + reload of the next flush. */
   let forced: Array<() => void> = []
 
+  /** The one debounce timer: every request waiting when it fires is due (one timer, not one per app: timers set in
+   * one loop turn may still fire in two when the clock moves between them, and a burst became two reloads). */
+  let window: NodeJS.Timeout | null = null
+
   function request (app: string, ports: readonly number[] | null): Promise<PublishResult> {
     if (!SAFE_APP.test(app)) return Promise.resolve({ ok: false, error: `'${app}' cannot name an upstream file` })
     return new Promise((resolve) => {
       const r = pending.get(app)
       if (r !== undefined) { r.ports = ports; r.waiters.push(resolve); return }
-      const fresh: Request = { ports, waiters: [resolve], isDue: false }
-      pending.set(app, fresh)
-      setTimeout(() => { fresh.isDue = true; kick() }, deps.debounceMs)
+      pending.set(app, { ports, waiters: [resolve], isDue: false })
+      window ??= setTimeout(() => {
+        window = null
+        for (const w of pending.values()) w.isDue = true
+        kick()
+      }, deps.debounceMs)
     })
   }
 
