@@ -32,8 +32,9 @@ describe('daemon entry', () => {
     expect(resolveDaemonEntry({ SUP_DAEMON_ENTRY: 'dist/main.js' }, '/srv/sup')).toBe('/srv/sup/dist/main.js')
   })
 
-  it('runs a built entry with no extra node flags', () => {
-    expect(daemonArgv('/x/dist/main.js')).toEqual(['/x/dist/main.js'])
+  it('runs the daemon with a small young generation (its idle RSS), a built entry with no other flag', () => {
+    expect(daemonArgv('/x/dist/main.js')).toEqual(['--max-semi-space-size=1', '/x/dist/main.js'])
+    expect(daemonArgv('/x/src/main.ts')[0]).toBe('--max-semi-space-size=1')
     expect(daemonArgv('/x/src/main.ts').at(-1)).toBe('/x/src/main.ts')
   })
 })

@@ -1,8 +1,9 @@
-// The UsageSampler port over /proc: one read of /proc/<pid>/stat per process per tick gives the process tree
-// (parents), the CPU ticks and the RSS of every worker's tree at once (pidusage read the same files again).
+// The UsageSampler port over /proc: one read of /proc/<pid>/stat per process gives the process tree (parents), the
+// CPU ticks and the RSS of every worker's tree at once. A tick reads only the workers' trees (stat + the children
+// file of each), not every process of the box: on a box of 66 processes and 4 workers, 8 small reads, not 67.
 import { readFileSync } from 'node:fs'
 import type { TreeUsage, UsageSampler } from '../core/ports.ts'
-import { descendantsOf, readProcStats, type ProcStat } from './proc-tree.ts'
+import { descendantsOf, readProc, readProcStats, readTreeStats, type ProcRead, type ProcStat } from './proc-tree.ts'
 
 /** USER_HZ: the unit of /proc's CPU times, a kernel ABI constant (100 on every Linux architecture node runs on). */
 const TICKS_PER_SECOND = 100
@@ -18,22 +19,47 @@ function pageSize (): number {
 }
 
 /** Seconds since boot (/proc/uptime), the clock of a process's start time. */
-function uptimeSeconds (): number {
-  return Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0])
+function uptimeSeconds (read: ProcRead): number {
+  const s = Number(read('/proc/uptime')?.split(' ')[0])
+  if (!Number.isFinite(s)) throw new Error('no /proc/uptime')
+  return s
 }
 
 interface Previous { readonly ticks: number; readonly at: number; readonly startTicks: number }
 
 /** A pid not sampled for this long is forgotten (its next sample is its average since it started), as pidusage did. */
 const HISTORY_MAX_AGE_S = 10
+/** Every this often the whole of /proc is read: it finds children started by a thread other than a process's main one. */
+const FULL_SCAN_S = 30
+
+export interface ProcSamplerDeps {
+  readonly read?: ProcRead
+  readonly list?: () => string[]
+}
 
 /**
  * CPU is the percent of one core since the previous sample of the same pid (a pid seen for the first time: its
  * average since it started); memory is RSS in bytes, summed over each root's tree.
  */
-export function createProcSampler (): UsageSampler {
+export function createProcSampler (deps: ProcSamplerDeps = {}): UsageSampler {
+  const read = deps.read ?? readProc
+  const list = deps.list
   const page = pageSize()
   const previous = new Map<number, Previous>()
+  let lastFullScanAt = -Infinity
+  let boxSize = Infinity // processes seen by the last full scan
+
+  /** The trees' stats: only theirs, unless a full scan is due or costs fewer reads (2 per tree process) than it. */
+  function statsOf (roots: readonly number[], at: number): Map<number, ProcStat> {
+    if (at - lastFullScanAt < FULL_SCAN_S && 2 * previous.size < boxSize) {
+      const trees = readTreeStats(roots, read)
+      if (trees !== undefined) return trees
+    }
+    const all = readProcStats(read, list)
+    lastFullScanAt = at
+    boxSize = all.size
+    return all
+  }
 
   function cpuOf (pid: number, s: ProcStat, at: number): number {
     const before = previous.get(pid)
@@ -51,8 +77,8 @@ export function createProcSampler (): UsageSampler {
       let stats: Map<number, ProcStat>
       let at: number
       try {
-        stats = readProcStats()
-        at = uptimeSeconds()
+        at = uptimeSeconds(read)
+        stats = statsOf(roots, at)
       } catch { return out }
       const parents = new Map<number, number>()
       for (const [pid, s] of stats) parents.set(pid, s.ppid)

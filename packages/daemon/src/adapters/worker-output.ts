@@ -25,9 +25,16 @@ export function createWorkerOutput (pipesDir: string): WorkerOutput {
     prepare (spec, instance) {
       mkdirSync(pipesDir, { recursive: true, mode: 0o700 })
       const p = workerPipePaths(pipesDir, spec.name, instance)
-      // One mkfifo for both streams on a worker's first start (it is on the start path: keep it short)
-      const missing = [p.out, p.err].filter((f) => !existsSync(f))
-      if (missing.length > 0) spawnSync('mkfifo', ['-m', '600', ...missing])
+      // mkfifo is a process (node has no mkfifo): on the start path, so the first worker of an app to start makes the
+      // FIFOs of every instance the spec counts that lacks them, in one call (`sup start -n 50`: one spawn, not 50)
+      if (!existsSync(p.out) || !existsSync(p.err)) {
+        const missing: string[] = []
+        for (let i = instance; i < Math.max(spec.instances, instance + 1); i++) {
+          const q = i === instance ? p : workerPipePaths(pipesDir, spec.name, i)
+          for (const f of [q.out, q.err]) if (!existsSync(f)) missing.push(f)
+        }
+        spawnSync('mkfifo', ['-m', '600', ...missing])
+      }
       ensureFifo(p.out)
       ensureFifo(p.err)
       hold(p.out)

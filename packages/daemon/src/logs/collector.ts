@@ -37,6 +37,8 @@ interface Worker { readonly key: string; readonly sink: LogSink; readonly stream
 
 const TICK_MS = 250
 const IDLE_FLUSH_MS = 1_000
+/** The directory is rescanned this often while fs.watch reports its changes (it may miss some), else every second. */
+const RESCAN_WATCHED_MS = 10_000
 const RESCAN_MS = 1_000
 /** close() reads at most this much per stream still in its pipe; the rest waits there for the next sup-logd. */
 const MAX_DRAIN_BYTES = 1024 * 1024
@@ -176,7 +178,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
       }
       if (w.sink.isFailing()) guard(`retry ${w.key}`, () => w.sink.flush())
     }
-    if (now - lastScanAt >= RESCAN_MS) guard('scan', scan)
+    if (now - lastScanAt >= (watcher === null ? RESCAN_MS : RESCAN_WATCHED_MS)) guard('scan', scan)
   }, TICK_MS)
 
   return {
