@@ -15,6 +15,33 @@ export interface ProcStat {
   readonly rssPages: number
 }
 
+/** The stat of a live, non-zombie process from the text of its /proc/<pid>/stat; null for a zombie or garbage. */
+function parseStat (text: string): ProcStat | null {
+  const close = text.lastIndexOf(')')
+  if (close < 0) return null
+  // After "pid (comm) ": state [0], ppid [1], ... utime [11], stime [12], ... starttime [19], vsize [20], rss [21]
+  const f = text.slice(close + 2).split(' ')
+  const state = f[0]
+  if (state === 'Z' || state === 'X' || state === 'x') return null
+  const ppid = Number(f[1])
+  if (!Number.isSafeInteger(ppid)) return null
+  return { ppid, ticks: Number(f[11]) + Number(f[12]), startTicks: Number(f[19]), rssPages: Number(f[21]) }
+}
+
+/** One small read of /proc/<pid>/stat into `scratch`; '' when the process is gone. */
+function readStatText (pid: number | string, scratch: Buffer): string {
+  let fd: number
+  try { fd = openSync(`/proc/${pid}/stat`, 'r') } catch { return '' }
+  let n = 0
+  try { n = readSync(fd, scratch, 0, STAT_BYTES, 0) } catch { n = 0 } finally { closeSync(fd) }
+  return scratch.toString('latin1', 0, n)
+}
+
+/** One process's stat; null when it is gone or a zombie (a pid's identity is pid + startTicks). */
+export function readProcStat (pid: number): ProcStat | null {
+  return parseStat(readStatText(pid, Buffer.allocUnsafe(STAT_BYTES)))
+}
+
 /** Every live, non-zombie process's stat (one /proc readdir and one small read per process). */
 export function readProcStats (): Map<number, ProcStat> {
   const scratch = Buffer.allocUnsafe(STAT_BYTES)
@@ -22,20 +49,8 @@ export function readProcStats (): Map<number, ProcStat> {
   for (const name of readdirSync('/proc')) {
     const code = name.charCodeAt(0)
     if (code < 48 || code > 57) continue
-    let fd: number
-    try { fd = openSync(`/proc/${name}/stat`, 'r') } catch { continue } // gone since readdir
-    let n = 0
-    try { n = readSync(fd, scratch, 0, STAT_BYTES, 0) } catch { n = 0 } finally { closeSync(fd) }
-    const text = scratch.toString('latin1', 0, n)
-    const close = text.lastIndexOf(')')
-    if (close < 0) continue
-    // After "pid (comm) ": state [0], ppid [1], ... utime [11], stime [12], ... starttime [19], vsize [20], rss [21]
-    const f = text.slice(close + 2).split(' ')
-    const state = f[0]
-    if (state === 'Z' || state === 'X' || state === 'x') continue
-    const ppid = Number(f[1])
-    if (!Number.isSafeInteger(ppid)) continue
-    stats.set(Number(name), { ppid, ticks: Number(f[11]) + Number(f[12]), startTicks: Number(f[19]), rssPages: Number(f[21]) })
+    const stat = parseStat(readStatText(name, scratch)) // '' when gone since readdir
+    if (stat !== null) stats.set(Number(name), stat)
   }
   return stats
 }
