@@ -1,8 +1,10 @@
 // e2e: the daemon is not a single point of failure — SIGKILL it again and again; workers keep their pids, serve, and log.
+// And sup-logd SIGKILLed: the daemon clears the lock it left and starts another.
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { AppView } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, FIXTURES, freePortRange, httpGet, isAlive, markedPids, supJson, waitFor } from '@sup/test-support'
-import { hammer, killDaemon, listApps, readWorkerLog, startApp, useHome, workerPids, workerPorts } from './crash-safety-support.ts'
+import { EXAMPLES, FIXTURES, daemonPid, freePortRange, httpGet, isAlive, logdPid, markedPids, supJson, waitFor } from '@sup/test-support'
+import { hammer, homeProcesses, killDaemon, listApps, readWorkerLog, startApp, useHome, workerPids, workerPorts } from './crash-safety-support.ts'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 
@@ -117,4 +119,25 @@ describe('crash safety: SIGKILL of the daemon', () => {
     const inGap = readWorkerLog(home, 'chatty', 0).filter((r) => r.stream === 'out' && r.time > killedAt + 100 && r.time < restartedAt - 100)
     expect(inGap.length).toBeGreaterThan(200)
   }, 60_000)
+})
+
+describe('crash safety: SIGKILL of sup-logd', () => {
+  it('its lock file stays behind, stale; the daemon clears it, starts a new sup-logd, and the worker\'s output is collected again', async () => {
+    const home = useHome()
+    const ports = await freePortRange(1)
+    await startApp(home, `${FIXTURES}/print-forever.js`, ['--name', 'chatty', '--port-range', ports.range])
+    const first = await waitFor(() => logdPid(home), { what: 'sup-logd' })
+    const lockLine = (pid: number): RegExp => new RegExp(`^${pid} \\d+\n$`) // `<pid> <starttime>`
+    expect(readFileSync(`${home}/logd.lock`, 'latin1')).toMatch(lockLine(first))
+    expect(readFileSync(`/proc/${first}/maps`, 'latin1')).not.toContain('better_sqlite3.node') // its lock needs no native addon
+    process.kill(first, 'SIGKILL')
+    await waitFor(() => !isAlive(first), { what: `sup-logd ${first} to die` })
+    const second = await waitFor(() => { const p = logdPid(home); return p !== null && p !== first && isAlive(p) ? p : null },
+      { timeoutMs: 10_000, what: 'the daemon to start a new sup-logd (it checks every 2 s)' })
+    expect(readFileSync(`${home}/logd.lock`, 'latin1')).toMatch(lockLine(second))
+    expect(homeProcesses(home).sort()).toEqual([daemonPid(home), second].sort()) // one collector, not two
+    const n = Number((await httpGet(ports.from)).body.trim()) // a line printed after the new one started
+    await waitFor(() => readWorkerLog(home, 'chatty', 0).some((r) => r.text === `line ${n}`), { what: `line ${n} in the log` })
+    expect(readFileSync(`${home}/daemon.log`, 'utf8')).toContain('sup-logd was gone and has been started again')
+  }, 30_000)
 })

@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createLineLogger as pino, type LineLogger as Logger } from './logs/line-logger.ts'
 import { loadDaemonConfig } from './config.ts'
-import { acquireHomeLock } from './adapters/home-lock.ts'
+import { acquireLogdLock, LOGD_EXIT_STALE_LOCK } from './adapters/logd-lock.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'
 import type { EventInput, StateStore } from './core/ports.ts'
 import { createLogCollector, openRotatingFile, type LogCollectorEvent } from './logs/index.ts'
@@ -65,8 +65,15 @@ function removePidFile (path: string): void {
 async function main (): Promise<void> {
   const config = loadDaemonConfig(process.env)
   mkdirSync(config.home, { recursive: true, mode: 0o700 })
-  const lock = await acquireHomeLock(config.logdLockPath, 2_000) // 2 s: the daemon's liveness probe holds it for an instant
-  if (lock === null) process.exit(0) // another sup-logd collects for this SUP_HOME: nothing to do
+  const attempt = acquireLogdLock({ lockPath: config.logdLockPath, pidPath: config.logdPidPath })
+  if (attempt.status === 'held') process.exit(0) // another sup-logd collects for this SUP_HOME: nothing to do
+  if (attempt.status === 'stale') {
+    // never removed here: only the daemon clears a stale lock (it is the one process that may, docs/security.md)
+    process.stderr.write(`sup-logd: ${config.logdLockPath} is stale (its holder is dead); the daemon clears it and starts sup-logd again\n`)
+    process.exit(LOGD_EXIT_STALE_LOCK)
+  }
+  const lock = attempt.lock
+  process.on('exit', () => lock.release()) // on every exit, a crash included (it removes the file only if it names us)
   mkdirSync(config.pipesDir, { recursive: true, mode: 0o700 })
   const logFile = openRotatingFile(`${config.home}/logd.log`, LOGD_LOG_LIMITS)
   const log = pino({ level: config.logLevel, base: { pid: process.pid, component: 'logd' } }, {

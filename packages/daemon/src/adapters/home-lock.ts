@@ -1,4 +1,5 @@
-// One daemon (and one sup-logd) per SUP_HOME: a lock file inside the 0700 home, held with a kernel lock the holder's death releases.
+// One daemon per SUP_HOME: a lock file inside the 0700 home, held with a kernel lock the holder's death releases
+// (sup-logd has its own, native-free lock: logd-lock.ts).
 // The lock is SQLite's (an EXCLUSIVE transaction never ended: an fcntl lock on the file), so no other user can squat it
 // (they cannot open the file) and nothing is left to clean up after a SIGKILL. Abstract unix sockets, used before,
 // could be bound by any local user first.
@@ -20,19 +21,4 @@ export async function acquireHomeLock (path: string, waitMs = 0): Promise<HomeLo
     throw err
   }
   return { release: () => { try { db.close() } catch { /* already closed */ } } }
-}
-
-/** True when a live process holds the lock at `path` (a probe: the lock is taken and let go at once when free). */
-export function isLockHeld (path: string): boolean {
-  let db: Database.Database
-  try { db = new Database(path, { timeout: 0, fileMustExist: true }) } catch { return false }
-  try {
-    db.pragma('journal_mode = MEMORY')
-    db.exec('BEGIN EXCLUSIVE')
-    db.exec('ROLLBACK')
-    return false
-  } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') return true
-    throw err
-  } finally { db.close() }
 }

@@ -1,14 +1,13 @@
 // Keeps sup-logd (the log collector, docs/logs.md) running beside the daemon: starts it, checks it, stops it.
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { isLockHeld } from './home-lock.ts'
+import { clearStaleLogdLock, logdLockHolder } from './logd-lock.ts'
 
 export interface LogdKeeper {
-  /** Starts sup-logd unless one already holds its lock; resolves once it answers (bounded). */
+  /** Starts sup-logd unless one already holds its lock; resolves once it holds it (bounded). Concurrent calls share one start. */
   ensure (): Promise<boolean>
   /** Checks every intervalMs and restarts it when it is gone; returns a cancel function. */
   watch (intervalMs: number, onRestart: () => void): () => void
-  /** SIGTERMs it (it flushes and exits) and waits until its lock is free; SIGKILL after graceMs. */
+  /** SIGTERMs it (it flushes and exits) and waits until it is dead; SIGKILL after graceMs. */
   stop (graceMs: number): Promise<void>
 }
 
@@ -21,27 +20,39 @@ export interface LogdKeeperDeps {
   readonly pidPath: string
 }
 
-/** True when a sup-logd holds its lock. */
-async function isAlive (lockPath: string): Promise<boolean> {
-  return isLockHeld(lockPath)
-}
+/** How long a sup-logd just spawned may take to hold its lock, and one SIGKILLed to be gone. */
+const START_WAIT_MS = 5_000
+const KILL_WAIT_MS = 1_000
 
-async function until (fn: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+async function until (fn: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs
   while (performance.now() < deadline) {
-    if (await fn()) return true
+    if (fn()) return true
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return false
 }
 
 export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
-  async function ensure (): Promise<boolean> {
-    if (await isAlive(deps.lockPath)) return true
+  const paths = { lockPath: deps.lockPath, pidPath: deps.pidPath }
+  /** Alive = the lock names a live holder: one small /proc read, no connection to sup-logd. */
+  const isAlive = (): boolean => logdLockHolder(paths) !== null
+  let starting: Promise<boolean> | null = null
+
+  async function start (): Promise<boolean> {
+    if (isAlive()) return true
+    // A dead holder's file would make the new sup-logd exit: the daemon, and only it, clears it (adapters/logd-lock.ts).
+    clearStaleLogdLock(paths)
     const child = spawn(process.execPath, [...deps.execArgv, deps.entry], { detached: true, stdio: 'ignore', env: { ...deps.env } })
     child.on('error', () => undefined)
     child.unref()
-    return until(() => isAlive(deps.lockPath), 5_000)
+    return until(isAlive, START_WAIT_MS)
+  }
+
+  /** Single-flight: a call while a start is under way (the watch tick during a slow start) joins it, never spawns a second. */
+  function ensure (): Promise<boolean> {
+    starting ??= start().finally(() => { starting = null })
+    return starting
   }
 
   return {
@@ -49,22 +60,20 @@ export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
     watch (intervalMs, onRestart) {
       let busy = false
       const timer = setInterval(() => {
-        if (busy) return
+        if (busy || starting !== null || isAlive()) return // a start under way (the boot's) is not a loss
         busy = true
-        void isAlive(deps.lockPath).then(async (alive) => {
-          if (!alive) { await ensure(); onRestart() }
-        }).finally(() => { busy = false })
+        void ensure().then(() => onRestart()).finally(() => { busy = false })
       }, intervalMs)
       timer.unref()
       return () => clearInterval(timer)
     },
     async stop (graceMs) {
-      let pid = 0
-      try { pid = Number(readFileSync(deps.pidPath, 'utf8').trim()) } catch { return }
-      if (!Number.isInteger(pid) || pid <= 0) return
+      const pid = logdLockHolder(paths)
+      if (pid === null) return
       try { process.kill(pid, 'SIGTERM') } catch { return }
-      if (await until(async () => !(await isAlive(deps.lockPath)), graceMs)) return
+      if (await until(() => !isAlive(), graceMs)) return
       try { process.kill(pid, 'SIGKILL') } catch { /* gone */ }
+      await until(() => !isAlive(), KILL_WAIT_MS) // its file may stay behind: the next daemon clears it
     }
   }
 }

@@ -43,6 +43,11 @@ export function parseStat (text: string | undefined): ProcStat | undefined {
   return { ppid, ticks: Number(f[11]) + Number(f[12]), startTicks: Number(f[19]), rssPages: Number(f[21]) }
 }
 
+/** One process's stat; null when it is gone or a zombie (a pid's identity is pid + startTicks). */
+export function readProcStat (pid: number): ProcStat | null {
+  return parseStat(readProc(`/proc/${pid}/stat`)) ?? null
+}
+
 /** Every live, non-zombie process's stat (one /proc readdir and one small read per process). */
 export function readProcStats (read: ProcRead = readProc, list: () => string[] = () => readdirSync('/proc')): Map<number, ProcStat> {
   const stats = new Map<number, ProcStat>()

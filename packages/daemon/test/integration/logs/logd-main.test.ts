@@ -1,9 +1,11 @@
-// sup-logd as a process: one per SUP_HOME (the loser exits 0), SIGTERM flushes everything, events land in sup.db.
-import { existsSync, truncateSync } from 'node:fs'
+// sup-logd as a process: one per SUP_HOME (the loser exits 0, a stale lock makes it exit 75), SIGTERM flushes everything, events land in sup.db.
+import { once } from 'node:events'
+import { existsSync, readFileSync, truncateSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { describe, it, expect } from 'vitest'
 import { waitFor } from '@sup/test-support'
-import { FLOOD, homeDirs, isAlive, lastLine, logdPid, readRecords, startLogd, startWriter, streamLines, tinyDiskHome } from './logs-support.ts'
+import { LOGD_EXIT_STALE_LOCK } from '../../../src/adapters/logd-lock.ts'
+import { clearStaleLock, FLOOD, homeDirs, isAlive, lastLine, logFiles, logdPid, readRecords, startLogd, startWriter, streamLines, tinyDiskHome } from './logs-support.ts'
 
 const LIMITS = { maxSize: 10 * 1024 * 1024, files: 5 }
 
@@ -24,6 +26,36 @@ describe('sup-logd process', () => {
     winner.child.kill('SIGTERM')
     expect(await winner.exited).toEqual({ code: 0, signal: null })
     expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
+    expect(existsSync(`${dirs.home}/logd.lock`)).toBe(false)
+  })
+
+  it('started on a stale lock (its holder SIGKILLed): exits 75, says so, touches nothing and collects nothing', async () => {
+    const dirs = homeDirs()
+    const killed = startLogd(dirs)
+    await waitFor(() => logdPid(dirs) === killed.child.pid, { what: 'sup-logd to start' })
+    killed.child.kill('SIGKILL')
+    await killed.exited
+    const staleLock = readFileSync(`${dirs.home}/logd.lock`, 'latin1')
+    expect(staleLock).toMatch(new RegExp(`^${killed.child.pid} \\d+\n$`))
+    startWriter(dirs, 'waiting', 0, process.execPath, ['-e', "process.stdout.write('hello\\n'); setInterval(() => {}, 1000)"], LIMITS)
+
+    const late = startLogd(dirs)
+    let stderr = ''
+    late.child.stderr?.setEncoding('utf8').on('data', (c: string) => { stderr += c })
+    const closed = once(late.child, 'close') // after stderr's last byte
+    expect(await late.exited).toEqual({ code: LOGD_EXIT_STALE_LOCK, signal: null })
+    await closed
+    expect(stderr).toMatch(/logd\.lock is stale .*the daemon clears it/)
+    expect(readFileSync(`${dirs.home}/logd.lock`, 'latin1')).toBe(staleLock) // never removed by sup-logd
+    expect(logdPid(dirs)).toBe(killed.child.pid)
+    expect(logFiles(dirs, 'waiting', 0)).toEqual([])
+
+    expect(clearStaleLock(dirs)).toBe(true) // the daemon's part (its keeper does this before each start)
+    const next = startLogd(dirs)
+    await waitFor(() => streamLines(readRecords(dirs, 'waiting', 0), 'out')[0] === 'hello', { what: 'the waiting line, collected by the next sup-logd' })
+    next.child.kill('SIGTERM')
+    expect(await next.exited).toEqual({ code: 0, signal: null })
+    expect(existsSync(`${dirs.home}/logd.lock`)).toBe(false)
   })
 
   it('collects a worker that appears after it started; SIGTERM writes every line and the partial one', async () => {

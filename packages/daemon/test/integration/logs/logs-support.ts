@@ -7,6 +7,7 @@ import { createLogCollector, type LogCollector, type LogCollectorDeps, type LogC
 import { ensureFifo, workerLogPath, workerPipePaths, writeRotationConfig } from '../../../src/logs/fifo.ts'
 import { parseRecord, type LogRecord } from '../../../src/logs/record-framer.ts'
 import type { RotationLimits } from '../../../src/logs/rotating-file.ts'
+import { clearStaleLogdLock, type LogdLockPaths } from '../../../src/adapters/logd-lock.ts'
 
 export const FLOOD = fileURLToPath(new URL('../../fixtures/logs-flood.js', import.meta.url))
 
@@ -140,6 +141,16 @@ export function startLogd (dirs: Dirs): Writer {
     child.on('error', () => resolve({ code: null, signal: 'spawn-error' }))
   })
   return { child, exited }
+}
+
+/** sup-logd's lock and pid file in this SUP_HOME. */
+export function logdLockPaths (dirs: Dirs): LogdLockPaths {
+  return { lockPath: `${dirs.home}/logd.lock`, pidPath: `${dirs.home}/logd.pid` }
+}
+
+/** Plays the daemon's part (its keeper does this before each start): removes the lock a dead sup-logd left. */
+export function clearStaleLock (dirs: Dirs): boolean {
+  return clearStaleLogdLock(logdLockPaths(dirs))
 }
 
 /** The pid in $SUP_HOME/logd.pid, or null. */

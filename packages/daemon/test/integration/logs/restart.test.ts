@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it, expect } from 'vitest'
 import { waitFor } from '@sup/test-support'
-import { checkSequence, FLOOD, homeDirs, isAlive, lastLine, logdPid, logSize, readRecords, startCollector, startLogd, startWriter, streamLines } from './logs-support.ts'
+import { checkSequence, clearStaleLock, FLOOD, homeDirs, isAlive, lastLine, logdPid, logSize, readRecords, startCollector, startLogd, startWriter, streamLines } from './logs-support.ts'
 
 const BIG = { maxSize: 100 * 1024 * 1024, files: 2 }
 const LINES = 400_000
@@ -48,6 +48,7 @@ describe('collector restart', () => {
     await sleep(OUTAGE_MS)
     expect(isAlive(w.child.pid ?? -1)).toBe(true)
 
+    expect(clearStaleLock(dirs)).toBe(true) // the daemon's part: the dead logd's lock file stays until it is cleared
     const logd2 = startLogd(dirs)
     await waitFor(() => logdPid(dirs) === logd2.child.pid, { what: 'the second sup-logd' })
     expect(await w.exited).toEqual({ code: 0, signal: null })

@@ -1,0 +1,71 @@
+// The daemon's keeper of sup-logd, on a stand-in that takes the real lock: it clears a dead holder's lock before a start,
+// starts one sup-logd however many ensure() calls overlap, restarts a SIGKILLed one, and stop() waits for its end.
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { waitFor } from '@sup/test-support'
+import { createLogdKeeper, type LogdKeeper } from '../../src/adapters/logd-keeper.ts'
+import { logdLockHolder, type LogdLockPaths } from '../../src/adapters/logd-lock.ts'
+import { fixture, statField, tempDir } from './adapter-support.ts'
+
+function paths (dir: string): LogdLockPaths {
+  return { lockPath: `${dir}/logd.lock`, pidPath: `${dir}/logd.pid` }
+}
+
+/** Pids the stand-in noted at each start. */
+function starts (dir: string): number[] {
+  try { return readFileSync(`${dir}/starts`, 'utf8').split('\n').filter(Boolean).map(Number) } catch { return [] }
+}
+
+/** A keeper of the stand-in sup-logd in `dir`, which takes its lock lockDelayMs after it starts; everything it started is killed at the end. */
+function keeperIn (dir: string, lockDelayMs: number): LogdKeeper {
+  onTestFinished(() => { for (const pid of starts(dir)) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } } })
+  return createLogdKeeper({
+    entry: fixture('logd-lock-holder.js'),
+    execArgv: ['--import', 'tsx'],
+    env: { SUP_HOME: dir, LOCK_DELAY_MS: String(lockDelayMs) },
+    ...paths(dir)
+  })
+}
+
+describe('sup-logd keeper', () => {
+  it('ensure() clears a dead holder\'s lock, starts one sup-logd for two overlapping calls, and stop() waits for its end', async () => {
+    const dir = tempDir()
+    const dead = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    const start = await waitFor(() => statField(dead.pid ?? 0, 22), { what: 'its /proc/<pid>/stat' })
+    dead.kill('SIGKILL')
+    await once(dead, 'exit')
+    writeFileSync(`${dir}/logd.lock`, `${dead.pid} ${start}\n`) // what a SIGKILLed sup-logd leaves
+
+    const keeper = keeperIn(dir, 500) // a slow start: the second call comes while the first still waits
+    const first = keeper.ensure()
+    await waitFor(() => starts(dir).length === 1, { what: 'the first start' })
+    expect(await Promise.all([first, keeper.ensure()])).toEqual([true, true])
+    expect(starts(dir)).toHaveLength(1)
+    const pid = starts(dir)[0]
+    expect(logdLockHolder(paths(dir))).toBe(pid)
+    expect(await keeper.ensure()).toBe(true) // it runs: nothing started
+    expect(starts(dir)).toHaveLength(1)
+
+    await keeper.stop(2_000)
+    expect(logdLockHolder(paths(dir))).toBeNull()
+    expect(existsSync(`${dir}/logd.lock`)).toBe(false) // it released its lock on SIGTERM
+  })
+
+  it('watch(): a SIGKILLed sup-logd leaves a stale lock; the keeper clears it and starts another', async () => {
+    const dir = tempDir()
+    const keeper = keeperIn(dir, 0)
+    expect(await keeper.ensure()).toBe(true)
+    const first = starts(dir)[0] ?? 0
+    let restarts = 0
+    const cancel = keeper.watch(100, () => { restarts++ })
+    onTestFinished(cancel)
+    process.kill(first, 'SIGKILL')
+    const second = await waitFor(() => { const p = logdLockHolder(paths(dir)); return p !== null && p !== first ? p : null }, { what: 'a new holder' })
+    expect(starts(dir)).toEqual([first, second])
+    await waitFor(() => restarts === 1, { what: 'onRestart' })
+    await keeper.stop(2_000)
+    expect(logdLockHolder(paths(dir))).toBeNull()
+  })
+})
