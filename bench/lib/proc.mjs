@@ -59,6 +59,14 @@ export async function readRssKb (pid) {
   return Number(m[1])
 }
 
+/** RssAnon of a process (KiB): its private memory, not the pages of the node binary and libraries it shares. */
+export async function readRssAnonKb (pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const m = /^RssAnon:\s+(\d+)\s+kB/m.exec(status)
+  if (!m) throw new Error(`no RssAnon for pid ${pid}`)
+  return Number(m[1])
+}
+
 let clockTicks = null
 /** USER_HZ, the unit of /proc/<pid>/stat's times (100 on every usual Linux). */
 function ticksPerSecond () {
