@@ -70,6 +70,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
       const due = [...dirty]
       dirty.clear()
       for (const s of due) guard('flush', () => s.flush())
+      if (due.some((s) => s.isFailing())) tickWithin(TICK_MS) // its retries
     })
   }
 
@@ -77,6 +78,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     bytesRead += chunk.length
     st.lastDataAt = deps.now()
     w.sink.add(st.kind, st.framer.push(chunk))
+    if (st.framer.pending() > 0) tickWithin(TICK_MS) // its idle flush, 1 s on
   }
 
   const openStream = (w: Worker, kind: StreamKind, path: string): void => {
@@ -169,8 +171,31 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     } catch { watcher = null }
   }
 
-  // Every TICK_MS: partial lines idle for 1 s become `>` records, failed writes are retried, the directory rescanned.
-  const timer = setInterval(() => {
+  // The tick: partial lines idle for 1 s become `>` records, failed writes are retried, the directory rescanned.
+  // It comes every TICK_MS only while a partial line waits or a write fails, else at the rescan interval: an idle
+  // sup-logd wakes every 10 s, not 4 times a second (a bare node waking 4 times a second spends 0.1 % of a core).
+  let timer: NodeJS.Timeout | null = null
+  let timerDueAt = Infinity
+  const rescanMs = (): number => (watcher === null ? RESCAN_MS : RESCAN_WATCHED_MS)
+  const needsQuickTick = (): boolean => {
+    for (const w of workers.values()) {
+      if (w.sink.isFailing()) return true
+      for (const st of w.streams.values()) if (st.framer.pending() > 0) return true
+    }
+    return false
+  }
+  /** The next tick in `ms` at the latest (an earlier one already set stays). */
+  const tickWithin = (ms: number): void => {
+    if (isClosed) return
+    const due = performance.now() + ms
+    if (timer !== null && timerDueAt <= due) return
+    if (timer !== null) clearTimeout(timer)
+    timerDueAt = due
+    timer = setTimeout(tick, ms)
+  }
+  const tick = (): void => {
+    timer = null
+    timerDueAt = Infinity
     const now = deps.now()
     for (const w of workers.values()) {
       for (const st of w.streams.values()) {
@@ -178,15 +203,17 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
       }
       if (w.sink.isFailing()) guard(`retry ${w.key}`, () => w.sink.flush())
     }
-    if (now - lastScanAt >= (watcher === null ? RESCAN_MS : RESCAN_WATCHED_MS)) guard('scan', scan)
-  }, TICK_MS)
+    if (now - lastScanAt >= rescanMs()) guard('scan', scan)
+    tickWithin(needsQuickTick() ? TICK_MS : rescanMs())
+  }
+  tickWithin(TICK_MS)
 
   return {
     scan,
     async close () {
       if (isClosed) return
       isClosed = true
-      clearInterval(timer)
+      if (timer !== null) clearTimeout(timer)
       watcher?.close()
       await Promise.all([...workers.values()].map(closeWorker))
     },

@@ -44,6 +44,20 @@ describe('hostile worker output', () => {
     expect(errors).toEqual([])
   })
 
+  it('a partial line written to a collector idle for a while (its tick every 10 s) is still flushed 1 s after it', async () => {
+    const dirs = homeDirs()
+    const { collector } = startCollector(dirs)
+    await new Promise((resolve) => setTimeout(resolve, 1_500)) // the collector settles: nothing waits, its next tick is ~10 s away
+    const w = startWriter(dirs, 'late', 0, process.execPath, ['-e', "process.stdout.write('half a line'); setInterval(() => {}, 1000)"], BIG)
+    const started = performance.now()
+    const partial = await waitFor(() => readRecords(dirs, 'late', 0).find((r) => r.stream === 'out'), { timeoutMs: 10_000, what: 'the partial line' })
+    expect(performance.now() - started, 'flushed by the tick the data asked for, not by the 10 s one').toBeLessThan(4_000)
+    expect({ continues: partial.continues, bytes: partial.bytes.toString() }).toEqual({ continues: true, bytes: 'half a line' })
+    w.child.kill('SIGKILL')
+    await w.exited
+    await collector.close()
+  })
+
   it('flushes a partial line idle for 1 s as a `>` record, and its end joins it later', async () => {
     const dirs = homeDirs()
     const { collector } = startCollector(dirs)
