@@ -56,7 +56,7 @@ describe('installed from the packed tarballs', () => {
     const ps = await run('ps', ['-eo', 'args'], { cwd: work, env })
     const daemon = ps.stdout.split('\n').filter((l) => l.includes(join(prefix, 'lib/node_modules/@sup/cli/bundle/daemon/')))
     expect(daemon.some((l) => l.includes('daemon/main.js'))).toBe(true)
-    expect(daemon.some((l) => l.includes('daemon/logd-main.js'))).toBe(true)
+    expect(daemon.some((l) => l.includes('daemon/logd-main.cjs'))).toBe(true)
     expect(readdirSync(join(home, 'logs')).filter((f) => f.endsWith('.log'))).toEqual(['hello-0.log', 'hello-1.log'])
 
     const unit = await sup(['startup'])

@@ -39,7 +39,7 @@ import type { Clock, PortProbe, ProcessTable, StateStore } from './core/ports.ts
 function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdKeeper; logdUp: Promise<boolean> } {
   const isSource = import.meta.url.endsWith('.ts')
   const logd = createLogdKeeper({
-    entry: new URL(isSource ? './logd-main.ts' : './logd-main.js', import.meta.url).pathname,
+    entry: new URL(isSource ? './logd-main.ts' : './logd-main.cjs', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
     // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md)
     // plus NODE_OPTIONS: sup-logd is sup's own program and runs with the Node options sup was given (a --require of

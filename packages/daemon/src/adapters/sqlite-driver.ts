@@ -10,6 +10,8 @@ let loaded: SqliteModule | null = null
 
 /** The better-sqlite3 module (constructor, SqliteError), required the first time it is asked for. */
 export function sqlite (): SqliteModule {
-  loaded ??= createRequire(import.meta.url)('better-sqlite3') as SqliteModule
+  // sup-logd's bundle is CommonJS (it has `require`, and no import.meta.url); the daemon and the sources are ESM
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS bundle
+  loaded ??= (typeof require === 'function' ? require('better-sqlite3') : createRequire(import.meta.url)('better-sqlite3')) as SqliteModule
   return loaded
 }

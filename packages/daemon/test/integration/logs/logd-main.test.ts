@@ -1,11 +1,12 @@
 // sup-logd as a process: one per SUP_HOME (the loser exits 0, a stale lock makes it exit 75), SIGTERM flushes everything, events land in sup.db.
 import { once } from 'node:events'
-import { existsSync, readFileSync, truncateSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { describe, it, expect } from 'vitest'
 import { waitFor } from '@sup/test-support'
 import { LOGD_EXIT_STALE_LOCK } from '../../../src/adapters/logd-lock.ts'
-import { clearStaleLock, FLOOD, homeDirs, isAlive, lastLine, logFiles, logdPid, readRecords, startLogd, startWriter, streamLines, tinyDiskHome } from './logs-support.ts'
+import { workerLogPath } from '../../../src/logs/index.ts'
+import { clearStaleLock, FLOOD, homeDirs, isAlive, lastLine, logFiles, LOGD_BUNDLE, logdPid, readRecords, startLogd, startWriter, streamLines, tinyDiskHome } from './logs-support.ts'
 
 const LIMITS = { maxSize: 10 * 1024 * 1024, files: 5 }
 
@@ -73,6 +74,24 @@ describe('sup-logd process', () => {
     expect(records.at(-1)?.bytes.toString()).toBe('no newline yet')
     expect(isAlive(w.child.pid ?? -1)).toBe(true) // the worker does not care
     expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
+  })
+
+  it('the built sup-logd (one CommonJS file) collects, and loads better-sqlite3 to record an event when a write fails', async () => {
+    const dirs = homeDirs()
+    mkdirSync(workerLogPath(dirs.logsDir, 'blocked', 0), { recursive: true }) // a directory where its log file goes: EISDIR
+    const logd = startLogd(dirs, LOGD_BUNDLE)
+    await waitFor(() => logdPid(dirs) === logd.child.pid, { what: 'the built sup-logd to start' })
+    startWriter(dirs, 'fine', 0, process.execPath, ['-e', "console.log('hello from the bundle'); setInterval(() => {}, 1000)"], LIMITS)
+    startWriter(dirs, 'blocked', 0, process.execPath, ['-e', "console.log('nowhere to go'); setInterval(() => {}, 1000)"], LIMITS)
+    await waitFor(() => streamLines(readRecords(dirs, 'fine', 0), 'out').includes('hello from the bundle'), { what: 'the line' })
+    const types = (): string[] => {
+      if (!existsSync(`${dirs.home}/sup.db`)) return []
+      const db = new Database(`${dirs.home}/sup.db`, { readonly: true })
+      try { return (db.prepare("SELECT type FROM events WHERE app = 'blocked'").all() as Array<{ type: string }>).map((e) => e.type) } finally { db.close() }
+    }
+    await waitFor(() => types().includes('log-write-failed'), { what: 'log-write-failed in sup.db' })
+    logd.child.kill('SIGTERM')
+    expect(await logd.exited).toEqual({ code: 0, signal: null })
   })
 
   it('records log-write-failed and log-write-resumed in sup.db (logs/ on a full 2 MiB tmpfs)', async (ctx) => {

@@ -128,9 +128,13 @@ export function checkSequence (lines: readonly string[], label: string, from: nu
 export const LOGD_MAIN = fileURLToPath(new URL('../../../src/logd-main.ts', import.meta.url))
 const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url))
 
-/** sup-logd as its own process on this SUP_HOME (TypeScript through tsx, which resolves from the fixtures' cwd). */
-export function startLogd (dirs: Dirs): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@sup/source', LOGD_MAIN], {
+/** The built sup-logd (`pnpm build`, which test:all runs first): what an install runs, one CommonJS file. */
+export const LOGD_BUNDLE = fileURLToPath(new URL('../../../bundle/logd-main.cjs', import.meta.url))
+
+/** sup-logd as its own process on this SUP_HOME (TypeScript through tsx, which resolves from the fixtures' cwd; or the bundle). */
+export function startLogd (dirs: Dirs, entry = LOGD_MAIN): Writer {
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', '--conditions=@sup/source', entry] : [entry]
+  const child = spawn(process.execPath, args, {
     cwd: FIXTURES_DIR,
     env: { ...process.env, SUP_HOME: dirs.home, SUP_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'ignore', 'pipe']
