@@ -48,12 +48,14 @@ export function createProcSampler (deps: ProcSamplerDeps = {}): UsageSampler {
   const previous = new Map<number, Previous>()
   let lastFullScanAt = -Infinity
   let boxSize = Infinity // processes seen by the last full scan
+  let hasChildrenFiles = true // false once the kernel showed it has none (CONFIG_PROC_CHILDREN off): full scans only
 
   /** The trees' stats: only theirs, unless a full scan is due or costs fewer reads (2 per tree process) than it. */
   function statsOf (roots: readonly number[], at: number): Map<number, ProcStat> {
-    if (at - lastFullScanAt < FULL_SCAN_S && 2 * previous.size < boxSize) {
+    if (hasChildrenFiles && at - lastFullScanAt < FULL_SCAN_S && 2 * previous.size < boxSize) {
       const trees = readTreeStats(roots, read)
       if (trees !== undefined) return trees
+      hasChildrenFiles = false
     }
     const all = readProcStats(read, list)
     lastFullScanAt = at

@@ -30,7 +30,7 @@ export function createWorkerOutput (pipesDir: string): WorkerOutput {
       if (!existsSync(p.out) || !existsSync(p.err)) {
         const missing: string[] = []
         for (let i = instance; i < Math.max(spec.instances, instance + 1); i++) {
-          const q = i === instance ? p : workerPipePaths(pipesDir, spec.name, i)
+          const q = workerPipePaths(pipesDir, spec.name, i)
           for (const f of [q.out, q.err]) if (!existsSync(f)) missing.push(f)
         }
         spawnSync('mkfifo', ['-m', '600', ...missing])

@@ -93,5 +93,9 @@ describe('proc sampler ticks', () => {
     old.clock.uptime += 1
     expect((await s2.sample(WORKERS)).get(1004)?.pids).toBe(1)
     expect(statReads(old.reads)).toBeGreaterThanOrEqual(65)
+    old.reads.length = 0
+    old.clock.uptime += 1
+    await s2.sample(WORKERS)
+    expect(old.reads.filter((r) => r.endsWith('/children'))).toEqual([]) // it no longer asks for a file it knows is missing
   })
 })
