@@ -63,6 +63,12 @@ function removePidFile (path: string): void {
 }
 
 async function main (): Promise<void> {
+  // Stop signals are heard from before the lock is taken: one that comes while sup-logd opens its files waits for that to
+  // finish, then stops it cleanly (the default action killed it holding its lock, which left the lock stale).
+  let stopRequested: string | null = null
+  let stop = (why: string): void => { stopRequested ??= why }
+  process.on('SIGTERM', () => { stop('SIGTERM') })
+  process.on('SIGINT', () => { stop('SIGINT') })
   const config = loadDaemonConfig(process.env)
   mkdirSync(config.home, { recursive: true, mode: 0o700 })
   const attempt = acquireLogdLock({ lockPath: config.logdLockPath, pidPath: config.logdPidPath })
@@ -107,8 +113,8 @@ async function main (): Promise<void> {
   // A SUP_HOME that was removed has no worker left to collect for (and no daemon to stop us): leave.
   const homeWatch = setInterval(() => { if (!existsSync(config.home)) void shutdown('SUP_HOME removed') }, 5_000)
   homeWatch.unref()
-  process.on('SIGTERM', () => { void shutdown('SIGTERM') })
-  process.on('SIGINT', () => { void shutdown('SIGINT') })
+  stop = (why) => { void shutdown(why) }
+  if (stopRequested !== null) stop(stopRequested)
   process.on('SIGHUP', () => undefined)
   process.on('SIGPIPE', () => undefined)
   process.on('uncaughtException', (err) => {

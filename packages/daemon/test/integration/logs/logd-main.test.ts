@@ -1,8 +1,8 @@
 // sup-logd as a process: one per SUP_HOME (the loser exits 0, a stale lock makes it exit 75), SIGTERM flushes everything, events land in sup.db.
 import { once } from 'node:events'
-import { existsSync, mkdirSync, readFileSync, truncateSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, truncateSync, watch } from 'node:fs'
 import Database from 'better-sqlite3'
-import { describe, it, expect } from 'vitest'
+import { describe, it, expect, onTestFinished } from 'vitest'
 import { waitFor } from '@sup/test-support'
 import { LOGD_EXIT_STALE_LOCK } from '../../../src/adapters/logd-lock.ts'
 import { workerLogPath } from '../../../src/logs/index.ts'
@@ -57,6 +57,21 @@ describe('sup-logd process', () => {
     next.child.kill('SIGTERM')
     expect(await next.exited).toEqual({ code: 0, signal: null })
     expect(existsSync(`${dirs.home}/logd.lock`)).toBe(false)
+  })
+
+  it('a SIGTERM the moment it takes its lock (still opening its files) stops it cleanly: exit 0, no lock left behind', async () => {
+    const dirs = homeDirs()
+    const watcher = watch(dirs.home)
+    onTestFinished(() => { watcher.close() })
+    const locked = new Promise<void>((resolve) => {
+      watcher.on('change', () => { if (existsSync(`${dirs.home}/logd.lock`)) resolve() })
+    })
+    const logd = startLogd(dirs, LOGD_BUNDLE)
+    await locked
+    logd.child.kill('SIGTERM') // before: the default action killed it holding the lock (a stale lock; the daemon had to clear it)
+    expect(await logd.exited).toEqual({ code: 0, signal: null })
+    expect(existsSync(`${dirs.home}/logd.lock`)).toBe(false)
+    expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
   })
 
   it('collects a worker that appears after it started; SIGTERM writes every line and the partial one', async () => {
