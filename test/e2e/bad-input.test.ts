@@ -21,7 +21,8 @@ describe('bad input', () => {
     ['an out-of-range cron field', ['start', `${EXAMPLES}/hello/server.js`, '--cron-restart', '0 25 * * *'], /cronRestart/],
     ['an unknown app (stop)', ['stop', 'ghost'], /ghost/],
     ['an unknown app (scale)', ['scale', 'ghost', '2'], /ghost/],
-    ['an unknown app (show)', ['show', 'ghost'], /ghost/]
+    ['an unknown app (show)', ['show', 'ghost'], /ghost/],
+    ['a misspelt option of list (its short path hands it to the whole program)', ['list', '--jsn'], /unknown option '--jsn'/]
   ])('%s', async (_name, args, message) => {
     const home = useSupHome()
     const ports = await freePortRange(1)

@@ -4,6 +4,16 @@ import { action, type CliContext } from '../context.ts'
 import { renderAppList } from '../render/views.ts'
 import { nginxNotice } from '../settings-check.ts'
 
+/** What `sup list` does; bin.ts's short path runs it too (plain-list-run.ts). */
+export async function listApps (ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  const answer = await (await ctx.daemon()).listApps()
+  if (opts.json === true) ctx.json(answer)
+  else if (answer.apps.length === 0) ctx.print(ctx.colors.dim('no apps yet: start one with `sup start app.js`'))
+  else ctx.print(renderAppList(answer.apps, Date.now(), ctx.colors))
+  const notice = nginxNotice(answer.apps, ctx.health())
+  if (notice !== null) ctx.warn(ctx.colors.dim(notice))
+}
+
 /** Registers `sup list` and its alias `sup ls`. */
 export function registerList (program: Command, ctx: CliContext): void {
   program
@@ -11,12 +21,5 @@ export function registerList (program: Command, ctx: CliContext): void {
     .alias('ls')
     .description('list apps and their workers: app, #, pid, port, state, uptime, restarts, cpu, mem (and each app total)')
     .option('--json', 'print the API answer as JSON')
-    .action(action(ctx, async (opts: { json?: boolean }) => {
-      const answer = await (await ctx.daemon()).listApps()
-      if (opts.json === true) ctx.json(answer)
-      else if (answer.apps.length === 0) ctx.print(ctx.colors.dim('no apps yet: start one with `sup start app.js`'))
-      else ctx.print(renderAppList(answer.apps, Date.now(), ctx.colors))
-      const notice = nginxNotice(answer.apps, ctx.health())
-      if (notice !== null) ctx.warn(ctx.colors.dim(notice))
-    }))
+    .action(action(ctx, async (opts: { json?: boolean }) => { await listApps(ctx, opts) }))
 }

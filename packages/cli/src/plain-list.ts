@@ -1,0 +1,8 @@
+// Which command lines take bin.ts's short path: `sup list` or `sup ls`, with nothing but `--json` after it. Anything
+// else (`--help`, an unknown option, a typo) goes to the whole program, which parses it and answers as it always did.
+
+/** True for `list`/`ls` followed only by `--json` (argv without node and the script). */
+export function isPlainList (args: readonly string[]): boolean {
+  const [verb, ...rest] = args
+  return (verb === 'list' || verb === 'ls') && rest.every((a) => a === '--json')
+}
