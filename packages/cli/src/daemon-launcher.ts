@@ -23,7 +23,7 @@ export function resolveDaemonEntry (env: NodeJS.ProcessEnv = process.env, cwd: s
   const override = env.SUP_DAEMON_ENTRY
   if (override !== undefined && override !== '') return resolve(cwd, override)
   const carried = fileURLToPath(new URL('./daemon/main.js', moduleUrl))
-  if (moduleUrl.endsWith('.js') && existsSync(carried)) return carried
+  if (/\.c?js$/.test(moduleUrl) && existsSync(carried)) return carried
   try {
     return createRequire(import.meta.url).resolve('@sup/daemon/main')
   } catch (err) {

@@ -1,5 +1,7 @@
 // Small parsers: the pid file, `--lines`, and the daemon's node arguments.
 import { InvalidArgumentError } from 'commander'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseLines } from '../../src/commands/events.ts'
 import { daemonArgv, resolveDaemonEntry } from '../../src/daemon-launcher.ts'
@@ -30,6 +32,14 @@ describe('parseLines', () => {
 describe('daemon entry', () => {
   it('honours SUP_DAEMON_ENTRY, resolved against the cwd', () => {
     expect(resolveDaemonEntry({ SUP_DAEMON_ENTRY: 'dist/main.js' }, '/srv/sup')).toBe('/srv/sup/dist/main.js')
+  })
+
+  it('finds the daemon the built CLI carries from its ESM bundle and from the CommonJS list.cjs alike', () => {
+    const carried = fileURLToPath(new URL('../../bundle/daemon/main.js', import.meta.url))
+    expect(existsSync(carried)).toBe(true) // built by `pnpm build`, before the tests
+    for (const file of ['bin.js', 'list.cjs']) {
+      expect(resolveDaemonEntry({}, '/', new URL(`../../bundle/${file}`, import.meta.url).href)).toBe(carried)
+    }
   })
 
   it('runs the daemon with a small young generation (its idle RSS), a built entry with no other flag', () => {
