@@ -4,7 +4,7 @@ import { action, type CliContext } from '../context.ts'
 import { renderAppList } from '../render/views.ts'
 import { nginxNotice } from '../settings-check.ts'
 
-/** What `sup list` does; bin.ts's short path runs it too (plain-list-run.ts). */
+/** What `sup list` does; bin/sup.js's short path runs it too (plain-list-run.ts). */
 export async function listApps (ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   const answer = await (await ctx.daemon()).listApps()
   if (opts.json === true) ctx.json(answer)

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { copyFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it, expect } from 'vitest'
+import { adoptProcess, createLifeWatch, pidExists } from '../../src/adapters/adopted-process.ts'
 import { createProcTable, isAliveNotZombie, listMarkedPids } from '../../src/adapters/proc-table.ts'
 import { killOnFinish, readText, statField, tempDir, uniqueMarker } from './adapter-support.ts'
 
@@ -80,5 +81,22 @@ describe('proc table', () => {
     expect(createProcTable().startTime(zombie)).toBeNull()
     expect(isAliveNotZombie(zombie)).toBe(false)
     expect(listMarkedPids(marker)).toEqual([parent.pid])
+  })
+
+  it('an adopted worker that is a zombie nobody reaps (its pid still answers kill 0) is gone at the next start-time read', async () => {
+    const marker = uniqueMarker('adopted-zombie')
+    const parent = spawn('perl', ['-e', '$| = 1; my $pid = fork(); exit 0 unless $pid; print "$pid\\n"; sleep 30'],
+      { stdio: ['ignore', 'pipe', 'ignore'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SUP_MARKER: marker } })
+    killOnFinish(marker, () => [parent.pid])
+    let out = ''
+    parent.stdout.on('data', (chunk: Buffer) => { out += chunk.toString() })
+    await expect.poll(() => out).toMatch(/^\d+\n/)
+    const zombie = Number(out.trim())
+    await expect.poll(() => statField(zombie, 3)).toBe('Z')
+    expect(pidExists(zombie)).toBe(true) // the cheap check alone would wait for it forever
+    const adopted = adoptProcess(zombie, marker, Number(statField(zombie, 22)), createLifeWatch(100))
+    const t0 = performance.now()
+    expect(await adopted.exited).toEqual({ code: null, signal: null })
+    expect(performance.now() - t0).toBeLessThan(25_000) // well before its parent (sleep 30) would have reaped it
   })
 })
