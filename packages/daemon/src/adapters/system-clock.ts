@@ -13,9 +13,11 @@ export function createSystemClock (): Clock {
     setTimer (ms, fn) {
       const due = now() + Math.max(0, ms)
       let timer: NodeJS.Timeout
+      // node counts a timeout from its loop's cached time, in whole ms: it can fire a little before `due` by
+      // performance.now(). Then, as beyond setTimeout's cap, it is armed again for what is left: never early.
+      const fire = (): void => { if (now() < due) arm(); else fn() }
       const arm = (): void => {
-        const left = due - now()
-        timer = setTimeout(left > MAX_TIMEOUT_MS ? arm : fn, Math.min(Math.max(0, left), MAX_TIMEOUT_MS))
+        timer = setTimeout(fire, Math.min(Math.max(0, due - now()), MAX_TIMEOUT_MS))
         timer.unref()
       }
       arm()
