@@ -1,4 +1,4 @@
-// Which command lines bin.ts sends down `sup list`'s short path; every other one goes to the whole program.
+// Which command lines bin/sup.js sends down `sup list`'s short path; every other one goes to the whole program.
 import { describe, expect, it } from 'vitest'
 import { isPlainList } from '../../src/plain-list.ts'
 

@@ -47,18 +47,19 @@ describe('createLifeWatch', () => {
   })
 })
 
-describe('adoptProcess: the life check', () => {
-  function probes (pid: number, startTime: number) {
-    const state = { exists: true, startTime: startTime as number | null, existsCalls: 0, startTimeReads: 0 }
-    return {
-      state,
-      probes: {
-        exists: (p: number) => { expect(p).toBe(pid); state.existsCalls++; return state.exists },
-        startTime: (p: number) => { expect(p).toBe(pid); state.startTimeReads++; return state.startTime }
-      }
+/** Probes of one adopted pid whose answers the test sets, counting the calls. */
+function probes (pid: number, startTime: number) {
+  const state = { exists: true, startTime: startTime as number | null, existsCalls: 0, startTimeReads: 0 }
+  return {
+    state,
+    probes: {
+      exists: (p: number) => { expect(p).toBe(pid); state.existsCalls++; return state.exists },
+      startTime: (p: number) => { expect(p).toBe(pid); state.startTimeReads++; return state.startTime }
     }
   }
+}
 
+describe('adoptProcess: the life check', () => {
   it('asks kill(pid, 0) each tick and reads the start time from /proc only every START_TIME_EVERY ticks', async () => {
     const t = fakeTimers()
     const { state, probes: p } = probes(4242, 777)
@@ -106,20 +107,17 @@ describe('pidExists', () => {
 describe('adoptProcess: once signalled', () => {
   it('reads the start time every tick, so a zombie left by a stop is seen gone at the next tick', async () => {
     const t = fakeTimers()
-    let startTime: number | null = 777
-    let reads = 0
+    const pid = 2 ** 22 + 1 // above pid_max's ceiling: the signals go nowhere
+    const { state, probes: p } = probes(pid, 777) // exists stays true: a zombie nobody reaps still has its pid
     const marker = `life-watch-test-${process.pid}-${Date.now()}` // no process carries it: signalTree signals none
-    const adopted = adoptProcess(2 ** 22 + 1, marker, 777, createLifeWatch(100, t.timers), {
-      exists: () => true, // a zombie nobody reaps still has its pid
-      startTime: () => { reads++; return startTime }
-    })
+    const adopted = adoptProcess(pid, marker, 777, createLifeWatch(100, t.timers), p)
     let exited = false
     void adopted.exited.then(() => { exited = true })
-    adopted.signalTree('SIGTERM') // a pid no process has: the signal goes nowhere
-    const before = reads
+    adopted.signalTree('SIGTERM')
+    const before = state.startTimeReads
     t.fire()
-    expect(reads).toBe(before + 1)
-    startTime = null // it died: a zombie
+    expect(state.startTimeReads).toBe(before + 1)
+    state.startTime = null // it died: a zombie
     t.fire()
     await Promise.resolve()
     await Promise.resolve()
