@@ -146,7 +146,7 @@ function buildServers (d: Daemon, requestShutdown: (keepWorkers: boolean) => voi
     logger: d.log.child({ component: 'http' }, { level: 'warn' }),
     requestShutdown,
     deploy: d.deploys.service,
-    usage: { metrics, samples: d.watch.samples },
+    usage: { metrics, samples: d.watch.samples, fresh: d.watch.fresh },
     uploadIdleTimeoutMs: loadDeployLimits(d.settings.env).uploadIdleTimeoutMs,
     config: createConfigService({
       path: d.config.configPath,

@@ -1,11 +1,15 @@
 // Keeps sup-logd (the log collector, docs/logs.md) running beside the daemon: starts it, checks it, stops it.
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { clearStaleLogdLock, logdLockHolder } from './logd-lock.ts'
 
 export interface LogdKeeper {
   /** Starts sup-logd unless one already holds its lock; resolves once it holds it (bounded). Concurrent calls share one start. */
   ensure (): Promise<boolean>
-  /** Checks every intervalMs and restarts it when it is gone; returns a cancel function. */
+  /**
+   * Restarts it when it is gone; returns a cancel function. The sup-logd this keeper started is its child: its exit
+   * says it is gone (no timer wakes the daemon). One adopted from an earlier daemon is checked every intervalMs. Two
+   * restarts are at least intervalMs apart (a sup-logd that dies at once is not restarted in a tight loop).
+   */
   watch (intervalMs: number, onRestart: () => void): () => void
   /** SIGTERMs it (it flushes and exits) and waits until it is dead; SIGKILL after graceMs. */
   stop (graceMs: number): Promise<void>
@@ -38,14 +42,20 @@ export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
   /** Alive = the lock names a live holder: one small /proc read, no connection to sup-logd. */
   const isAlive = (): boolean => logdLockHolder(paths) !== null
   let starting: Promise<boolean> | null = null
+  /** The sup-logd this keeper spawned, until it exits. */
+  let child: ChildProcess | null = null
+  /** Called when that child exits (set by watch). */
+  let onChildExit: (() => void) | null = null
 
   async function start (): Promise<boolean> {
     if (isAlive()) return true
     // A dead holder's file would make the new sup-logd exit: the daemon, and only it, clears it (adapters/logd-lock.ts).
     clearStaleLogdLock(paths)
-    const child = spawn(process.execPath, [...deps.execArgv, deps.entry], { detached: true, stdio: 'ignore', env: { ...deps.env } })
-    child.on('error', () => undefined)
-    child.unref()
+    const c = spawn(process.execPath, [...deps.execArgv, deps.entry], { detached: true, stdio: 'ignore', env: { ...deps.env } })
+    child = c
+    c.on('error', () => undefined)
+    c.on('exit', () => { if (child === c) child = null; onChildExit?.() })
+    c.unref()
     return until(isAlive, START_WAIT_MS)
   }
 
@@ -59,15 +69,35 @@ export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
     ensure,
     watch (intervalMs, onRestart) {
       let busy = false
-      const timer = setInterval(() => {
-        if (busy || starting !== null || isAlive()) return // a start under way (the boot's) is not a loss
+      let cancelled = false
+      let lastRestartAt = -Infinity
+      let poll: ReturnType<typeof setInterval> | null = null
+      let retry: ReturnType<typeof setTimeout> | null = null
+      const check = (): void => {
+        if (cancelled || busy || starting !== null || isAlive()) { follow(); return } // a start under way (the boot's) is not a loss
+        const wait = lastRestartAt + intervalMs - performance.now()
+        if (wait > 0) { retry ??= setTimeout(() => { retry = null; check() }, wait); retry.unref(); return }
         busy = true
-        void ensure().then(() => onRestart()).finally(() => { busy = false })
-      }, intervalMs)
-      timer.unref()
-      return () => clearInterval(timer)
+        lastRestartAt = performance.now()
+        void ensure().then(() => onRestart()).finally(() => { busy = false; follow() })
+      }
+      /** Polls only while the sup-logd running is not this keeper's child (adopted, or none yet). */
+      const follow = (): void => {
+        if (cancelled) return
+        if (child !== null) { if (poll !== null) { clearInterval(poll); poll = null } return }
+        if (poll === null) { poll = setInterval(check, intervalMs); poll.unref() }
+      }
+      onChildExit = check
+      follow()
+      return () => {
+        cancelled = true
+        onChildExit = null
+        if (poll !== null) clearInterval(poll)
+        if (retry !== null) clearTimeout(retry)
+      }
     },
     async stop (graceMs) {
+      onChildExit = null // an exit asked for is not a loss
       const pid = logdLockHolder(paths)
       if (pid === null) return
       try { process.kill(pid, 'SIGTERM') } catch { return }

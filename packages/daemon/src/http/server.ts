@@ -101,7 +101,7 @@ export function buildServer (deps: ServerDeps): FastifyInstance {
 
   const streams = createNdjsonStreams(app)
   registerDaemonRoutes(app, deps, streams)
-  registerAppRoutes(app, deps.supervisor, deps.logsDir, deps.deploy?.forget)
+  registerAppRoutes(app, deps.supervisor, deps.logsDir, deps.deploy?.forget, deps.usage?.fresh)
   registerAppToolRoutes(app, deps.supervisor, deps.logsDir)
   registerNginxRoutes(app, deps)
   registerLogRoutes(app, deps, streams)

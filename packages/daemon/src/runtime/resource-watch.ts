@@ -29,6 +29,8 @@ export interface ResourceWatchDeps {
 
 export interface ResourceWatch {
   readonly monitor: UsageMonitor
+  /** Call before reading usage (the views below): samples what is stale and keeps sampling a minute (never rejects). */
+  fresh (): Promise<void>
   /** The app views with cpu/memory on their workers. */
   listApps (): AppView[]
   getApp (name: string): AppView
@@ -36,7 +38,7 @@ export interface ResourceWatch {
   stop (): void
 }
 
-/** Starts sampling and scheduling; nothing runs for apps without rules (sampling still feeds `sup list`). */
+/** Starts sampling and scheduling; nothing runs in the background for apps without rules until usage is read. */
 export function startResourceWatch (deps: ResourceWatchDeps): ResourceWatch {
   const sup = deps.supervisor
   const monitor = createUsageMonitor({
@@ -67,19 +69,24 @@ export function startResourceWatch (deps: ResourceWatchDeps): ResourceWatch {
     },
     onError: deps.onError
   })
-  // The cron timers follow the apps: checked every few seconds on the same clock
+  // The cron timers and the sampler follow the apps: checked every few seconds on the same clock (a rule set by a
+  // deploy or an apply changes a spec without an app change), and at once on each app change
   let stopped = false
-  const syncCron = (): void => {
-    if (stopped) return
+  const follow = (): void => {
     try { cron.sync() } catch (err) { deps.onError(err, 'cron sync') }
-    deps.clock.setTimer(5_000, syncCron)
+    monitor.wake()
   }
-  syncCron()
-  // a stop or delete disarms the app's timer at once (the 5 s sync is only the safety net)
-  const unsubscribe = sup.onAppChange?.(() => { if (!stopped) { try { cron.sync() } catch (err) { deps.onError(err, 'cron sync') } } }) ?? (() => undefined)
+  const syncEvery = (): void => {
+    if (stopped) return
+    follow()
+    deps.clock.setTimer(5_000, syncEvery)
+  }
   monitor.start()
+  syncEvery()
+  const unsubscribe = sup.onAppChange?.(() => { if (!stopped) follow() }) ?? (() => undefined)
   return {
     monitor,
+    fresh: () => monitor.fresh(),
     listApps: () => sup.listApps().map((a) => withUsage(a, monitor)),
     getApp: (name) => withUsage(sup.getApp(name), monitor),
     samples: (name) => appSamples(sup.getApp(name), monitor),

@@ -68,4 +68,41 @@ describe('sup-logd keeper', () => {
     await keeper.stop(2_000)
     expect(logdLockHolder(paths(dir))).toBeNull()
   })
+
+  it('watch(): the sup-logd it started is restarted on its exit, at once, with no check to wait for', async () => {
+    const dir = tempDir()
+    const keeper = keeperIn(dir, 0)
+    expect(await keeper.ensure()).toBe(true)
+    const first = starts(dir)[0] ?? 0
+    let restarts = 0
+    const cancel = keeper.watch(600_000, () => { restarts++ }) // a check every 10 minutes: only the exit can tell in time
+    onTestFinished(cancel)
+    process.kill(first, 'SIGKILL')
+    const second = await waitFor(() => { const p = logdLockHolder(paths(dir)); return p !== null && p !== first ? p : null }, { timeoutMs: 5_000, what: 'a new holder' })
+    expect(starts(dir)).toEqual([first, second])
+    await waitFor(() => restarts === 1, { what: 'onRestart' })
+    await keeper.stop(2_000)
+    expect(logdLockHolder(paths(dir))).toBeNull()
+    expect(starts(dir)).toEqual([first, second]) // a stop is not a loss: nothing started after it
+  })
+
+  it('watch(): a sup-logd adopted from an earlier daemon (not its child) is checked and restarted; restarts are an interval apart', async () => {
+    const dir = tempDir()
+    const earlier = keeperIn(dir, 0)
+    expect(await earlier.ensure()).toBe(true)
+    const keeper = keeperIn(dir, 0)
+    expect(await keeper.ensure()).toBe(true) // adopted: nothing started
+    expect(starts(dir)).toHaveLength(1)
+    const restartedAt: number[] = []
+    const cancel = keeper.watch(700, () => { restartedAt.push(performance.now()) })
+    onTestFinished(cancel)
+    process.kill(starts(dir)[0] ?? 0, 'SIGKILL')
+    await waitFor(() => restartedAt.length === 1, { what: 'the adopted one restarted' })
+    // now its own child: killed again at once, it comes back no sooner than the interval after the last restart
+    process.kill(starts(dir)[1] ?? 0, 'SIGKILL')
+    await waitFor(() => restartedAt.length === 2, { what: 'the second restart' })
+    expect((restartedAt[1] ?? 0) - (restartedAt[0] ?? Infinity)).toBeGreaterThanOrEqual(650)
+    expect(starts(dir)).toHaveLength(3)
+    await keeper.stop(2_000)
+  })
 })

@@ -10,16 +10,25 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 500: ErrorBody,
 /** Called after an app was deleted, unless `keepReleases`: removes its deployed releases; resolves with how many. */
 export type ForgetReleases = (app: string) => Promise<number>
 
-export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor, logsDir: string, forgetReleases?: ForgetReleases): void {
+/** Samples what is stale before a list or a show reads usage (absent: the views carry what was sampled last). */
+export type FreshUsage = () => Promise<void>
+
+export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor, logsDir: string, forgetReleases?: ForgetReleases, fresh: FreshUsage = async () => undefined): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.get('/apps', { schema: { response: { 200: AppList } } }, async () => ({ apps: sup.listApps() }))
+  app.get('/apps', { schema: { response: { 200: AppList } } }, async () => {
+    await fresh()
+    return { apps: sup.listApps() }
+  })
 
   app.post('/apps', { schema: { body: AppSpecInput, querystring: StartQuery, response: { 201: AppView, ...errors } } }, async (req, reply) => {
     const view = await sup.createApp(req.body, req.query.wait ?? true)
     return reply.status(201).send(view)
   })
 
-  app.get('/apps/:app', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => sup.getApp(req.params.app))
+  app.get('/apps/:app', { schema: { params: AppParams, response: { 200: AppView, ...errors } } }, async (req) => {
+    await fresh()
+    return sup.getApp(req.params.app)
+  })
 
   // PUT: create, or apply a changed definition to a running app zero-downtime (`sup start <file>` again)
   app.put('/apps/:app', { schema: { params: AppParams, body: AppSpecInput, response: { 200: AppView, ...errors } } }, async (req) =>

@@ -37,6 +37,44 @@ describe('resource watch', () => {
   })
 })
 
+describe('sampling follows rules and readers', () => {
+  it('an app without rules is sampled only when read; a rule applied later is sampled from the next 5 s check on', async () => {
+    const s = createSup()
+    const calls: number[][] = []
+    const sampler: UsageSampler = {
+      async sample (roots) {
+        calls.push([...roots])
+        return new Map(roots.map((pid): [number, TreeUsage] => [pid, { cpu: 3, memory: 50 * MB, pids: 1 }]))
+      }
+    }
+    const watch = startResourceWatch({ clock: s.clock, sampler, supervisor: s.sup, onError: (err) => { throw err } })
+    const app = await s.sup.createApp({ name: 'api', script: '/srv/api/server.js', portRange: '8000-8005', instances: 2, drain: '0' }, true)
+    for (let i = 0; i < 20; i++) { s.clock.advance(1000); await flush(10) }
+    expect(calls).toEqual([])
+    expect(watch.getApp('api').workers[0]?.memory).toBeUndefined()
+    // a read samples at once
+    await watch.fresh()
+    expect(watch.getApp('api').workers.map((w) => w.memory)).toEqual([50 * MB, 50 * MB])
+    // a minute later, with no reader, the sampling has stopped
+    for (let i = 0; i < 70; i++) { s.clock.advance(1000); await flush(10) }
+    const afterRead = calls.length
+    for (let i = 0; i < 10; i++) { s.clock.advance(1000); await flush(10) }
+    expect(calls).toHaveLength(afterRead)
+    // a rule set by applying a changed definition (the same workers, no app change) is sampled from the next check
+    let applied = false
+    void s.sup.applyApp({ name: 'api', script: '/srv/api/server.js', portRange: '8000-8005', instances: 2, drain: '0', maxMemory: '1G' }).then(() => { applied = true })
+    for (let i = 0; i < 20 && !applied; i++) { s.clock.advance(100); await flush(10) }
+    expect(applied).toBe(true)
+    const before = calls.length
+    for (let i = 0; i < 8; i++) { s.clock.advance(1000); await flush(10) }
+    const pids = watch.getApp('api').workers.map((w) => w.pid)
+    expect(calls.length - before).toBeGreaterThanOrEqual(3)
+    expect(calls[calls.length - 1]?.sort()).toEqual(pids.sort())
+    expect(app.workers).toHaveLength(2)
+    watch.stop()
+  })
+})
+
 describe('rules across daemon lives', () => {
   it('a spec stored by an older sup (no rule fields) boots with no limits; rules given at start survive a reboot', async () => {
     const s = createSup()

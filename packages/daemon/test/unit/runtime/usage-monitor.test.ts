@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TreeUsage, UsageSampler } from '../../../src/core/ports.ts'
 import { normalizeResourceRules, type FiredRule, type ResourceRulesInput } from '../../../src/core/resource-rules.ts'
-import { createUsageMonitor, type SampleTarget } from '../../../src/runtime/usage-monitor.ts'
+import { createUsageMonitor, OBSERVED_MS, type SampleTarget } from '../../../src/runtime/usage-monitor.ts'
 import { createFakeClock } from '../../../../../test/support/src/fake-clock.ts'
 import { flush } from '../../../../../test/support/src/wait.ts'
 
@@ -45,8 +45,8 @@ function setup (rules: ResourceRulesInput, workers = 3) {
 }
 
 describe('usage monitor', () => {
-  it('samples every worker in one sampler call per tick, every interval', async () => {
-    const t = setup({ sampleInterval: '1s' })
+  it('samples every worker of a rule in one sampler call per tick, every interval', async () => {
+    const t = setup({ sampleInterval: '1s', maxMemory: '1G' })
     await t.step(3)
     expect(t.calls).toEqual([[100, 101, 102], [100, 101, 102], [100, 101, 102]])
     expect(t.monitor.latest('api', 1, 101)).toMatchObject({ cpu: 1, memory: 30 * MB })
@@ -103,7 +103,7 @@ describe('usage monitor', () => {
   })
 
   it('keeps one minute of history per worker', async () => {
-    const t = setup({}, 1)
+    const t = setup({ maxCpu: '90' }, 1)
     await t.step(90)
     const h = t.monitor.history('api').get(0)
     expect(h?.samples.length).toBeGreaterThanOrEqual(60)
@@ -112,8 +112,8 @@ describe('usage monitor', () => {
   })
 
   it('an app with a longer --sample-interval is sampled less often', async () => {
-    const t = setup({ sampleInterval: '1s' }, 1)
-    const slow = normalizeResourceRules({ sampleInterval: '3s' })
+    const t = setup({ sampleInterval: '1s', maxMemory: '1G' }, 1)
+    const slow = normalizeResourceRules({ sampleInterval: '3s', maxMemory: '1G' })
     t.setTargets([{ app: 'api', instance: 0, pid: 100, rules: t.rules }, { app: 'slow', instance: 0, pid: 300, rules: slow }])
     await t.step(6)
     expect(t.calls.filter((c) => c.includes(300)).length).toBeLessThanOrEqual(3)
@@ -121,11 +121,95 @@ describe('usage monitor', () => {
   })
 
   it('stops ticking when stopped', async () => {
-    const t = setup({}, 1)
+    const t = setup({ maxMemory: '1G' }, 1)
     await t.step(2)
     t.monitor.stop()
     await t.step(5)
     expect(t.calls).toHaveLength(2)
     expect(t.clock.pending()).toBe(0)
+  })
+
+  it('samples nothing and arms no timer while no rule needs samples and nobody reads them (an idle daemon sleeps)', async () => {
+    const t = setup({}, 3)
+    await t.step(30)
+    expect(t.calls).toEqual([])
+    expect(t.clock.pending()).toBe(0)
+  })
+
+  it('a read samples every worker at once, then every interval for a minute, then stops', async () => {
+    const t = setup({}, 2)
+    await t.step(5)
+    await t.monitor.fresh()
+    expect(t.calls).toEqual([[100, 101]])
+    expect(t.monitor.latest('api', 1, 101)).toMatchObject({ memory: 30 * MB })
+    // a second read within the interval reuses that sample
+    await t.monitor.fresh()
+    expect(t.calls).toHaveLength(1)
+    await t.step(OBSERVED_MS / 1000 + 10)
+    expect(t.calls.length).toBeGreaterThanOrEqual(OBSERVED_MS / 1000 - 1)
+    expect(t.calls.length).toBeLessThanOrEqual(OBSERVED_MS / 1000 + 1)
+    expect(t.clock.pending()).toBe(0)
+    const seen = t.calls.length
+    await t.step(30)
+    expect(t.calls).toHaveLength(seen)
+    expect(t.monitor.history('api').get(0)?.samples.length).toBe(seen)
+  })
+
+  it('without readers, only the workers of apps with a memory or CPU rule are sampled', async () => {
+    const t = setup({}, 1)
+    const ruled = normalizeResourceRules({ maxMemory: '200M' })
+    t.setTargets([{ app: 'api', instance: 0, pid: 100, rules: t.rules }, { app: 'capped', instance: 0, pid: 300, rules: ruled }])
+    t.monitor.wake()
+    await t.step(3)
+    expect(t.calls).toEqual([[300], [300], [300]])
+  })
+
+  it('a rule that appears later wakes the sampler (wake), and a rule that goes lets it sleep again', async () => {
+    const t = setup({}, 1)
+    await t.step(3)
+    expect(t.calls).toEqual([])
+    t.setTargets([{ app: 'api', instance: 0, pid: 100, rules: normalizeResourceRules({ maxCpu: '80' }) }])
+    t.monitor.wake()
+    t.monitor.wake() // twice: still one timer
+    expect(t.clock.pending()).toBe(1)
+    await t.step(2)
+    expect(t.calls).toEqual([[100], [100]])
+    t.setTargets([{ app: 'api', instance: 0, pid: 100, rules: t.rules }])
+    await t.step(3)
+    expect(t.calls).toHaveLength(2)
+    expect(t.clock.pending()).toBe(0)
+  })
+
+  it('a read during a slow tick waits for it: never two samples of a worker at once', async () => {
+    const clock = createFakeClock()
+    let inFlight = 0
+    let most = 0
+    const releases: Array<() => void> = []
+    const sampler: UsageSampler = {
+      async sample (roots) {
+        inFlight++
+        most = Math.max(most, inFlight)
+        await new Promise<void>((resolve) => releases.push(resolve))
+        inFlight--
+        return new Map(roots.map((pid): [number, TreeUsage] => [pid, { cpu: 1, memory: MB, pids: 1 }]))
+      }
+    }
+    const rules = normalizeResourceRules({ maxMemory: '1G' })
+    const monitor = createUsageMonitor({ clock, sampler, targets: () => [{ app: 'api', instance: 0, pid: 100, rules }], onFire: async () => undefined, onError: (err) => { throw err } })
+    monitor.start()
+    clock.advance(1000)
+    await flush()
+    expect(releases).toHaveLength(1)
+    clock.advance(1000) // the read comes a full interval later, while the timer's tick still waits on /proc
+    const read = monitor.fresh()
+    await flush()
+    expect(releases).toHaveLength(1)
+    releases.shift()?.()
+    await flush()
+    releases.shift()?.()
+    await read
+    expect(most).toBe(1)
+    expect(monitor.latest('api', 0, 100)).toMatchObject({ memory: MB })
+    monitor.stop()
   })
 })
