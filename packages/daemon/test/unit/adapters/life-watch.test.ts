@@ -1,18 +1,20 @@
-// Adopted workers share one life-check tick: 50 adopted processes are one timer, not 50 polling every 100 ms; each check
-// is one kill(pid, 0), and a /proc read only every START_TIME_EVERY ticks.
+// Adopted workers share one life-check tick: 50 adopted processes are one timer, not 50 polling; it ticks once a second
+// while nothing waits, every 100 ms while a stop waits for one; each check is one kill(pid, 0) and one /proc read.
 import { describe, expect, it } from 'vitest'
-import { adoptProcess, createLifeWatch, pidExists, START_TIME_EVERY } from '../../../src/adapters/adopted-process.ts'
+import { adoptProcess, createLifeWatch, HURRY_MS, pidExists, WATCH_MS } from '../../../src/adapters/adopted-process.ts'
 
 function fakeTimers () {
-  const live = new Map<number, () => void>()
+  const live = new Map<number, { fn: () => void; ms: number }>()
   let next = 1
   let created = 0
   return {
     created: () => created,
     running: () => live.size,
-    fire: () => { for (const fn of [...live.values()]) fn() },
+    /** The intervals of the timers running now. */
+    intervals: () => [...live.values()].map((t) => t.ms),
+    fire: () => { for (const t of [...live.values()]) t.fn() },
     timers: {
-      setInterval: (fn: () => void) => { created++; live.set(next, fn); return next++ },
+      setInterval: (fn: () => void, ms: number) => { created++; live.set(next, { fn, ms }); return next++ },
       clearInterval: (h: unknown) => { live.delete(h as number) }
     }
   }
@@ -21,7 +23,7 @@ function fakeTimers () {
 describe('createLifeWatch', () => {
   it('checks every watched process on one shared timer, stopped once none is left, started again for the next', async () => {
     const t = fakeTimers()
-    const life = createLifeWatch(100, t.timers)
+    const life = createLifeWatch(1000, 100, t.timers)
     const gone = new Set<number>()
     const done: number[] = []
     for (let i = 0; i < 50; i++) void life.untilGone(() => gone.has(i)).then(() => done.push(i))
@@ -42,7 +44,7 @@ describe('createLifeWatch', () => {
 
   it('resolves at once, with no timer, for a process already gone', async () => {
     const t = fakeTimers()
-    await createLifeWatch(100, t.timers).untilGone(() => true)
+    await createLifeWatch(1000, 100, t.timers).untilGone(() => true)
     expect(t.created()).toBe(0)
   })
 })
@@ -60,35 +62,38 @@ function probes (pid: number, startTime: number) {
 }
 
 describe('adoptProcess: the life check', () => {
-  it('asks kill(pid, 0) each tick and reads the start time from /proc only every START_TIME_EVERY ticks', async () => {
+  it('ticks once a second while nothing waits (an idle daemon of adopted workers), each tick one kill(pid, 0) and one start-time read', async () => {
     const t = fakeTimers()
     const { state, probes: p } = probes(4242, 777)
     let exited = false
-    void adoptProcess(4242, 'm', 777, createLifeWatch(100, t.timers), p).exited.then(() => { exited = true })
-    for (let i = 0; i < 3 * START_TIME_EVERY - 1; i++) t.fire() // 3 x START_TIME_EVERY checks with the first one
+    void adoptProcess(4242, 'm', 777, createLifeWatch(undefined, undefined, t.timers), p).exited.then(() => { exited = true })
+    expect(t.intervals()).toEqual([WATCH_MS])
+    expect(WATCH_MS).toBeGreaterThanOrEqual(1000)
+    for (let i = 0; i < 4; i++) t.fire()
     await Promise.resolve()
     expect(exited).toBe(false)
-    expect(state.existsCalls).toBe(3 * START_TIME_EVERY)
-    expect(state.startTimeReads).toBe(3)
-    state.exists = false // gone and reaped: seen at the next tick, whatever the count
+    expect(state.existsCalls).toBe(5) // with the first check, before any tick
+    expect(state.startTimeReads).toBe(5)
+    state.exists = false // gone and reaped: seen at the next tick, with no /proc read
     t.fire()
     await Promise.resolve()
     await Promise.resolve()
     expect(exited).toBe(true)
+    expect(state.startTimeReads).toBe(5)
     expect(t.running()).toBe(0)
   })
 
-  it('a zombie nobody reaps (the pid still exists) or a reused pid is gone at the next start-time read', async () => {
+  it('a zombie nobody reaps (the pid still exists) or a reused pid is gone at the next tick', async () => {
     for (const after of [null, 778]) {
       const t = fakeTimers()
       const { state, probes: p } = probes(4242, 777)
       let exited = false
-      void adoptProcess(4242, 'm', 777, createLifeWatch(100, t.timers), p).exited.then(() => { exited = true })
-      state.startTime = after
-      for (let i = 0; i < START_TIME_EVERY - 2; i++) t.fire()
+      void adoptProcess(4242, 'm', 777, createLifeWatch(1000, 100, t.timers), p).exited.then(() => { exited = true })
+      t.fire()
       await Promise.resolve()
       expect(exited).toBe(false)
-      t.fire() // the START_TIME_EVERY-th check
+      state.startTime = after
+      t.fire()
       await Promise.resolve()
       await Promise.resolve()
       expect(exited).toBe(true)
@@ -105,12 +110,30 @@ describe('pidExists', () => {
 })
 
 describe('adoptProcess: once signalled', () => {
+  it('the shared tick goes to 100 ms at once while a signalled process is awaited, and back to 1 s once it is gone', async () => {
+    const t = fakeTimers()
+    const marker = `life-watch-test-${process.pid}-${Date.now()}` // no process carries it: signalTree signals none
+    const life = createLifeWatch(undefined, undefined, t.timers)
+    const calm = probes(2 ** 22 + 2, 1)
+    adoptProcess(2 ** 22 + 2, marker, 1, life, calm.probes)
+    const { state, probes: p } = probes(2 ** 22 + 1, 777)
+    const stopped = adoptProcess(2 ** 22 + 1, marker, 777, life, p)
+    expect(t.intervals()).toEqual([WATCH_MS])
+    stopped.signalTree('SIGTERM')
+    expect(t.intervals()).toEqual([HURRY_MS])
+    expect(HURRY_MS).toBeLessThanOrEqual(100)
+    state.exists = false
+    t.fire()
+    await stopped.exited
+    expect(t.intervals()).toEqual([WATCH_MS])
+  })
+
   it('reads the start time every tick, so a zombie left by a stop is seen gone at the next tick', async () => {
     const t = fakeTimers()
     const pid = 2 ** 22 + 1 // above pid_max's ceiling: the signals go nowhere
     const { state, probes: p } = probes(pid, 777) // exists stays true: a zombie nobody reaps still has its pid
     const marker = `life-watch-test-${process.pid}-${Date.now()}` // no process carries it: signalTree signals none
-    const adopted = adoptProcess(pid, marker, 777, createLifeWatch(100, t.timers), p)
+    const adopted = adoptProcess(pid, marker, 777, createLifeWatch(1000, 100, t.timers), p)
     let exited = false
     void adopted.exited.then(() => { exited = true })
     adopted.signalTree('SIGTERM')
