@@ -3,7 +3,10 @@
 // idle CPU, `list` wall time, and the time from a cold start to every port answering; sup vs PM2 vs bare node.
 //
 //   node footprint.mjs [--sizes=4,50] [--tools=sup,pm2] [--settle=20000] [--window=10000] [--lists=7] [--readopt=3]
-//                      [--sup-root=DIR] [--json=FILE] [--write=RESULTS.md] [--note=TEXT]
+//                      [--max-memory=1G] [--sup-root=DIR] [--json=FILE] [--write=RESULTS.md] [--note=TEXT]
+//
+// --max-memory puts a memory rule on every worker (sup: --max-memory, PM2: max_memory_restart), so that each tool
+// samples its workers while idle: sup samples only what a rule or a reader needs, PM2 checks every 30 s.
 //
 // Prints one table per size (Markdown) and, with --json, every reading; with --write, replaces the `footprint`
 // section of that file (run.mjs keeps it), --note saying under what conditions. Memory figures hold on a busy
@@ -35,6 +38,7 @@ const { values: opts } = parseArgs({
     window: { type: 'string', default: '60000' },
     lists: { type: 'string', default: '7' },
     readopt: { type: 'string', default: '0' },
+    'max-memory': { type: 'string' },
     'sup-root': { type: 'string', default: ROOT },
     json: { type: 'string' },
     write: { type: 'string' },
@@ -97,7 +101,8 @@ async function supervised (janitor, id, n, bareKb, bareAnonKb) {
     ? createSupDriver({ root: ROOT, supRoot: resolve(opts['sup-root']), janitor })
     : createPm2Driver({ root: ROOT, janitor })
   const ports = await findFreeBlock({ from: 18000, to: 18999, size: n })
-  const app = { ...HELLO, sup: ['--listen-timeout', '120s'] }
+  const rule = opts['max-memory']
+  const app = { ...HELLO, sup: ['--listen-timeout', '120s', ...(rule === undefined ? [] : ['--max-memory', rule])], maxMemory: rule ?? null }
   const cluster = await driver.prepare({ instances: n, ports, app })
   try {
     const t0 = now()

@@ -17,11 +17,11 @@ const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)))
  * The ecosystem file: fork mode, `instances` copies; PM2 6 gives instance k the env var
  * `increment_var` = env[increment_var] + k (lib/God.js, God.injectVariables).
  */
-export function renderEcosystem ({ name = HELLO.name, script, cwd, instances, basePort, env = {}, mode = 'fork' }) {
+export function renderEcosystem ({ name = HELLO.name, script, cwd, instances, basePort, env = {}, mode = 'fork', maxMemory = null }) {
   // cluster mode: PM2's master listens on PORT for all instances (node:cluster), what `pm2 reload` is for
   const app = mode === 'cluster'
-    ? { name, script, cwd, instances, exec_mode: 'cluster', env: { ...env, PORT: basePort } }
-    : { name, script, cwd, instances, exec_mode: 'fork', increment_var: 'PORT', env: { ...env, PORT: basePort } }
+    ? { name, script, cwd, instances, exec_mode: 'cluster', env: { ...env, PORT: basePort }, ...(maxMemory === null ? {} : { max_memory_restart: maxMemory }) }
+    : { name, script, cwd, instances, exec_mode: 'fork', increment_var: 'PORT', env: { ...env, PORT: basePort }, ...(maxMemory === null ? {} : { max_memory_restart: maxMemory }) }
   return `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)}\n`
 }
 
@@ -69,7 +69,7 @@ export function createPm2Driver ({ root, janitor }) {
       const cluster = { home, ports, instances, app, eco: join(home, 'ecosystem.config.cjs'), unregister: () => {} }
       cluster.unregister = janitor.add(`pm2 cluster in ${home}`, () => stop(cluster))
       const script = join(root, app.script)
-      await writeFile(cluster.eco, renderEcosystem({ name: app.name, script, cwd: dirname(script), instances, basePort: ports[0], env: app.env, mode }))
+      await writeFile(cluster.eco, renderEcosystem({ name: app.name, script, cwd: dirname(script), instances, basePort: ports[0], env: app.env, mode, maxMemory: app.maxMemory ?? null }))
       return cluster
     },
     /** `pm2 start ecosystem.config.cjs`; resolves when the command has returned. */
