@@ -7,8 +7,8 @@ export interface LogdKeeper {
   ensure (): Promise<boolean>
   /**
    * Restarts it when it is gone; returns a cancel function. The sup-logd this keeper started is its child: its exit
-   * says it is gone (no timer wakes the daemon). One adopted from an earlier daemon is checked every intervalMs. Two
-   * restarts are at least intervalMs apart (a sup-logd that dies at once is not restarted in a tight loop).
+   * says it is gone (no timer wakes the daemon). One adopted from an earlier daemon is checked every intervalMs. A restart
+   * begins at least intervalMs after the previous one was done (a sup-logd that dies at once is not restarted in a tight loop).
    */
   watch (intervalMs: number, onRestart: () => void): () => void
   /** SIGTERMs it (it flushes and exits) and waits until it is dead; SIGKILL after graceMs. */
@@ -78,8 +78,8 @@ export function createLogdKeeper (deps: LogdKeeperDeps): LogdKeeper {
         const wait = lastRestartAt + intervalMs - performance.now()
         if (wait > 0) { retry ??= setTimeout(() => { retry = null; check() }, wait); retry.unref(); return }
         busy = true
-        lastRestartAt = performance.now()
-        void ensure().then(() => onRestart()).finally(() => { busy = false; follow() })
+        // counted from the end of a restart: the next one begins at least intervalMs after the last one was done
+        void ensure().then(() => onRestart()).finally(() => { busy = false; lastRestartAt = performance.now(); follow() })
       }
       /** Polls only while the sup-logd running is not this keeper's child (adopted, or none yet). */
       const follow = (): void => {
