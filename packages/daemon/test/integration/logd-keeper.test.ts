@@ -29,6 +29,21 @@ function keeperIn (dir: string, lockDelayMs: number): LogdKeeper {
   })
 }
 
+/** Starts the stand-in, watches it every intervalMs and SIGKILLs it; returns once another holds the lock and onRestart ran. */
+async function killedAndRestarted (intervalMs: number): Promise<{ dir: string; keeper: LogdKeeper; first: number; second: number }> {
+  const dir = tempDir()
+  const keeper = keeperIn(dir, 0)
+  expect(await keeper.ensure()).toBe(true)
+  const first = starts(dir)[0] ?? 0
+  let restarts = 0
+  onTestFinished(keeper.watch(intervalMs, () => { restarts++ }))
+  process.kill(first, 'SIGKILL')
+  const second = await waitFor(() => { const p = logdLockHolder(paths(dir)); return p !== null && p !== first ? p : null }, { timeoutMs: 5_000, what: 'a new holder' })
+  expect(starts(dir)).toEqual([first, second])
+  await waitFor(() => restarts === 1, { what: 'onRestart' })
+  return { dir, keeper, first, second }
+}
+
 describe('sup-logd keeper', () => {
   it('ensure() clears a dead holder\'s lock, starts one sup-logd for two overlapping calls, and stop() waits for its end', async () => {
     const dir = tempDir()
@@ -54,33 +69,13 @@ describe('sup-logd keeper', () => {
   })
 
   it('watch(): a SIGKILLed sup-logd leaves a stale lock; the keeper clears it and starts another', async () => {
-    const dir = tempDir()
-    const keeper = keeperIn(dir, 0)
-    expect(await keeper.ensure()).toBe(true)
-    const first = starts(dir)[0] ?? 0
-    let restarts = 0
-    const cancel = keeper.watch(100, () => { restarts++ })
-    onTestFinished(cancel)
-    process.kill(first, 'SIGKILL')
-    const second = await waitFor(() => { const p = logdLockHolder(paths(dir)); return p !== null && p !== first ? p : null }, { what: 'a new holder' })
-    expect(starts(dir)).toEqual([first, second])
-    await waitFor(() => restarts === 1, { what: 'onRestart' })
+    const { dir, keeper } = await killedAndRestarted(100)
     await keeper.stop(2_000)
     expect(logdLockHolder(paths(dir))).toBeNull()
   })
 
   it('watch(): the sup-logd it started is restarted on its exit, at once, with no check to wait for', async () => {
-    const dir = tempDir()
-    const keeper = keeperIn(dir, 0)
-    expect(await keeper.ensure()).toBe(true)
-    const first = starts(dir)[0] ?? 0
-    let restarts = 0
-    const cancel = keeper.watch(600_000, () => { restarts++ }) // a check every 10 minutes: only the exit can tell in time
-    onTestFinished(cancel)
-    process.kill(first, 'SIGKILL')
-    const second = await waitFor(() => { const p = logdLockHolder(paths(dir)); return p !== null && p !== first ? p : null }, { timeoutMs: 5_000, what: 'a new holder' })
-    expect(starts(dir)).toEqual([first, second])
-    await waitFor(() => restarts === 1, { what: 'onRestart' })
+    const { dir, keeper, first, second } = await killedAndRestarted(600_000) // a check every 10 minutes: only the exit can tell in time
     await keeper.stop(2_000)
     expect(logdLockHolder(paths(dir))).toBeNull()
     expect(starts(dir)).toEqual([first, second]) // a stop is not a loss: nothing started after it
