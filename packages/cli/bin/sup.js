@@ -3,9 +3,12 @@
 // The `sup` command, CommonJS (bin/package.json). `sup list` / `sup ls [--json]`, what people and scripts run most,
 // loads bundle/list.cjs alone: no ESM loader, no commander, no other command's code (docs/performance.md). Every
 // other command line loads the whole program, bundle/bin.js. Both are built by `pnpm build`.
+// `sup start` with no daemon running spawns it first (bundle/plain-list.cjs: early-daemon), while bin.js loads.
 const args = process.argv.slice(2)
-if (require('../bundle/plain-list.cjs').isPlainList(args)) {
+const plain = require('../bundle/plain-list.cjs')
+if (plain.isPlainList(args)) {
   void require('../bundle/list.cjs').runPlainList(args)
 } else {
+  plain.spawnEarlyDaemon(args)
   void import('../bundle/bin.js')
 }

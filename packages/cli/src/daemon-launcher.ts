@@ -1,12 +1,13 @@
 // Makes sure a daemon answers before a command talks to it: starts one, detached, when none does.
 import { isSupClientError, SUP_ERR_DAEMON_UNREACHABLE, type HealthView, type SupClient } from '@sup/client'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { join, resolve } from 'node:path'
+import type { ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
+import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
+import { takeEarlyDaemon } from './early-daemon.ts'
 import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
+
+export { daemonArgv, DAEMON_NODE_FLAGS, spawnDaemon } from './daemon-spawn.ts'
 import { isAlive, readDaemonPid } from './pid-file.ts'
 
 /** How long a fresh daemon may take to answer, and how often to ask. */
@@ -16,44 +17,17 @@ export const DAEMON_POLL_MS = 20
 const MAX_SPAWNS = 3
 
 /**
- * The daemon's entry file: `$SUP_DAEMON_ENTRY`; else the daemon bundle the built CLI carries (bundle/daemon/main.js,
- * what an installed sup runs); else `@sup/daemon/main` as Node resolves it from here (development, from the sources).
+ * The daemon's entry file (daemon-spawn.ts): `$SUP_DAEMON_ENTRY`, the daemon bundle the built CLI carries, or
+ * `@sup/daemon/main` from the sources. Throws SUP_ERR_DAEMON_START when none is found.
  */
 export function resolveDaemonEntry (env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd(), moduleUrl: string = import.meta.url): string {
-  const override = env.SUP_DAEMON_ENTRY
-  if (override !== undefined && override !== '') return resolve(cwd, override)
-  const carried = fileURLToPath(new URL('./daemon/main.js', moduleUrl))
-  if (/\.c?js$/.test(moduleUrl) && existsSync(carried)) return carried
-  try {
-    return createRequire(import.meta.url).resolve('@sup/daemon/main')
-  } catch (err) {
-    throw new CliError('Cannot find the sup daemon (@sup/daemon/main)', {
-      code: SUP_ERR_DAEMON_START,
-      hint: 'build it with `pnpm build`, or point SUP_DAEMON_ENTRY at its main file',
-      cause: err
-    })
-  }
-}
-
-/**
- * V8 flags of the daemon (docs/performance.md): a 1 MiB young generation. V8 grows its semi-spaces to 8 MiB each
- * after the start-up burst and keeps them: ~14 MiB of the idle daemon's RSS (89 -> 75 MiB with 4 workers), for a
- * process that allocates little once started; no start or list time measured lost. `--lite-mode` (-25 MiB) and
- * `--single-threaded` (-4 MiB) were measured and not taken: they slow `sup start` by 15-50 %.
- */
-export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1']
-
-/** Node flags for the daemon: a `.ts` entry (development) also needs this process's loader flags (tsx). */
-export function daemonArgv (entry: string): string[] {
-  return /\.(c|m)?ts$/.test(entry) ? [...DAEMON_NODE_FLAGS, ...process.execArgv, entry] : [...DAEMON_NODE_FLAGS, entry]
-}
-
-/** Spawns the daemon in its own process group, detached from this CLI's terminal and lifetime. */
-export function spawnDaemon (entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
-  child.on('error', () => { /* reported by the health poll timing out */ })
-  child.unref()
-  return child
+  const found = locateDaemonEntry(env, cwd, moduleUrl)
+  if ('entry' in found) return found.entry
+  throw new CliError('Cannot find the sup daemon (@sup/daemon/main)', {
+    code: SUP_ERR_DAEMON_START,
+    hint: 'build it with `pnpm build`, or point SUP_DAEMON_ENTRY at its main file',
+    cause: found.error
+  })
 }
 
 export interface EnsureDaemonOptions {
@@ -64,6 +38,8 @@ export interface EnsureDaemonOptions {
   readonly spawnDaemon?: (entry: string, env: NodeJS.ProcessEnv) => ChildProcess
   /** The pid of a live daemon holding `<home>/sup.pid`, if any (replaceable for tests). */
   readonly lockHolder?: (home: string) => Promise<number | undefined>
+  /** A daemon already spawned for this home (by bin/sup.js: early-daemon.ts): polled as the first spawn. */
+  readonly early?: Attempt
 }
 
 /** The live process named by `<home>/sup.pid`: a daemon that is starting (or stuck) and holds the lock. */
@@ -77,8 +53,6 @@ function isRetryable (err: unknown, spawned: boolean): boolean {
   if (err.code === SUP_ERR_DAEMON_UNREACHABLE || err.code === 'SUP_ERR_SHUTTING_DOWN') return true
   return spawned && (err.statusCode === 0 || err.statusCode === 503)
 }
-
-interface Attempt { exited: boolean; how: string }
 
 function startFailed (home: string, seconds: number, child: Attempt | undefined, holder: number | undefined, lastError: unknown): CliError {
   const why = holder !== undefined
@@ -103,8 +77,8 @@ export async function ensureDaemon (client: SupClient, options: EnsureDaemonOpti
   const deadline = Date.now() + timeoutMs
   const lockHolder = options.lockHolder ?? liveLockHolder
   let entry: string | undefined
-  let child: Attempt | undefined
-  let spawns = 0
+  let child: Attempt | undefined = options.early ?? takeEarlyDaemon(client.home)
+  let spawns = child === undefined ? 0 : 1
   let holder: number | undefined
   let lastError: unknown
   for (;;) {
@@ -124,10 +98,7 @@ export async function ensureDaemon (client: SupClient, options: EnsureDaemonOpti
       if (holder === undefined && spawns >= MAX_SPAWNS) break
       if (holder === undefined) {
         entry ??= resolveDaemonEntry(env)
-        const attempt: Attempt = { exited: false, how: '' }
-        const proc = (options.spawnDaemon ?? spawnDaemon)(entry, env)
-        proc.once('exit', (code, signal) => { attempt.exited = true; attempt.how = signal === null ? `code ${code ?? '?'}` : signal })
-        child = attempt
+        child = followAttempt((options.spawnDaemon ?? spawnDaemon)(entry, env))
         spawns++
       }
     }

@@ -7,3 +7,6 @@ export function isPlainList (args: readonly string[]): boolean {
   const [verb, ...rest] = args
   return (verb === 'list' || verb === 'ls') && rest.every((a) => a === '--json')
 }
+
+// bin/sup.js's other check: `sup start` with no daemon spawns one before the program loads (early-daemon.ts).
+export { spawnEarlyDaemon } from './early-daemon.ts'
