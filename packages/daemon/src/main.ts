@@ -148,6 +148,8 @@ function buildServers (d: Daemon, requestShutdown: (keepWorkers: boolean) => voi
     deploy: d.deploys.service,
     usage: { metrics, samples: d.watch.samples, fresh: d.watch.fresh },
     uploadIdleTimeoutMs: loadDeployLimits(d.settings.env).uploadIdleTimeoutMs,
+    // the test suites set it: each answer is checked against its response schema (http/lazy-compilers.ts)
+    checkAnswers: process.env.SUP_CHECK_ANSWERS === '1',
     config: createConfigService({
       path: d.config.configPath,
       file: d.settings.file,

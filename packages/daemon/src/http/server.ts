@@ -1,5 +1,5 @@
 // buildServer(deps): the fastify app with every route, schema-validated; it never listens by itself.
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { EventView } from '@sup/protocol'
 import type { Supervisor } from '../runtime/supervisor.ts'
@@ -46,6 +46,8 @@ export interface ServerDeps {
   readonly config?: ConfigService
   /** An upload that sends nothing for this long is cut (`deploy.uploadIdleTimeout`, default 30 s). */
   readonly uploadIdleTimeoutMs?: number
+  /** Every answer is also written from its route's response schema, and must be the same (tests: lazy-compilers.ts). */
+  readonly checkAnswers?: boolean
 }
 
 /** The body of every error the API returns. */
@@ -53,12 +55,12 @@ function errorBody (code: string, message: string, hint?: string): { error: { co
   return { error: hint === undefined ? { code, message } : { code, message, hint } }
 }
 
-export function buildServer (deps: ServerDeps): FastifyInstance {
+/** `schemaController`: the build's code generator (scripts/precompile-schemas.ts) replaces the daemon's own. */
+export function buildServer (deps: ServerDeps, schemaController: FastifyServerOptions['schemaController'] = lazySchemaController({ checkAnswers: deps.checkAnswers === true })): FastifyInstance {
   // Unknown fields are an error, not silently dropped (fastify's default ajv removes them).
   const ajv = { customOptions: { removeAdditional: false as const, coerceTypes: 'array' as const, allErrors: false } }
   // Long names reach the handlers (a clear SUP_ERR_INVALID_NAME), not fastify's bare 414
   const maxParamLength = 1024
-  const schemaController = lazySchemaController()
   const app = (deps.logger === false ? Fastify({ logger: false, ajv, routerOptions: { maxParamLength }, schemaController }) : Fastify({ loggerInstance: deps.logger, ajv, routerOptions: { maxParamLength }, schemaController }))
     .withTypeProvider<TypeBoxTypeProvider>()
 

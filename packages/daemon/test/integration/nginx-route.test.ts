@@ -7,7 +7,7 @@ import { renderUpstream } from '../../src/core/upstream.ts'
 
 /** buildServer over stand-ins: only `api` exists, serving on 8001 and 8000. */
 function setup () {
-  const server = buildServer({
+  const server = buildServer({ checkAnswers: true,
     supervisor: {} as unknown as Supervisor,
     version: 't', home: '/h', pid: 1, logger: false, logsDir: '/h/logs', nginxDir: '/h/nginx',
     servingPorts: (app) => { if (app !== 'api') throw new SUP_ERR_APP_NOT_FOUND(app); return [8001, 8000] },

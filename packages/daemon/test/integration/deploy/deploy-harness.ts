@@ -44,7 +44,7 @@ export async function startHarness (limits: Partial<DeployLimits> = {}, token?: 
     releases, supervisor: sup, limits: { ...DEFAULT_DEPLOY_LIMITS, ...limits }, portPool: { from: 8000, to: 8999 }, ports: { checkRoom: async () => 1_000 }, env: {},
     wallNow: () => Date.now(), readTail: async () => '', onEvent: () => undefined
   })
-  const server = buildServer({
+  const server = buildServer({ checkAnswers: true,
     supervisor: {} as Supervisor, version: 'test', home, pid: process.pid, logger: false, logsDir: `${home}/logs`, nginxDir: `${home}/nginx`,
     servingPorts: () => [], eventsAfter: () => [], requestShutdown: () => undefined, deploy: service,
     ...(limits.uploadIdleTimeoutMs === undefined ? {} : { uploadIdleTimeoutMs: limits.uploadIdleTimeoutMs }),

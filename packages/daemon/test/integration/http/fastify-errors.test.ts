@@ -7,7 +7,7 @@ import type { Supervisor } from '../../../src/runtime/supervisor.ts'
 function server () {
   const calls: string[] = []
   const supervisor = { scaleApp: async (name: string) => { calls.push(name); return { name, workers: [] } } } as unknown as Supervisor
-  const app = buildServer({
+  const app = buildServer({ checkAnswers: true,
     supervisor, version: 'test', home: '/nonexistent', pid: 1, logger: false, logsDir: '/nonexistent', nginxDir: '/nonexistent',
     servingPorts: () => [], eventsAfter: () => [], requestShutdown: () => undefined
   })

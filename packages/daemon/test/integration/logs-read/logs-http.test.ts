@@ -26,7 +26,7 @@ function setup (apps: AppView[] = [app('api', 2), app('web', 1)]) {
     events: (q: { app?: string | undefined; limit: number }) => store.listEvents(q).map(toEventView),
     onEvent: (fn: (e: EventView) => void) => { listeners.add(fn); return () => listeners.delete(fn) }
   } as unknown as Supervisor
-  const server = buildServer({
+  const server = buildServer({ checkAnswers: true,
     supervisor, version: 't', home: '/h', pid: 1, logger: false, logsDir, requestShutdown: () => undefined,
     nginxDir: `${logsDir}/nginx`, servingPorts: () => [],
     eventsAfter: (q) => store.listEventsAfter(q).map(toEventView)

@@ -20,7 +20,7 @@ function serverWithUsage () {
     return sampled ? { ...v, workers: v.workers.map((w) => ({ ...w, cpu: 1.5, memory: 42 })) } : v
   }
   const supervisor = { listApps: () => [view()], getApp: () => view() } as unknown as Supervisor
-  const server = buildServer({
+  const server = buildServer({ checkAnswers: true,
     supervisor,
     version: '0.0.0',
     home: '/nonexistent',

@@ -1,0 +1,35 @@
+// Writes generated/validators/: the ajv code of every route's request schemas (body, querystring, params), generated
+// once here at build instead of compiled by the daemon on each route's first use (docs/performance.md). Run by the
+// bundle script before tsup, which copies it beside the bundle. The daemon compiles a schema itself when its file is
+// missing or was generated from another version of it (http/lazy-compilers.ts).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { buildServer, type ServerDeps } from '../src/http/server.ts'
+import { GENERATED_REQUIRES, validatorFile, type RouteSchema } from '../src/http/lazy-compilers.ts'
+
+const require = createRequire(import.meta.url)
+const { StandaloneValidator } = require('@fastify/ajv-compiler') as { StandaloneValidator: (o: unknown) => never }
+const out = new URL('../generated/validators/', import.meta.url)
+rmSync(out, { recursive: true, force: true })
+mkdirSync(out, { recursive: true })
+
+let written = 0
+const skipped: string[] = []
+const store = (route: RouteSchema, code: string): void => {
+  const unknown = [...code.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1] ?? '').filter((n) => !(n in GENERATED_REQUIRES))
+  if (unknown.length > 0) { skipped.push(`${route.method} ${route.url} ${route.httpPart ?? ''} (requires ${unknown.join(', ')})`); return }
+  writeFileSync(new URL(validatorFile(route), out), code)
+  written++
+}
+
+/** Any dependency: a function returning one for every property (no route runs here, they are only declared). */
+const stub = (): unknown => new Proxy(() => undefined, { get: () => stub() })
+const deps = new Proxy({ version: '0', home: '/', pid: 1, logger: false, logsDir: '/', nginxDir: '/' }, {
+  get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : stub())
+}) as unknown as ServerDeps
+
+// Every optional route group is served (the stubs are defined), so every request schema is compiled at ready()
+const app = buildServer(deps, { compilersFactory: { buildValidator: StandaloneValidator({ readMode: false, storeFunction: store }) } })
+await app.ready()
+await app.close()
+process.stdout.write(`precompile-schemas: ${written} validators in generated/validators/${skipped.length > 0 ? `; left to compile at run time: ${skipped.join('; ')}` : ''}\n`)
