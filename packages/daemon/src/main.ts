@@ -4,7 +4,7 @@ import { access, stat } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { loadDaemonConfig, type DaemonConfig } from './config.ts'
 import { createSystemClock } from './adapters/system-clock.ts'
-import { createExecaSpawner } from './adapters/execa-spawner.ts'
+import { createProcessSpawner } from './adapters/process-spawner.ts'
 import { createPortProbe } from './adapters/port-probe.ts'
 import { createProcTable } from './adapters/proc-table.ts'
 import type { HomeLock } from './adapters/home-lock.ts'
@@ -82,14 +82,14 @@ function buildNginx (config: DaemonConfig, rt: Runtime): NginxPublisher {
   })
 }
 
-/** The supervisor on the real adapters: execa, /proc, the nginx upstream writer, the port broker. */
+/** The supervisor on the real adapters: child processes, /proc, the nginx upstream writer, the port broker. */
 function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublisher, readTail: (app: string, instance: number, lines: number) => Promise<string>): Supervisor {
   const output = createWorkerOutput(config.pipesDir)
   const { live, probe } = rt
   const publisher = { publish: nginx.publish, remove: nginx.remove, lastError: nginx.lastError, get reloadsNginx () { return live.current.nginxReload !== null } }
   return createSupervisor({
     clock: rt.clock,
-    spawner: createExecaSpawner(),
+    spawner: createProcessSpawner(),
     probe,
     procs: rt.procs,
     store: rt.store,

@@ -1,8 +1,10 @@
-// The Spawner port over execa: detached workers that outlive the daemon, output to a log file, trees killed whole.
+// The Spawner port over node's child_process: detached workers that outlive the daemon, output to a log file, trees
+// killed whole. (It was execa: for a detached child with its output on fds, an exit and IPC, execa added nothing
+// node's spawn lacks, and loading it cost the daemon ~4 MiB of heap and its start ~30 ms.)
+import { spawn as spawnChild, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { execa, type Options, type Result, type ResultPromise } from 'execa'
 import type { ExitResult, SpawnSpec, Spawner, WorkerProcess } from '../core/ports.ts'
 import { findMarkedPids, isAliveNotZombie } from './proc-table.ts'
 import { adoptProcess, createLifeWatch } from './adopted-process.ts'
@@ -38,13 +40,6 @@ function openLog (logPath: string): number {
   } catch (err) {
     throw new Error(`cannot open log file ${logPath}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
   }
-}
-
-/** An exit is a value: execa reports a spawn failure as neither exitCode nor signal. */
-function toExitResult (r: Pick<Result, 'exitCode' | 'signal' | 'message' | 'originalMessage' | 'code'>): ExitResult {
-  if (r.exitCode !== undefined || r.signal !== undefined) return { code: r.exitCode ?? null, signal: r.signal ?? null }
-  const detail = r.originalMessage ?? r.message ?? ''
-  return { code: null, signal: null, error: detail !== '' ? detail : `spawn failed: ${r.code ?? 'unknown error'}` }
 }
 
 function failedProcess (error: unknown): WorkerProcess {
@@ -100,49 +95,55 @@ function createMarkedScan (): MarkedScan {
   }
 }
 
-/** The execa options of every worker; their literal types give the Result type of `exited`. */
-function spawnOptions (spec: SpawnSpec, logFd: { out: Options['stdout']; err: Options['stderr'] }) {
-  return {
-    cwd: spec.cwd,
-    env: { ...spec.env, SUP_MARKER: spec.marker },
-    extendEnv: false,
-    // Own process group and session: the worker survives the daemon and a group kill reaches all of it
-    detached: true,
-    cleanup: false,
-    reject: false,
-    forceKillAfterDelay: false,
-    buffer: false,
-    stdin: 'ignore',
-    stdout: logFd.out,
-    stderr: logFd.err,
-    ipc: spec.ipc,
-    serialization: 'json'
-  } as const satisfies Options
+/** A cwd that is no directory is said as such (node's spawn reports only ENOENT, as for a missing program). */
+function checkCwd (cwd: string): void {
+  let isDir: boolean
+  try { isDir = statSync(cwd).isDirectory() } catch (err) {
+    throw new Error(`cannot use cwd ${cwd}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err })
+  }
+  if (!isDir) throw new Error(`cannot use cwd ${cwd}: not a directory`)
 }
 
-type Subprocess = ResultPromise<ReturnType<typeof spawnOptions>>
-
-function startProcess (spec: SpawnSpec): Subprocess {
+function startProcess (spec: SpawnSpec): ChildProcess {
+  checkCwd(spec.cwd)
   const out = openLog(spec.stdoutPath)
   let err = out
   try {
     if (spec.stderrPath !== spec.stdoutPath) err = openLog(spec.stderrPath)
-    // execa's types list only fds 1-9, but any open fd is handed to child_process.spawn() as is
-    return execa(spec.command, spec.args, spawnOptions(spec, { out: out as Options['stdout'], err: err as Options['stderr'] }))
+    return spawnChild(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...spec.env, SUP_MARKER: spec.marker },
+      // Own process group and session: the worker survives the daemon and a group kill reaches all of it
+      detached: true,
+      stdio: spec.ipc ? ['ignore', out, err, 'ipc'] : ['ignore', out, err],
+      serialization: 'json'
+    })
   } finally {
     closeSync(out) // the child holds its own copies since spawn() returned
     if (err !== out) closeSync(err)
   }
 }
 
+/** The child's end as a value: its exit code or signal, or why it never ran (a spawn error: no pid). */
+function exitOf (child: ChildProcess): Promise<ExitResult> {
+  return new Promise((resolve) => {
+    // kept for the child's life: an 'error' with no listener (a broken IPC channel, later) would throw in the daemon
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      // an error after the spawn (a failed kill or send) is not an exit: the 'exit' event still comes
+      if (child.pid === undefined) resolve({ code: null, signal: null, error: error.message !== '' ? error.message : `spawn failed: ${error.code ?? 'unknown error'}` })
+    })
+    child.once('exit', (code, signal) => { resolve({ code, signal }) })
+  })
+}
+
 /** The production Spawner. spawn() never throws: a failure becomes a WorkerProcess whose `exited` has `error`. */
-export function createExecaSpawner (): Spawner {
+export function createProcessSpawner (): Spawner {
   const scan = createMarkedScan()
   // every adopted worker is checked for life on this one tick (not a timer each)
   const life = createLifeWatch()
   return {
     spawn (spec) {
-      let child: Subprocess
+      let child: ChildProcess
       try {
         child = startProcess(spec)
       } catch (error) {
@@ -154,13 +155,11 @@ export function createExecaSpawner (): Spawner {
   }
 }
 
-function wrapChild (child: Subprocess, marker: string, scan: MarkedScan): WorkerProcess {
+function wrapChild (child: ChildProcess, marker: string, scan: MarkedScan): WorkerProcess {
   const pid = child.pid
   const hub = createMessageHub()
   let hasExited = false
-  const exited = Promise.resolve(child).then(toExitResult, (error: unknown) => {
-    return { code: null, signal: null, error: error instanceof Error ? error.message : String(error) }
-  }).then((r) => { hasExited = true; return r })
+  const exited = exitOf(child).then((r) => { hasExited = true; return r })
   if (child.channel !== undefined && child.channel !== null) {
     child.on('message', (m: unknown) => { hub.push(m) })
     // A daemon that goes away closes the channel; that must not touch the worker, nor keep the daemon alive

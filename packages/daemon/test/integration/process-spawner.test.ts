@@ -1,9 +1,9 @@
-// The execa spawner against real fixture processes: env, log file, exits, spawn errors, tree kill, IPC, daemon exit.
-import { execa } from 'execa'
+// The process spawner against real fixture processes: env, log file, exits, spawn errors, tree kill, IPC, daemon exit.
+import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it, expect, vi } from 'vitest'
-import { createExecaSpawner } from '../../src/adapters/execa-spawner.ts'
+import { createProcessSpawner } from '../../src/adapters/process-spawner.ts'
 import { isAliveNotZombie, listMarkedPids } from '../../src/adapters/proc-table.ts'
 import type { SpawnSpec, WorkerProcess } from '../../src/core/ports.ts'
 import { FIXTURES, fixture, killOnFinish, readText, statField, tempDir, uniqueMarker } from './adapter-support.ts'
@@ -17,7 +17,7 @@ function start (script: string, extra: Partial<SpawnSpec> = {}): Started {
     app: 'demo', instance: 0, command: process.execPath, args: [fixture(script)], cwd: dir,
     env: { PORT: '8123', SUP_APP: 'demo' }, marker: uniqueMarker(), stdoutPath: join(dir, 'logs', 'demo-0.log'), stderrPath: join(dir, 'logs', 'demo-0.log'), ipc: false, ...extra
   }
-  const proc = createExecaSpawner().spawn(spec)
+  const proc = createProcessSpawner().spawn(spec)
   killOnFinish(spec.marker, () => [proc.pid])
   return { proc, spec }
 }
@@ -27,7 +27,7 @@ async function waitForLog (path: string, pattern: RegExp): Promise<string> {
   return readText(path)
 }
 
-describe('execa spawner', () => {
+describe('process spawner', () => {
   it('gives the worker exactly its env plus SUP_MARKER, and sends stdout and stderr to the log file', async () => {
     const { proc, spec } = start('adapter-echo-env.js', { args: [fixture('adapter-echo-env.js'), '0'] })
     expect(proc.pid).toBeTypeOf('number')
@@ -143,9 +143,9 @@ describe('execa spawner', () => {
     const logPath = join(dir, 'logs', 'mini-0.log')
     const marker = uniqueMarker('mini')
     killOnFinish(marker)
-    const daemon = await execa(process.execPath, ['--import', 'tsx', fixture('adapter-mini-daemon.js'), logPath, marker, fixture('adapter-forever.js')],
-      { cwd: FIXTURES, reject: false, timeout: 20_000 }) // tsx resolves from the cwd
-    expect(daemon.exitCode).toBe(0)
+    const daemon = spawnSync(process.execPath, ['--import', 'tsx', fixture('adapter-mini-daemon.js'), logPath, marker, fixture('adapter-forever.js')],
+      { cwd: FIXTURES, timeout: 20_000, encoding: 'utf8' }) // tsx resolves from the cwd
+    expect(daemon.status).toBe(0)
     const { pid } = JSON.parse(daemon.stdout) as { pid: number }
     expect(isAliveNotZombie(pid)).toBe(true)
     expect(listMarkedPids(marker)).toEqual([pid])
