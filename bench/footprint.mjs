@@ -22,7 +22,7 @@ import { createJanitor } from './lib/janitor.mjs'
 import { describeMachine } from './lib/machine.mjs'
 import { createPm2Driver } from './lib/pm2-driver.mjs'
 import { findFreeBlock } from './lib/ports.mjs'
-import { childPids, readCpuSeconds, readPidFile, readRssAnonKb, readRssKb, runCommand } from './lib/proc.mjs'
+import { childPids, readCpuSeconds, readPidFile, readPssKb, readRssAnonKb, readRssKb, runCommand } from './lib/proc.mjs'
 import { createSupDriver } from './lib/sup-driver.mjs'
 import { deadlineIn, median, now, sleep } from './lib/timing.mjs'
 
@@ -57,6 +57,7 @@ const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a')
 
 const rssOf = async (pids) => Promise.all(pids.map((p) => readRssKb(p).catch(() => NaN)))
 const anonOf = async (pids) => Promise.all(pids.map((p) => readRssAnonKb(p).catch(() => NaN)))
+const pssOf = async (pids) => Promise.all(pids.map((p) => readPssKb(p).catch(() => NaN)))
 
 /** Median wall time (ms) of `n` runs of a list command, after one unmeasured run. */
 async function listMs ({ file, args, env }, n) {
@@ -89,14 +90,14 @@ async function bare (janitor, n) {
     await sleep(SETTLE_MS)
     const pids = await Promise.all(ports.map(pidOnPort))
     const nodeMs = await listMs(driver.listCommand(cluster), LISTS)
-    return { workerKb: await rssOf(pids), workerAnonKb: await anonOf(pids), nodeMs }
+    return { workerKb: await rssOf(pids), workerAnonKb: await anonOf(pids), pssKb: sum(await pssOf(pids)), nodeMs }
   } finally {
     await driver.stop(cluster)
   }
 }
 
 /** One tool with n idle workers: cold start until every port answers, then memory, CPU, list time, re-adoption. */
-async function supervised (janitor, id, n, bareKb, bareAnonKb) {
+async function supervised (janitor, id, n, bareKb, bareAnonKb, barePssKb) {
   const driver = id === 'sup'
     ? createSupDriver({ root: ROOT, supRoot: resolve(opts['sup-root']), janitor })
     : createPm2Driver({ root: ROOT, janitor })
@@ -119,10 +120,12 @@ async function supervised (janitor, id, n, bareKb, bareAnonKb) {
     const helperKb = await rssOf(helpers)
     const workerKb = await rssOf(workers)
     const anon = sum(await anonOf([daemon, ...helpers])) + sum(await anonOf(workers)) - n * median(bareAnonKb)
+    // what the box pays: every page counted once across the processes that share it (the node binary's pages too)
+    const boxKb = sum(await pssOf([daemon, ...helpers, ...workers])) - barePssKb
     const cpu = await idleCpu([daemon, ...helpers])
     const listWallMs = await listMs(driver.listCommand(cluster), LISTS)
     const overheadKb = sum(workerKb) - n * median(bareKb)
-    const r = { tool: id, n, commandMs, onlineMs, daemonKb, helperKb: sum(helperKb), helpers: helperKb, workerKb: median(workerKb), overheadKb, totalKb: daemonKb + sum(helperKb) + overheadKb, privateKb: anon, cpu, listWallMs }
+    const r = { tool: id, n, commandMs, onlineMs, daemonKb, helperKb: sum(helperKb), helpers: helperKb, workerKb: median(workerKb), overheadKb, totalKb: daemonKb + sum(helperKb) + overheadKb, privateKb: anon, boxKb, cpu, listWallMs }
     if (id === 'sup' && READOPTS > 0) r.readoptMs = await readopt(driver, cluster, workers)
     return r
   } finally {
@@ -149,14 +152,14 @@ async function readopt (driver, cluster, pids) {
 }
 
 function table (rows, nodeMs, bareMiB) {
-  const head = '| tool | workers | daemon RSS | helpers RSS | Σ(worker − bare) | **total cost** | private (RssAnon) cost | idle CPU (daemon + helpers) | list wall / `node -e \'\'` | start until all ports answer (command returned) |'
-  const lines = [head, '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+  const head = '| tool | workers | daemon RSS | helpers RSS | Σ(worker − bare) | **total cost** | private (RssAnon) cost | box cost (Σ PSS − bare) | idle CPU (daemon + helpers) | list wall / `node -e \'\'` | start until all ports answer (command returned) |'
+  const lines = [head, '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
   for (const r of rows) {
-    lines.push(`| ${r.tool} | ${r.n} | ${fmt(MiB(r.daemonKb))} MiB | ${fmt(MiB(r.helperKb))} MiB | ${fmt(MiB(r.overheadKb))} MiB | **${fmt(MiB(r.totalKb))} MiB** | ${fmt(MiB(r.privateKb))} MiB | ${fmt(r.cpu, 2)} % | ${fmt(r.listWallMs, 0)} ms / ${fmt(nodeMs, 0)} ms = ${fmt(r.listWallMs / nodeMs, 2)}x | ${fmt(r.onlineMs, 0)} ms (${fmt(r.commandMs, 0)} ms)${r.readoptMs === undefined ? '' : `; re-adoption ${fmt(r.readoptMs, 0)} ms`} |`)
+    lines.push(`| ${r.tool} | ${r.n} | ${fmt(MiB(r.daemonKb))} MiB | ${fmt(MiB(r.helperKb))} MiB | ${fmt(MiB(r.overheadKb))} MiB | **${fmt(MiB(r.totalKb))} MiB** | ${fmt(MiB(r.privateKb))} MiB | ${fmt(MiB(r.boxKb))} MiB | ${fmt(r.cpu, 2)} % | ${fmt(r.listWallMs, 0)} ms / ${fmt(nodeMs, 0)} ms = ${fmt(r.listWallMs / nodeMs, 2)}x | ${fmt(r.onlineMs, 0)} ms (${fmt(r.commandMs, 0)} ms)${r.readoptMs === undefined ? '' : `; re-adoption ${fmt(r.readoptMs, 0)} ms`} |`)
   }
   const sup = rows.find((r) => r.tool === 'sup')
   const pm2 = rows.find((r) => r.tool === 'pm2')
-  if (sup && pm2) lines.push('', `sup/PM2: total memory ${fmt(sup.totalKb / pm2.totalKb, 2)}x (private ${fmt(sup.privateKb / pm2.privateKb, 2)}x), cold start ${fmt(sup.onlineMs / pm2.onlineMs, 2)}x, list ${fmt(sup.listWallMs / pm2.listWallMs, 2)}x, idle CPU ${fmt(sup.cpu / pm2.cpu, 2)}x.`)
+  if (sup && pm2) lines.push('', `sup/PM2: total memory ${fmt(sup.totalKb / pm2.totalKb, 2)}x (private ${fmt(sup.privateKb / pm2.privateKb, 2)}x, box ${fmt(sup.boxKb / pm2.boxKb, 2)}x), cold start ${fmt(sup.onlineMs / pm2.onlineMs, 2)}x, list ${fmt(sup.listWallMs / pm2.listWallMs, 2)}x, idle CPU ${fmt(sup.cpu / pm2.cpu, 2)}x.`)
   lines.push(`Bare app (\`node examples/hello/server.js\`): median worker RSS ${fmt(bareMiB)} MiB.`)
   return lines.join('\n')
 }
@@ -172,11 +175,11 @@ async function main () {
   try {
     for (const n of sizes) {
       process.stderr.write(`${n} bare workers...\n`)
-      const { workerKb: bareKb, workerAnonKb: bareAnonKb, nodeMs } = await bare(janitor, n)
+      const { workerKb: bareKb, workerAnonKb: bareAnonKb, pssKb: barePssKb, nodeMs } = await bare(janitor, n)
       const rows = []
       for (const id of tools) {
         process.stderr.write(`${id}, ${n} workers...\n`)
-        rows.push(await supervised(janitor, id, n, bareKb, bareAnonKb))
+        rows.push(await supervised(janitor, id, n, bareKb, bareAnonKb, barePssKb))
       }
       all.push({ n, bareKb, nodeMs, rows })
       out.push('', table(rows, nodeMs, MiB(median(bareKb))))
@@ -195,7 +198,10 @@ const METHOD = 'Method (`bench/footprint.mjs`): for each size, N bare `node exam
   'bare app\'s), then each tool starts N workers of it in a fresh home (sup: `sup start -n N --port-range`, PM2: fork mode, ' +
   '`instances: N`); the clock runs from the start command to every port answering. After ' + `${SETTLE_MS / 1000}` + ' s idle: VmRSS of ' +
   'the daemon, of its helpers (sup-logd) and of every worker; **total cost = daemon + helpers + Σ(worker RSS − bare app RSS)**; the private cost is the same sum of RssAnon ' +
-  '(what is not the node binary\'s and libraries\' file pages, which every node process on the box shares); idle ' +
+  '(what is not the node binary\'s and libraries\' file pages, which every node process on the box shares); the box cost is ' +
+  'Σ PSS (each shared page split among the processes mapping it) of daemon, helpers and workers minus Σ PSS of the N bare ' +
+  'workers: what supervising costs the machine, every page counted once (the bench\'s own node process shares the binary ' +
+  'too, a little in both runs); idle ' +
   'CPU of daemon + helpers over ' + `${WINDOW_MS / 1000}` + ' s; list wall time (`sup list --json` / `pm2 jlist`, median of ' + `${LISTS}` +
   ' after one unmeasured run) against `node -e \'\'` measured in the same run.'
 

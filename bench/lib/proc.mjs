@@ -67,6 +67,14 @@ export async function readRssAnonKb (pid) {
   return Number(m[1])
 }
 
+/** A process's proportional set size (KiB): its private pages plus its share of each page it maps with others. */
+export async function readPssKb (pid) {
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8')
+  const m = /^Pss:\s+(\d+)\s+kB/m.exec(rollup)
+  if (!m) throw new Error(`no Pss for pid ${pid}`)
+  return Number(m[1])
+}
+
 let clockTicks = null
 /** USER_HZ, the unit of /proc/<pid>/stat's times (100 on every usual Linux). */
 function ticksPerSecond () {
