@@ -6,9 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
 import { takeEarlyDaemon } from './early-daemon.ts'
 import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
+import { isAlive, readDaemonPid } from './pid-file.ts'
 
 export { daemonArgv, DAEMON_NODE_FLAGS, spawnDaemon } from './daemon-spawn.ts'
-import { isAlive, readDaemonPid } from './pid-file.ts'
 
 /** How long a fresh daemon may take to answer, and how often to ask. */
 export const DAEMON_START_TIMEOUT_MS = 10_000

@@ -13,6 +13,14 @@ interface Shape {
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object'
 
+/** patternProperties' patterns, compiled once each (a Record field is walked on every answer). */
+const patterns = new Map<string, RegExp>()
+const patternOf = (source: string): RegExp => {
+  let re = patterns.get(source)
+  if (re === undefined) { re = new RegExp(source, 'u'); patterns.set(source, re) }
+  return re
+}
+
 /** The object schemas a schema allows (a union's branches flattened); none when it says nothing of an object's fields. */
 function objectShapes (schema: unknown): Shape[] {
   if (!isObject(schema)) return []
@@ -35,7 +43,7 @@ function itemsOf (schema: unknown): unknown {
 function fieldSchema (shapes: readonly Shape[], key: string): unknown {
   for (const s of shapes) if (s.properties !== undefined && Object.hasOwn(s.properties, key)) return s.properties[key]
   for (const s of shapes) {
-    for (const [pattern, sub] of Object.entries(s.patternProperties ?? {})) if (new RegExp(pattern, 'u').test(key)) return sub
+    for (const [pattern, sub] of Object.entries(s.patternProperties ?? {})) if (patternOf(pattern).test(key)) return sub
   }
   for (const s of shapes) if (s.additionalProperties === true || isObject(s.additionalProperties)) return s.additionalProperties === true ? {} : s.additionalProperties
   return null
