@@ -38,8 +38,6 @@ export interface EnsureDaemonOptions {
   readonly spawnDaemon?: (entry: string, env: NodeJS.ProcessEnv) => ChildProcess
   /** The pid of a live daemon holding `<home>/sup.pid`, if any (replaceable for tests). */
   readonly lockHolder?: (home: string) => Promise<number | undefined>
-  /** A daemon already spawned for this home (by bin/sup.js: early-daemon.ts): polled as the first spawn. */
-  readonly early?: Attempt
 }
 
 /** The live process named by `<home>/sup.pid`: a daemon that is starting (or stuck) and holds the lock. */
@@ -77,7 +75,8 @@ export async function ensureDaemon (client: SupClient, options: EnsureDaemonOpti
   const deadline = Date.now() + timeoutMs
   const lockHolder = options.lockHolder ?? liveLockHolder
   let entry: string | undefined
-  let child: Attempt | undefined = options.early ?? takeEarlyDaemon(client.home)
+  // a daemon bin/sup.js already spawned for this home (early-daemon.ts) is polled as the first spawn
+  let child: Attempt | undefined = takeEarlyDaemon(client.home)
   let spawns = child === undefined ? 0 : 1
   let holder: number | undefined
   let lastError: unknown

@@ -4,8 +4,9 @@
 // missing or was generated from another version of it (http/lazy-compilers.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { buildServer, type ServerDeps } from '../src/http/server.ts'
+import { buildServer } from '../src/http/server.ts'
 import { GENERATED_REQUIRES, validatorFile, type RouteSchema } from '../src/http/lazy-compilers.ts'
+import { stubServerDeps } from './route-stubs.ts'
 
 const require = createRequire(import.meta.url)
 const { StandaloneValidator } = require('@fastify/ajv-compiler') as { StandaloneValidator: (o: unknown) => never }
@@ -22,14 +23,8 @@ const store = (route: RouteSchema, code: string): void => {
   written++
 }
 
-/** Any dependency: a function returning one for every property (no route runs here, they are only declared). */
-const stub = (): unknown => new Proxy(() => undefined, { get: () => stub() })
-const deps = new Proxy({ version: '0', home: '/', pid: 1, logger: false, logsDir: '/', nginxDir: '/' }, {
-  get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : stub())
-}) as unknown as ServerDeps
-
 // Every optional route group is served (the stubs are defined), so every request schema is compiled at ready()
-const app = buildServer(deps, { compilersFactory: { buildValidator: StandaloneValidator({ readMode: false, storeFunction: store }) } })
+const app = buildServer(stubServerDeps(), { compilersFactory: { buildValidator: StandaloneValidator({ readMode: false, storeFunction: store }) } })
 await app.ready()
 await app.close()
 process.stdout.write(`precompile-schemas: ${written} validators in generated/validators/${skipped.length > 0 ? `; left to compile at run time: ${skipped.join('; ')}` : ''}\n`)

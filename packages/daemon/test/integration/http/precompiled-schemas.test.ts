@@ -3,18 +3,14 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { buildServer, type ServerDeps } from '../../../src/http/server.ts'
+import { buildServer } from '../../../src/http/server.ts'
+import { stubServerDeps } from '../../../scripts/route-stubs.ts'
 import { VALIDATORS_DIR, validatorFile, type RouteSchema } from '../../../src/http/lazy-compilers.ts'
-
-const stub = (): unknown => new Proxy(() => undefined, { get: () => stub() })
-const deps = new Proxy({ version: '0', home: '/', pid: 1, logger: false, logsDir: '/', nginxDir: '/' }, {
-  get: (t, k) => (k in t ? (t as Record<string | symbol, unknown>)[k] : stub())
-}) as unknown as ServerDeps
 
 describe('generated validators (pnpm build)', () => {
   it('exist for every request schema of every route, the TCP API\'s included', async () => {
     const schemas: RouteSchema[] = []
-    const app = buildServer({ ...deps, authorize: () => true }, { compilersFactory: { buildValidator: (() => (route: RouteSchema) => { schemas.push(route); return () => true }) as never } })
+    const app = buildServer({ ...stubServerDeps(), authorize: () => true }, { compilersFactory: { buildValidator: (() => (route: RouteSchema) => { schemas.push(route); return () => true }) as never } })
     await app.ready()
     await app.close()
     expect(schemas.length).toBeGreaterThan(30)
