@@ -90,6 +90,24 @@ describe('port probe: waitAccepting', () => {
     await createPortProbe().waitAccepting(portOf(server), AbortSignal.timeout(10_000))
   })
 
+  it.runIf(IPV6)('tries ::1 only after 127.0.0.1 has been refused for a while', async () => {
+    // Something answers on ::1 all along (another program, v6 only); the app itself appears on 127.0.0.1 after
+    // 100 ms, before the probe's (here 10 s) IPv6 delay. Trying ::1 from the first round would have taken that
+    // other program for the app, and costs every starting app a second connection per round.
+    const other = await listen({ port: 0, host: '::1', ipv6Only: true })
+    const port = portOf(other)
+    let otherConnections = 0
+    other.on('connection', () => { otherConnections++ })
+    const waiting = createPortProbe({ ipv6AfterMs: 10_000 }).waitAccepting(port, AbortSignal.timeout(20_000))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const app = await listen({ port, host: '127.0.0.1' })
+    let appConnections = 0
+    app.on('connection', () => { appConnections++ })
+    await waiting
+    expect(appConnections).toBe(1)
+    expect(otherConnections).toBe(0)
+  })
+
   it('rejects with an AbortError when aborted, and tries no connection afterwards', async () => {
     const port = await freePort()
     const controller = new AbortController()
