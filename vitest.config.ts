@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config'
 // Three projects: pure unit tests (fast), integration (real processes + sqlite), e2e (built CLI + daemon + nginx).
 const ssr = { resolve: { conditions: ['@sup/source'] } }
 // Every daemon and server a test starts checks each answer against its response schema (http/lazy-compilers.ts).
-const env = { SUP_CHECK_ANSWERS: '1' }
+// The CLIs and daemons the tests start keep their compile cache (node >= 22.8) in .tmp/, not in the user's ~/.cache.
+const env = { SUP_CHECK_ANSWERS: '1', SUP_COMPILE_CACHE: new URL('./.tmp/compile-cache', import.meta.url).pathname }
 
 export default defineConfig({
   test: {

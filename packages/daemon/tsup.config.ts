@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module'
+import { dirname } from 'node:path'
 import { defineConfig } from 'tsup'
 
 // The daemon and sup-logd as bundles: one file each to load, not hundreds of modules (start-up time is a
@@ -10,7 +12,11 @@ const shared = {
   external: ['better-sqlite3'],
   noExternal: [/^(?!better-sqlite3)/],
   esbuildOptions (o: { conditions?: string[] }) { o.conditions = ['@sup/source'] },
-  sourcemap: false
+  sourcemap: false,
+  // Whitespace and syntax only: names stay, so a stack trace still says which function (each start parses the
+  // bundle and keeps its source in the heap: 1.14 -> 0.74 MB, 1.5 MiB less RSS, docs/performance.md)
+  minifyWhitespace: true,
+  minifySyntax: true
 } as const
 
 /**
@@ -29,18 +35,62 @@ const noHttp2 = {
   }
 }
 
+/**
+ * What a running daemon loads only in rare cases lives in a file of its own, bundle/lazy-deps.cjs (src/lazy-deps.cts),
+ * read from disk on first use: ajv (through fastify's ajv compiler: a request schema the build did not precompile),
+ * fast-json-stringify (the tests' answer check) and light-my-request (fastify's inject, never used by the daemon).
+ * In main.js they were ~650 KB of the 1.86 MB every daemon start parsed and kept as source in its heap.
+ */
+const LAZY_DEPS: Readonly<Record<string, string>> = {
+  '@fastify/ajv-compiler': 'ajvCompiler',
+  '@fastify/fast-json-stringify-compiler': 'serializerCompiler',
+  'light-my-request': 'lightMyRequest'
+}
+const lazyDeps = {
+  name: 'lazy-deps',
+  setup (build: { onResolve: (o: { filter: RegExp; namespace?: string }, f: (a: { path: string }) => unknown) => void; onLoad: (o: { filter: RegExp; namespace: string }, f: (a: { path: string }) => unknown) => void }) {
+    build.onResolve({ filter: /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/ }, (a) => ({ path: a.path, namespace: 'sup-lazy-deps' }))
+    build.onResolve({ filter: /^\.\/lazy-deps\.cjs$/, namespace: 'sup-lazy-deps' }, () => ({ path: './lazy-deps.cjs', external: true }))
+    build.onLoad({ filter: /.*/, namespace: 'sup-lazy-deps' }, (a) => ({
+      loader: 'js',
+      contents: `module.exports = require('./lazy-deps.cjs').${LAZY_DEPS[a.path] ?? 'missing'}`
+    }))
+  }
+}
+
+/** light-my-request is fastify's dependency, not the daemon's: found where fastify finds it. */
+const fromFastify = {
+  name: 'light-my-request-from-fastify',
+  setup (build: { onResolve: (o: { filter: RegExp }, f: () => unknown) => void }) {
+    const fastifyDir = dirname(createRequire(import.meta.url).resolve('fastify'))
+    build.onResolve({ filter: /^light-my-request$/ }, () => ({ path: createRequire(`${fastifyDir}/`).resolve('light-my-request') }))
+  }
+}
+
 export default defineConfig([
   {
     ...shared,
-    entry: { main: 'src/main.ts' },
+    // main.js is the launcher (src/launch.ts): the daemon is the chunk it imports once the compile cache is on
+    entry: { main: 'src/launch.ts' },
     format: ['esm'],
-    esbuildPlugins: [noHttp2],
+    esbuildPlugins: [noHttp2, lazyDeps],
     // else tsup strips `node:` and marks those imports external itself, before noHttp2 sees node:http2
     removeNodeProtocol: false,
     splitting: true,
     // CommonJS dependencies (fastify's, pino's) call require(): give the ESM bundle one.
     banner: { js: "import { createRequire as __supCreateRequire } from 'node:module'; const require = __supCreateRequire(import.meta.url);" },
     clean: false // the bundle script empties bundle/ first: two builds write into it
+  },
+  {
+    // bundle/lazy-deps.cjs (see lazyDeps above): CommonJS, so that the daemon's synchronous require() can load it.
+    // bundle/compile-cache.cjs: what bin/sup.js requires first, to turn the compile cache on for the CLI too.
+    ...shared,
+    entry: { 'lazy-deps': 'src/lazy-deps.cjs', 'compile-cache': 'src/adapters/compile-cache.ts' },
+    esbuildPlugins: [fromFastify],
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    splitting: false,
+    clean: false
   },
   {
     // sup-logd as one CommonJS file: node's ESM loader alone costs a process ~1.5 MiB of RSS (docs/performance.md)

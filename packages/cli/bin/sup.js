@@ -4,6 +4,8 @@
 // loads bundle/list.cjs alone: no ESM loader, no commander, no other command's code (docs/performance.md). Every
 // other command line loads the whole program, bundle/bin.js. Both are built by `pnpm build`.
 // `sup start` with no daemon running spawns it first (bundle/plain-list.cjs: early-daemon), while bin.js loads.
+// Node >= 22.8: sup's bundles are compiled once and the code kept on disk (docs/performance.md); never fails a command.
+try { require('../bundle/daemon/compile-cache.cjs').enableCompileCache(process.env) } catch { /* an optimisation */ }
 const args = process.argv.slice(2)
 const plain = require('../bundle/plain-list.cjs')
 if (plain.isPlainList(args)) {

@@ -11,6 +11,15 @@ describe('the daemon bundle', () => {
     for (const f of js()) expect(readFileSync(new URL(f, BUNDLE), 'utf8'), f).not.toMatch(/require\(\s*["'](node:)?http2["']\s*\)/)
   })
 
+  it('leaves ajv and fast-json-stringify out of the daemon\'s ESM files: they are in lazy-deps.cjs, read on first use', () => {
+    const lazy = readFileSync(new URL('lazy-deps.cjs', BUNDLE), 'utf8')
+    // a message of ajv's and a function of fast-json-stringify's
+    for (const mark of ['schema with key or id', 'buildValue']) {
+      expect(lazy, mark).toContain(mark)
+      for (const f of js()) expect(readFileSync(new URL(f, BUNDLE), 'utf8'), `${f}: ${mark}`).not.toContain(mark)
+    }
+  })
+
   it('carries the generated request validators beside it', () => {
     expect(readdirSync(new URL('validators/', BUNDLE)).filter((f) => f.endsWith('.js')).length).toBeGreaterThan(30)
   })
