@@ -36,7 +36,7 @@ const noHttp2 = {
 }
 
 /**
- * What a running daemon loads only in rare cases lives in a file of its own, bundle/lazy-deps.cjs (src/lazy-deps.cts),
+ * What a running daemon loads only in rare cases lives in a file of its own, bundle/lazy-deps.cjs (src/lazy-deps.cjs),
  * read from disk on first use: ajv (through fastify's ajv compiler: a request schema the build did not precompile),
  * fast-json-stringify (the tests' answer check) and light-my-request (fastify's inject, never used by the daemon).
  * In main.js they were ~650 KB of the 1.86 MB every daemon start parsed and kept as source in its heap.
