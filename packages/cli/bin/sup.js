@@ -5,7 +5,10 @@
 // other command line loads the whole program, bundle/bin.js. Both are built by `pnpm build`.
 // `sup start` with no daemon running spawns it first (bundle/plain-list.cjs: early-daemon), while bin.js loads.
 // Node >= 22.8: sup's bundles are compiled once and the code kept on disk (docs/performance.md); never fails a command.
-try { require('../bundle/daemon/compile-cache.cjs').enableCompileCache(process.env) } catch { /* an optimisation */ }
+// Checked here first: on a node without it, loading compile-cache.cjs (and node:os) would cost `sup list` ~3 ms.
+if (typeof require('node:module').enableCompileCache === 'function') {
+  try { require('../bundle/daemon/compile-cache.cjs').enableCompileCache(process.env) } catch { /* an optimisation */ }
+}
 const args = process.argv.slice(2)
 const plain = require('../bundle/plain-list.cjs')
 if (plain.isPlainList(args)) {
