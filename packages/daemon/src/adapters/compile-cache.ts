@@ -19,7 +19,6 @@ export type CompileCacheState =
 interface NodeCompileCache {
   enableCompileCache?: (dir: string) => { status: number; message?: string; directory?: string }
   flushCompileCache?: () => void
-  constants?: { compileCacheStatus?: Record<string, number> }
 }
 const nodeModule = module as unknown as NodeCompileCache
 
