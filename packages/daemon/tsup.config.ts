@@ -49,11 +49,12 @@ const LAZY_DEPS: Readonly<Record<string, string>> = {
 const lazyDeps = {
   name: 'lazy-deps',
   setup (build: { onResolve: (o: { filter: RegExp; namespace?: string }, f: (a: { path: string }) => unknown) => void; onLoad: (o: { filter: RegExp; namespace: string }, f: (a: { path: string }) => unknown) => void }) {
-    build.onResolve({ filter: /^(@fastify\/ajv-compiler|@fastify\/fast-json-stringify-compiler|light-my-request)$/ }, (a) => ({ path: a.path, namespace: 'sup-lazy-deps' }))
+    const names = Object.keys(LAZY_DEPS).map((n) => n.replace(/[/.]/g, '\\$&')).join('|')
+    build.onResolve({ filter: new RegExp(`^(${names})$`) }, (a) => ({ path: a.path, namespace: 'sup-lazy-deps' }))
     build.onResolve({ filter: /^\.\/lazy-deps\.cjs$/, namespace: 'sup-lazy-deps' }, () => ({ path: './lazy-deps.cjs', external: true }))
     build.onLoad({ filter: /.*/, namespace: 'sup-lazy-deps' }, (a) => ({
       loader: 'js',
-      contents: `module.exports = require('./lazy-deps.cjs').${LAZY_DEPS[a.path] ?? 'missing'}`
+      contents: `module.exports = require('./lazy-deps.cjs').${LAZY_DEPS[a.path] ?? ''}`
     }))
   }
 }

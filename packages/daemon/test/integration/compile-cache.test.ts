@@ -64,7 +64,7 @@ describe('compile cache', () => {
     expect(filesUnder(dir)).toEqual([])
   })
 
-  it('SUP_COMPILE_CACHE=off turns it off', async () => {
+  it('SUP_COMPILE_CACHE=off names no directory', () => {
     expect(compileCacheDir({ SUP_COMPILE_CACHE: 'off' })).toBeNull()
   })
 
