@@ -17,6 +17,8 @@ export interface CliContext {
   daemon (): Promise<SupClient>
   /** The health answer of the daemon `daemon()` reached (its settings), once it did. */
   health (): HealthView | undefined
+  /** A health answer that came another way (the start handoff): checked and warned of as `daemon()` does, once. */
+  reached (health: HealthView): void
   /** Lines for people, on stdout. */
   print (lines: string | readonly string[]): void
   /** Notes and errors, on stderr. */
@@ -39,6 +41,15 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
   let ready: Promise<SupClient> | undefined
   let health: HealthView | undefined
   const getClient = (): SupClient => (client ??= createClient({ home }))
+  let warned = false
+  const reached = (h: HealthView): void => {
+    checkProtocol(h)
+    health = h
+    if (warned) return
+    warned = true
+    const warnings = settingWarnings(env, h)
+    if (warnings.length > 0) write(process.stderr, warnings)
+  }
   return {
     home,
     env,
@@ -46,13 +57,11 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
     colors: createPalette(shouldColor(env, process.stdout.isTTY === true)),
     client: getClient,
     daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then((h) => {
-      checkProtocol(h)
-      health = h
-      const warnings = settingWarnings(env, h)
-      if (warnings.length > 0) write(process.stderr, warnings)
+      reached(h)
       return getClient()
     })),
     health: () => health,
+    reached,
     print: (lines) => write(process.stdout, lines),
     warn: (lines) => write(process.stderr, lines),
     json: (value) => write(process.stdout, JSON.stringify(value, null, 2)),

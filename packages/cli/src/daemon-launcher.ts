@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
-import { takeEarlyDaemon } from './early-daemon.ts'
+import { takeEarlyDaemon, takeHandoff } from './early-daemon.ts'
 import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
 import { isAlive, readDaemonPid } from './pid-file.ts'
 
@@ -77,6 +77,8 @@ export async function ensureDaemon (client: SupClient, options: EnsureDaemonOpti
   let entry: string | undefined
   // a daemon bin/sup.js already spawned for this home (early-daemon.ts) is polled as the first spawn
   let child: Attempt | undefined = takeEarlyDaemon(client.home)
+  // a start handoff not used by now never will be (start-handoff.ts): closed, that daemon opens its API at once
+  takeHandoff(client.home)?.destroy()
   let spawns = child === undefined ? 0 : 1
   let holder: number | undefined
   let lastError: unknown

@@ -1,10 +1,12 @@
 // Where the daemon's program is and how it is spawned: shared by the daemon launcher and bin/sup.js's early spawn
 // (early-daemon.ts), so it imports nothing of the client (bundle/plain-list.cjs stays small).
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Socket } from 'node:net'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { HANDOFF_FLAG } from '@sup/protocol/handoff'
 
 /**
  * The daemon's entry file: `$SUP_DAEMON_ENTRY`; else the daemon bundle the built CLI carries (bundle/daemon/main.js,
@@ -35,11 +37,20 @@ export function daemonArgv (entry: string): string[] {
   return /\.(c|m)?ts$/.test(entry) ? [...DAEMON_NODE_FLAGS, ...process.execArgv, entry] : [...DAEMON_NODE_FLAGS, entry]
 }
 
-/** Spawns the daemon in its own process group, detached from this CLI's terminal and lifetime. */
-export function spawnDaemon (entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
+/**
+ * Spawns the daemon in its own process group, detached from this CLI's terminal and lifetime. With `handoff`, its
+ * fd 3 is a socket pair with this CLI (`child.stdio[3]`, unreferenced: it keeps no CLI alive) for the start handoff
+ * (@sup/protocol/handoff, start-handoff.ts).
+ */
+export function spawnDaemon (entry: string, env: NodeJS.ProcessEnv, handoff = false): ChildProcess {
+  const child = handoff
+    ? spawn(process.execPath, [...daemonArgv(entry), HANDOFF_FLAG], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env, cwd: '/' })
+    : spawn(process.execPath, daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
   child.on('error', () => { /* reported by the health poll timing out */ })
   child.unref()
+  const pipe = child.stdio[3] as Socket | null | undefined
+  pipe?.unref()
+  pipe?.on('error', () => { /* the daemon went away: the handoff falls back to the API */ })
   return child
 }
 

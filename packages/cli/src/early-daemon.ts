@@ -2,14 +2,18 @@
 // node process booting, ~0.1-0.2 s) runs beside the CLI loading its program instead of after it (docs/performance.md).
 // The program (another bundle) takes that daemon over in ensureDaemon: it polls it as if it had spawned it itself.
 import { existsSync } from 'node:fs'
+import type { Socket } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
 
 /** Where bin/sup.js leaves the daemon it spawned; a global, because bin/sup.js and the program are two bundles. */
 const EARLY = Symbol.for('sup.early-daemon')
+/** Its end of the start handoff (start-handoff.ts), taken apart from the attempt: ensureDaemon takes that one. */
+const HANDOFF = Symbol.for('sup.early-daemon.handoff')
 interface EarlyDaemon { readonly home: string; readonly attempt: Attempt }
-type Holder = { [EARLY]?: EarlyDaemon | undefined }
+interface EarlyHandoff { readonly home: string; readonly pipe: Socket }
+type Holder = { [EARLY]?: EarlyDaemon | undefined; [HANDOFF]?: EarlyHandoff | undefined }
 
 /** The sup home as the client computes it (`@sup/client` defaultHome: `$SUP_HOME`, else ~/.sup). */
 export function homeOf (env: NodeJS.ProcessEnv): string {
@@ -35,7 +39,20 @@ export function spawnEarlyDaemon (args: readonly string[], env: NodeJS.ProcessEn
   if (!wantsEarlyDaemon(args, home)) return
   const found = locateDaemonEntry(env)
   if (!('entry' in found)) return // the program says why when it needs the daemon
-  ;(globalThis as Holder)[EARLY] = { home, attempt: followAttempt(spawn(found.entry, env)) }
+  const child = spawn(found.entry, env, true)
+  const holder = globalThis as Holder
+  holder[EARLY] = { home, attempt: followAttempt(child) }
+  const pipe = child.stdio?.[3] as Socket | null | undefined
+  if (pipe !== null && pipe !== undefined) holder[HANDOFF] = { home, pipe }
+}
+
+/** The start handoff's end of the daemon bin/sup.js spawned for this home, once (start-handoff.ts). */
+export function takeHandoff (home: string): Socket | undefined {
+  const holder = globalThis as Holder
+  const early = holder[HANDOFF]
+  if (early === undefined || early.home !== home) return undefined
+  holder[HANDOFF] = undefined
+  return early.pipe
 }
 
 /** The daemon bin/sup.js spawned for this home, once: ensureDaemon polls it instead of spawning another. */

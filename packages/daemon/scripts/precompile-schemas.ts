@@ -7,6 +7,8 @@ import { createRequire } from 'node:module'
 import { buildServer } from '../src/http/server.ts'
 import { GENERATED_REQUIRES, validatorFile, type RouteSchema } from '../src/http/lazy-compilers.ts'
 import { stubServerDeps } from './route-stubs.ts'
+import { AppSpecInput, AppView } from '@sup/protocol'
+import { HANDOFF_SCHEMAS_FILE, type HandoffSchemas } from '../src/http/handed-start.ts'
 
 const require = createRequire(import.meta.url)
 const { StandaloneValidator } = require('@fastify/ajv-compiler') as { StandaloneValidator: (o: unknown) => never }
@@ -27,4 +29,7 @@ const store = (route: RouteSchema, code: string): void => {
 const app = buildServer(stubServerDeps(), { compilersFactory: { buildValidator: StandaloneValidator({ readMode: false, storeFunction: store }) } })
 await app.ready()
 await app.close()
+// The start handoff's two schemas as JSON: the daemon checks a handed request before it loads typebox (handed-start.ts)
+const handoffSchemas: HandoffSchemas = { body: AppSpecInput, answer: AppView }
+writeFileSync(new URL(HANDOFF_SCHEMAS_FILE, out), JSON.stringify(handoffSchemas))
 process.stdout.write(`precompile-schemas: ${written} validators in generated/validators/${skipped.length > 0 ? `; left to compile at run time: ${skipped.join('; ')}` : ''}\n`)

@@ -12,6 +12,9 @@ import type { HomeLock } from './adapters/home-lock.ts'
 import { reapMarked } from './adapters/stray-reaper.ts'
 import { checkDatabase } from './adapters/state-check.ts'
 import { createLogdKeeper, type LogdKeeper } from './adapters/logd-keeper.ts'
+import { HANDOFF_FLAG, openHandoff, type HandoffChannel } from './adapters/start-handoff.ts'
+import { answerHandedStart, startRouteChecks } from './http/handed-start.ts'
+import { healthAnswer } from './http/health.ts'
 import { createWorkerOutput } from './adapters/worker-output.ts'
 import { workerLogPath } from './logs/index.ts'
 import { readLastRecords } from './logs/log-reader.ts'
@@ -20,7 +23,7 @@ import { ignoreMatcher, watchForChanges } from './adapters/chokidar-watcher.ts'
 import { createNginxPublisher } from './adapters/nginx-upstream.ts'
 import { createPortBroker, type PortBroker } from './runtime/port-broker.ts'
 import { createSupervisor, type Supervisor } from './runtime/supervisor.ts'
-import { buildServer, type ServerDeps } from './http/server.ts'
+import type { buildServer, ServerDeps } from './http/server.ts'
 import { toEventView } from './runtime/app-view.ts'
 import { VERSION } from './version.ts'
 import { setUpDeploys, type DeploySetup } from './deploy/setup.ts'
@@ -33,7 +36,7 @@ import { lockHome, openDaemonLog, openState, pick, recordOn, type RotatingLog } 
 import { DEFAULT_TIMING } from './core/defaults.ts'
 import { baseEnvironment } from './core/base-env.ts'
 import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSettings } from './settings/boot.ts'
-import { createConfigService } from './settings/service.ts'
+import { createConfigService, type ConfigService } from './settings/service.ts'
 import type { Clock, PortProbe, ProcessTable, StateStore } from './core/ports.ts'
 
 /** sup-logd, the log collector; it starts beside the boot (until it reads, worker output waits in the pipes, 64 KiB each). */
@@ -130,8 +133,13 @@ interface Daemon {
   readonly broker: PortBroker
 }
 
+type Servers = { server: HttpServer; tcpServer: HttpServer | null }
+type HttpServer = ReturnType<typeof buildServer>
+
 /** The HTTP API on the unix socket, and on TCP behind the bearer token when `sup daemon --listen` asked for it. */
-function buildServers (d: Daemon, requestShutdown: (keepWorkers: boolean) => void): { server: ReturnType<typeof buildServer>; tcpServer: ReturnType<typeof buildServer> | null } {
+async function buildServers (d: Daemon, configService: ConfigService, requestShutdown: (keepWorkers: boolean) => void): Promise<Servers> {
+  // the HTTP API (fastify, typebox) loads only now: a handed start request spawned its workers before (serveHandoff)
+  const { buildServer } = await import('./http/server.ts')
   const metrics = createLazyMetrics({ apps: () => d.watch.listApps(), wallNow: () => Date.now() })
   // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
   const serverDeps: ServerDeps = {
@@ -151,12 +159,7 @@ function buildServers (d: Daemon, requestShutdown: (keepWorkers: boolean) => voi
     uploadIdleTimeoutMs: loadDeployLimits(d.settings.env).uploadIdleTimeoutMs,
     // the test suites set it: each answer is checked against its response schema (http/lazy-compilers.ts)
     checkAnswers: process.env.SUP_CHECK_ANSWERS === '1',
-    config: createConfigService({
-      path: d.config.configPath,
-      file: d.settings.file,
-      env: process.env,
-      apply: (asEnv) => applySettings(d, asEnv)
-    })
+    config: configService
   }
   const server = buildServer(serverDeps)
   const tcpServer = d.deploys.listen === null ? null : buildServer({ ...serverDeps, authorize: createTokenCheck(ensureToken(`${d.config.home}/token`)) })
@@ -198,7 +201,7 @@ function createShutdown (d: Daemon, closeServers: () => Promise<void>, stopWatch
 }
 
 /** Listens on the unix socket (0600) and, when asked, on TCP. */
-async function listen (d: Daemon, servers: ReturnType<typeof buildServers>): Promise<void> {
+async function listen (d: Daemon, servers: Servers): Promise<void> {
   rmSync(d.config.socketPath, { force: true })
   // The socket is created 0600 (umask 077 around listen: no window before the chmod); workers keep the daemon's own umask
   const umask = process.umask(0o077)
@@ -208,6 +211,39 @@ async function listen (d: Daemon, servers: ReturnType<typeof buildServers>): Pro
     await servers.tcpServer.listen({ host: d.deploys.listen.host, port: d.deploys.listen.port })
     d.log.info({ host: d.deploys.listen.host, port: d.deploys.listen.port }, 'TCP API listening (bearer token required)')
   }
+}
+
+/** How long the API waits for a handed request that has not come yet (the CLI sends it ~0.1 s after the spawn). */
+const HANDOFF_WAIT_MS = 2_000
+
+/**
+ * A cold `sup start` handed its request over (adapters/start-handoff.ts): answered as POST /apps would be. Resolves
+ * once the request is taken (its workers starting) or declined, or none came: the API opens after that, so the app
+ * of the command that spawned this daemon is created before any other request is served.
+ */
+function serveHandoff (d: Daemon, handoff: HandoffChannel, configService: ConfigService): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, HANDOFF_WAIT_MS)
+    const settled = (): void => { clearTimeout(timer); resolve() }
+    void handoff.request.then(async (text) => {
+      if (text === null) return settled()
+      const answer = await answerHandedStart(text, {
+        version: VERSION,
+        checks: startRouteChecks(),
+        createApp: (input, wait) => d.supervisor.createApp(input, wait),
+        health: () => healthAnswer({ pid: process.pid, version: VERSION, home: d.config.home, config: configService }),
+        onTaken: () => {
+          handoff.send({ taken: true })
+          d.log.info('start request taken from the CLI that spawned this daemon')
+          settled()
+        },
+        onInternalError: (err) => { d.log.error({ err }, 'unhandled error (a start request handed over)') }
+      })
+      if ('declined' in answer) d.log.info({ why: answer.declined }, 'start request handed over and declined: the CLI sends it to the API')
+      handoff.send(answer, true)
+      settled()
+    })
+  })
 }
 
 function trapSignals (shutdown: (why: string) => Promise<void>): void {
@@ -256,13 +292,21 @@ function recordSettingsAtBoot (settings: BootSettings, config: DaemonConfig, rec
 async function main (): Promise<void> {
   // Settings: config.json, each overridden by its SUP_* variable for this daemon's life (docs/config.md)
   const settings = readBootSettings(process.env)
+  // opened first: the CLI may send its request while this daemon is still loading
+  const handoff = process.argv.includes(HANDOFF_FLAG) ? openHandoff() : null
   const { d, logdUp } = await assemble(settings, loadDaemonConfig(settings.env))
   // before boot: a promise rejected and never handled is logged, and the daemon keeps serving (never dies of it)
   process.on('unhandledRejection', (err) => { d.log.error({ err }, 'unhandled rejection (the daemon keeps serving)') })
   let stopWatchingLogd: () => void = () => undefined
-  const servers = buildServers(d, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
-  const shutdown = createShutdown(d, async () => { await servers.server.close(); await servers.tcpServer?.close() }, () => stopWatchingLogd())
+  // built after the boot (fastify loads then): a shutdown before that has none to close
+  const http: { servers?: Servers } = {}
+  const shutdown = createShutdown(d, async () => { await http.servers?.server.close(); await http.servers?.tcpServer?.close() }, () => stopWatchingLogd())
   d.log.info(await d.supervisor.boot(), 'state restored')
+  // `sup config`: settings read and written by the API, and reported with the start handoff's answer
+  const configService = createConfigService({ path: d.config.configPath, file: d.settings.file, env: process.env, apply: (asEnv) => applySettings(d, asEnv) })
+  if (handoff !== null) await serveHandoff(d, handoff, configService)
+  const servers = await buildServers(d, configService, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
+  http.servers = servers
   const leftovers = d.deploys.reconcile()
   if (leftovers.length > 0) d.log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
   stopWatchingLogd = d.logd.watch(2_000, () => d.log.warn('sup-logd was gone and has been started again'))

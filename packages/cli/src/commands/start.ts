@@ -1,5 +1,5 @@
 // `sup start <script|file.json|app>`: define and start apps, or start a stopped app again.
-import { isSupClientError, type AppSpecInput, type AppView, type SupClient } from '@sup/client'
+import { isSupClientError, type AppSpecInput, type AppView } from '@sup/client'
 import type { Command } from 'commander'
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
@@ -11,6 +11,7 @@ import { CliError, prefixError } from '../errors.ts'
 import { renderAppList } from '../render/views.ts'
 import { findInPath, shellEnvironment } from '../shell-env.ts'
 import { explainNotOnline } from '../start-failure.ts'
+import { handStart, type Handed } from '../start-handoff.ts'
 import { forEachApp } from '../targets.ts'
 
 interface StartOptions extends Omit<StartFlags, 'env' | 'interpreter'> {
@@ -57,14 +58,18 @@ async function startAll (ctx: CliContext, opts: StartOptions): Promise<void> {
 
 /** Creates each app, or (file apps that already exist) applies its definition zero-downtime. */
 async function startSpecs (ctx: CliContext, specs: readonly AppSpecInput[], opts: StartOptions, fromFile: boolean): Promise<void> {
-  const client = await ctx.daemon()
+  // No daemon ran: the first app goes to the one bin/sup.js spawned, before its API is up (start-handoff.ts). Its
+  // health comes with the answer: a start that went well needs nothing more of the daemon.
+  const handed = specs[0] === undefined ? null : await handStart(ctx.home, specs[0], opts.wait)?.answer() ?? null
+  if (handed?.health !== undefined) ctx.reached(handed.health)
+  else if (handed === null) await ctx.daemon()
   const started: AppView[] = []
   const notes: CliError[] = []
-  for (const spec of specs) {
+  for (const [i, spec] of specs.entries()) {
     try {
-      const view = await createOrApply(client, spec, opts, fromFile)
+      const view = await createOrApply(ctx, spec, opts, fromFile, i === 0 ? handed : null)
       started.push(view)
-      const note = opts.wait ? await explainNotOnline(client, view) : undefined
+      const note = opts.wait && view.workers.some((w) => w.state !== 'online') ? await explainNotOnline(await ctx.daemon(), view) : undefined
       if (note !== undefined) notes.push(note)
     } catch (err) {
       if (!fromFile) throw err
@@ -75,14 +80,18 @@ async function startSpecs (ctx: CliContext, specs: readonly AppSpecInput[], opts
   for (const note of notes) ctx.fail(note)
 }
 
-async function createOrApply (client: SupClient, spec: AppSpecInput, opts: StartOptions, fromFile: boolean): Promise<AppView> {
+async function createOrApply (ctx: CliContext, spec: AppSpecInput, opts: StartOptions, fromFile: boolean, handed: Handed): Promise<AppView> {
   try {
-    return await client.startApp(spec, { wait: opts.wait })
+    if (handed !== null) {
+      if ('error' in handed) throw handed.error
+      return handed.view
+    }
+    return await (await ctx.daemon()).startApp(spec, { wait: opts.wait })
   } catch (err) {
     if (!fromFile || spec.name === undefined || !isSupClientError(err, 'SUP_ERR_APP_EXISTS')) throw err
     // The stored shell environment stays unless --update-env asks for the current one
     const { shellEnv, ...rest } = spec
-    return client.applyApp(opts.updateEnv === true && shellEnv !== undefined ? { ...rest, shellEnv, name: spec.name } : { ...rest, name: spec.name })
+    return (await ctx.daemon()).applyApp(opts.updateEnv === true && shellEnv !== undefined ? { ...rest, shellEnv, name: spec.name } : { ...rest, name: spec.name })
   }
 }
 

@@ -52,7 +52,7 @@ export function validatorFile (r: RouteSchema): string {
 }
 
 /** The generated validator of a route schema, or null when the build made none for it (or it cannot be loaded). */
-function generatedValidator (dir: URL, route: RouteSchema): Fn | null {
+export function generatedValidator (dir: URL, route: RouteSchema): Fn | null {
   let code: string
   try { code = readFileSync(new URL(validatorFile(route), dir), 'utf8') } catch { return null }
   const module: { exports: unknown } = { exports: {} }

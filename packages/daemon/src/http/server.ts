@@ -17,6 +17,7 @@ import { lazySchemaController } from './lazy-compilers.ts'
 import { registerConfigRoutes } from './routes/config.ts'
 import type { ConfigService } from '../settings/service.ts'
 import { parseJsonBody, toSupError } from './fastify-errors.ts'
+import { errorBody, supErrorAnswer } from './error-body.ts'
 
 export interface ServerDeps {
   readonly supervisor: Supervisor
@@ -50,11 +51,6 @@ export interface ServerDeps {
   readonly checkAnswers?: boolean
 }
 
-/** The body of every error the API returns. */
-function errorBody (code: string, message: string, hint?: string): { error: { code: string; message: string; hint?: string } } {
-  return { error: hint === undefined ? { code, message } : { code, message, hint } }
-}
-
 /** `schemaController`: the build's code generator (scripts/precompile-schemas.ts) replaces the daemon's own. */
 export function buildServer (deps: ServerDeps, schemaController: FastifyServerOptions['schemaController'] = lazySchemaController({ checkAnswers: deps.checkAnswers === true })): FastifyInstance {
   // Unknown fields are an error, not silently dropped (fastify's default ajv removes them).
@@ -69,9 +65,8 @@ export function buildServer (deps: ServerDeps, schemaController: FastifyServerOp
       const e = new SUP_ERR_INVALID_INPUT(err.message)
       return reply.status(400).send(errorBody(e.code, e.message))
     }
-    if (typeof err.code === 'string' && err.code.startsWith('SUP_ERR_')) {
-      return reply.status(err.statusCode ?? 500).send(errorBody(err.code, err.message))
-    }
+    const sup = supErrorAnswer(err)
+    if (sup !== null) return reply.status(sup.status).send(sup.body)
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       // fastify's own (FST_ERR_*: bad JSON, body too large, no Content-Type...) become codes of sup's registry
       const e = toSupError(err)

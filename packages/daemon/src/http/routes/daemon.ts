@@ -2,8 +2,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import { ErrorBody, EventList, EventsQuery, HealthView, PortList, PROTOCOL_VERSION, ShutdownBody, ShutdownResult } from '@sup/protocol'
+import { ErrorBody, EventList, EventsQuery, HealthView, PortList, ShutdownBody, ShutdownResult } from '@sup/protocol'
 import type { ServerDeps } from '../server.ts'
+import { healthAnswer } from '../health.ts'
 import type { NdjsonStream, NdjsonStreams } from '../ndjson.ts'
 
 /** How often a follower reads the store for events other processes added (sup-logd's `log-write-failed`...). */
@@ -43,14 +44,9 @@ async function streamEvents (deps: ServerDeps, q: { app?: string | undefined; li
   }
 }
 
-/** The settings in effect by environment variable (`sup` compares them with its own environment). */
-function settingsByEnv (list: ReadonlyArray<{ env: string; value: string | null; source: 'env' | 'config' | 'default'; configValue: string | null }>): Record<string, { value: string | null; source: 'env' | 'config' | 'default'; configValue: string | null }> {
-  return Object.fromEntries(list.map((s) => [s.env, { value: s.value, source: s.source, configValue: s.configValue }]))
-}
-
 export function registerDaemonRoutes (fastify: FastifyInstance, deps: ServerDeps, streams: NdjsonStreams): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.get('/healthz', { schema: { response: { 200: HealthView } } }, async () => ({ ok: true, pid: deps.pid, version: deps.version, protocol: PROTOCOL_VERSION, home: deps.home, ...(deps.config === undefined ? {} : { settings: settingsByEnv(deps.config.view().settings) }) }))
+  app.get('/healthz', { schema: { response: { 200: HealthView } } }, async () => healthAnswer(deps))
 
   app.get('/events', { schema: { querystring: EventsQuery, response: { 200: EventList, 400: ErrorBody } } }, async (req, reply) => {
     const q = { app: req.query.app, limit: req.query.limit ?? 100 }
