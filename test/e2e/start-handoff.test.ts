@@ -1,0 +1,107 @@
+// e2e: a cold `sup start` hands its app to the daemon it spawned (@sup/protocol/handoff), so the workers spawn before
+// the daemon's HTTP API is up; what the user sees, and what the daemon does, are what the API would have given.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import type { Socket } from 'node:net'
+import { describe, expect, it } from 'vitest'
+import type { AppList } from '../../packages/protocol/src/index.ts'
+import { SUP_VERSION } from '../../packages/protocol/src/version.ts'
+import { DAEMON_BIN, EXAMPLES, freePortRange, httpGet, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+
+const HELLO = `${EXAMPLES}/hello/server.js`
+const TAKEN = 'start request taken from the CLI that spawned this daemon'
+
+/** The messages of the daemon's log, in order. */
+function logMessages (home: string): string[] {
+  return readFileSync(`${home}/daemon.log`, 'utf8').split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { msg: string }).msg)
+}
+
+/** A daemon spawned as `sup start` spawns it, the test holding the CLI's end of the handoff. */
+function spawnWithHandoff (home: string): Socket {
+  const child = spawn(process.execPath, [DAEMON_BIN, '--handoff'], { env: { ...process.env, SUP_HOME: home }, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], detached: true })
+  child.unref()
+  return child.stdio[3] as Socket
+}
+
+/** The daemon's lines on the handoff until it closes it. */
+function linesUntilClosed (pipe: Socket): Promise<unknown[]> {
+  let text = ''
+  pipe.setEncoding('utf8')
+  pipe.on('data', (d: string) => { text += d })
+  return new Promise((resolve) => pipe.once('close', () => { resolve(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)) }))
+}
+
+async function appsOf (home: string): Promise<AppList['apps']> {
+  await waitFor(() => existsSync(`${home}/sup.sock`), { what: 'the daemon API' })
+  return (await supJson<AppList>(home, ['list'])).apps
+}
+
+describe('a cold `sup start`', () => {
+  it('has its workers spawned before the daemon API is up, and they serve', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    const r = await runSup(home, ['start', HELLO, '-n', '2', '--name', 'hello', '--port-range', ports.range])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.match(/^hello\s+\d\s+\d+\s+\d+\s+online/gm)).toHaveLength(2)
+    const messages = logMessages(home)
+    expect(messages).toContain(TAKEN)
+    expect(messages.indexOf(TAKEN)).toBeLessThan(messages.indexOf('daemon ready'))
+    for (const port of [ports.from, ports.to]) expect((await httpGet(port)).body).toMatch(/^hello from pid \d+/)
+  })
+
+  it('fails as a start to a running daemon does, and the daemon it spawned stays up with nothing created', async () => {
+    const warm = useSupHome()
+    expect((await runSup(warm, ['list'])).code).toBe(0)
+    for (const args of [['-n', '0'], ['--restart', 'sometimes'], ['--port-range', '9000-8000']]) {
+      const cold = useSupHome()
+      const r = await runSup(cold, ['start', HELLO, ...args])
+      const w = await runSup(warm, ['start', HELLO, ...args])
+      expect(r.code, args.join(' ')).toBe(1)
+      expect(r.stderr).toBe(w.stderr)
+      expect(r.stdout).toBe('')
+      expect(await appsOf(cold)).toEqual([])
+    }
+    expect(await appsOf(warm)).toEqual([])
+  })
+
+  it('of an app its home already has is refused as by the API, and the app keeps running', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    const args = ['start', HELLO, '--name', 'hello', '--port-range', ports.range]
+    expect((await runSup(home, args)).code).toBe(0)
+    const warm = await runSup(home, args)
+    expect(warm.stderr).toMatch(/already exists/)
+    expect((await runSup(home, ['kill'])).code).toBe(0)
+    // the next daemon brings the app back from its state, then is handed the same start
+    const cold = await runSup(home, args)
+    expect(cold.code).toBe(1)
+    expect(cold.stderr).toBe(warm.stderr)
+    expect(logMessages(home)).toContain(TAKEN)
+    const [app] = await appsOf(home)
+    expect(app?.workers.map((w) => w.state)).toEqual(['online'])
+    expect((await httpGet(ports.from)).body).toMatch(/^hello from pid/)
+  })
+
+  it('still starts the app when the CLI goes away right after handing it over', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    const pipe = spawnWithHandoff(home)
+    pipe.end(`${JSON.stringify({ version: SUP_VERSION, spec: { script: HELLO, name: 'hello', instances: 2, portRange: ports.range }, wait: true })}\n`)
+    pipe.destroy()
+    const apps = await waitFor(async () => {
+      const [app] = await appsOf(home)
+      return app?.workers.every((w) => w.state === 'online') === true ? [app] : null
+    }, { what: 'both workers online' })
+    expect(apps[0]?.workers).toHaveLength(2)
+    for (const port of [ports.from, ports.to]) expect((await httpGet(port)).body).toMatch(/^hello from pid/)
+  })
+
+  it('declines a request of another sup version: nothing is created, and the API then serves', async () => {
+    const home = useSupHome()
+    const pipe = spawnWithHandoff(home)
+    const lines = linesUntilClosed(pipe)
+    pipe.write(`${JSON.stringify({ version: '0.0.1', spec: { script: HELLO, name: 'hello' }, wait: true })}\n`)
+    expect(await lines).toEqual([{ declined: `sent by sup 0.0.1, this daemon is ${SUP_VERSION}` }])
+    expect(await appsOf(home)).toEqual([])
+  })
+})
