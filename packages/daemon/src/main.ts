@@ -215,18 +215,21 @@ async function listen (d: Daemon, servers: Servers): Promise<void> {
 
 /** How long the API waits for a handed request that has not come yet (the CLI sends it ~0.1 s after the spawn). */
 const HANDOFF_WAIT_MS = 2_000
+/** How long the API waits, at most, for a handed start to be answered (its workers online). */
+const HANDED_START_FIRST_MS = 1_000
 
 /**
  * A cold `sup start` handed its request over (adapters/start-handoff.ts): answered as POST /apps would be. Resolves
- * once the request is taken (its workers starting) or declined, or none came: the API opens after that, so the app
- * of the command that spawned this daemon is created before any other request is served.
+ * when the API may open: at once when the request is declined or none came (within HANDOFF_WAIT_MS); when it is taken,
+ * once it is answered or HANDED_START_FIRST_MS after. So the app of the command that spawned this daemon is created
+ * before any other request is served, and its workers boot before the daemon spends ~0.1 s of CPU loading its API.
  */
 function serveHandoff (d: Daemon, handoff: HandoffChannel, configService: ConfigService): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, HANDOFF_WAIT_MS)
-    const settled = (): void => { clearTimeout(timer); resolve() }
+    let timer = setTimeout(resolve, HANDOFF_WAIT_MS)
+    const openIn = (ms: number): void => { clearTimeout(timer); timer = setTimeout(resolve, ms) }
     void handoff.request.then(async (text) => {
-      if (text === null) return settled()
+      if (text === null) return openIn(0)
       const answer = await answerHandedStart(text, {
         version: VERSION,
         checks: startRouteChecks(),
@@ -235,13 +238,13 @@ function serveHandoff (d: Daemon, handoff: HandoffChannel, configService: Config
         onTaken: () => {
           handoff.send({ taken: true })
           d.log.info('start request taken from the CLI that spawned this daemon')
-          settled()
+          openIn(HANDED_START_FIRST_MS)
         },
         onInternalError: (err) => { d.log.error({ err }, 'unhandled error (a start request handed over)') }
       })
       if ('declined' in answer) d.log.info({ why: answer.declined }, 'start request handed over and declined: the CLI sends it to the API')
       handoff.send(answer, true)
-      settled()
+      openIn(0)
     })
   })
 }

@@ -20,6 +20,26 @@ describe('the daemon bundle', () => {
     }
   })
 
+  it('loads neither fastify, typebox nor zlib before its state is restored: a cold start\'s workers spawn first', () => {
+    const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
+    const entry = /import\(\s*"\.\/(main-[\w-]+\.js)"\s*\)/.exec(read('main.js'))?.[1]
+    expect(entry).toBeDefined()
+    // the daemon's chunk and every chunk it imports statically (an `import("./x.js")` is loaded later, on its call)
+    const loaded = new Set<string>()
+    const visit = (f: string): void => {
+      if (loaded.has(f)) return
+      loaded.add(f)
+      for (const m of read(f).matchAll(/(?:from|import)\s*"\.\/([\w-]+\.js)"/g)) visit(m[1] ?? '')
+    }
+    visit(entry ?? '')
+    const atStart = [...loaded].map(read).join('\n')
+    expect(atStart).toContain('state restored')
+    expect(atStart).toMatch(/import\(\s*"\.\/server-[\w-]+\.js"\s*\)/) // the HTTP API, imported after the boot
+    expect(atStart, "fastify's plugin loader (avvio)").not.toContain('AVV_ERR_')
+    expect(atStart, 'typebox').not.toContain('~kind')
+    expect(atStart, 'node:zlib').not.toMatch(/(?:from|import)\s*"node:zlib"/)
+  })
+
   it('carries the generated request validators beside it', () => {
     expect(readdirSync(new URL('validators/', BUNDLE)).filter((f) => f.endsWith('.js')).length).toBeGreaterThan(30)
   })
