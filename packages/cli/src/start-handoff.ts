@@ -17,17 +17,30 @@ export type Handed = { view: AppView; health: HealthView } | { error: unknown; h
 export interface HandedRequest { answer (): Promise<Handed> }
 
 /**
- * Sends POST /apps through the handoff of the daemon spawned for `home`; null when there is none. The answer is null
- * when the daemon declined the request or exited before acting on it, SUP_ERR_DAEMON_LOST when it went away after.
+ * How long the daemon may say nothing (neither taken nor declined) before the CLI asks the API instead: a daemon that
+ * knows no handoff (SUP_DAEMON_ENTRY naming an older one) never does. A daemon says it once its state is restored.
  */
-export function handStart (home: string, spec: AppSpecInput, wait: boolean, take: (home: string) => Socket | undefined = takeHandoff): HandedRequest | null {
-  const pipe = take(home)
+export const HANDOFF_SILENCE_MS = 10_000
+
+export interface HandStartOptions {
+  /** The handoff of the daemon bin/sup.js spawned for a home (replaceable for tests). */
+  readonly take?: (home: string) => Socket | undefined
+  readonly silenceMs?: number
+}
+
+/**
+ * Sends POST /apps through the handoff of the daemon spawned for `home`; null when there is none. The answer is null
+ * when the daemon declined the request, said nothing for `silenceMs`, or exited before acting on it;
+ * SUP_ERR_DAEMON_LOST when it went away after.
+ */
+export function handStart (home: string, spec: AppSpecInput, wait: boolean, options: HandStartOptions = {}): HandedRequest | null {
+  const pipe = (options.take ?? takeHandoff)(home)
   if (pipe === undefined || pipe.destroyed) return null
-  const answer = exchange(pipe, { version: SUP_VERSION, spec, wait }, join(home, 'sup.sock'))
+  const answer = exchange(pipe, { version: SUP_VERSION, spec, wait }, join(home, 'sup.sock'), options.silenceMs ?? HANDOFF_SILENCE_MS)
   return { answer: () => { if (!pipe.destroyed) pipe.ref(); return answer } }
 }
 
-function exchange (pipe: Socket, request: HandedStart, socketPath: string): Promise<Handed> {
+function exchange (pipe: Socket, request: HandedStart, socketPath: string, silenceMs: number): Promise<Handed> {
   return new Promise((resolve) => {
     let taken = false
     let done = false
@@ -35,17 +48,20 @@ function exchange (pipe: Socket, request: HandedStart, socketPath: string): Prom
     const finish = (result: Handed): void => {
       if (done) return
       done = true
+      clearTimeout(silence)
       pipe.removeAllListeners('data')
       pipe.destroy()
       resolve(result)
     }
+    const silence = setTimeout(() => { finish(null) }, silenceMs)
+    silence.unref()
     const onLine = (line: string): boolean => {
       let msg: HandedLine
       try { msg = JSON.parse(line) as HandedLine } catch {
         finish({ error: new SupClientError(SUP_ERR_CLIENT_BAD_RESPONSE, `The daemon answered the start handoff with something that is not JSON: ${line.slice(0, 200)}`) })
         return true
       }
-      if ('taken' in msg) { taken = true; return false }
+      if ('taken' in msg) { taken = true; clearTimeout(silence); return false }
       if ('declined' in msg) finish(null)
       else finish(msg.status < 400 ? { view: msg.body as AppView, health: msg.health } : { error: errorFromBody(msg.status, msg.body, line), health: msg.health })
       return true

@@ -34,14 +34,14 @@ const say = (lines: unknown[], close = true) => (end: Socket): void => {
 
 describe('handStart', () => {
   it('is null when bin/sup.js spawned no daemon for this home', () => {
-    expect(handStart('/h', SPEC, true, () => undefined)).toBeNull()
+    expect(handStart('/h', SPEC, true, { take: () => undefined })).toBeNull()
   })
 
   it("sends POST /apps' body and wait with this sup's version, and gives back the view and the health", async () => {
     let sent: unknown
     const view = { name: 'app', workers: [] }
     const cli = await pair((end, request) => { sent = JSON.parse(request); say([{ taken: true }, { status: 201, body: view, health: HEALTH }])(end) })
-    const answer = await handStart('/h', SPEC, false, () => cli)?.answer()
+    const answer = await handStart('/h', SPEC, false, { take: () => cli })?.answer()
     expect(sent).toEqual({ version: SUP_VERSION, spec: SPEC, wait: false })
     expect(answer).toEqual({ view, health: HEALTH })
   })
@@ -49,7 +49,7 @@ describe('handStart', () => {
   it("makes an error answer the client's own error (code, status, hint)", async () => {
     const body = { error: { code: 'SUP_ERR_APP_EXISTS', message: "App 'app' already exists", hint: 'use sup restart' } }
     const cli = await pair(say([{ taken: true }, { status: 409, body, health: HEALTH }]))
-    const answer = await handStart('/h', SPEC, true, () => cli)?.answer()
+    const answer = await handStart('/h', SPEC, true, { take: () => cli })?.answer()
     const error = answer !== null && answer !== undefined && 'error' in answer ? answer.error : undefined
     expect(isSupClientError(error, 'SUP_ERR_APP_EXISTS')).toBe(true)
     expect(error).toMatchObject({ statusCode: 409, message: "App 'app' already exists", hint: 'use sup restart' })
@@ -57,21 +57,27 @@ describe('handStart', () => {
 
   it('is null when the daemon declines, or goes away before taking the request: the API is asked instead', async () => {
     const declined = await pair(say([{ declined: 'sent by sup 0.0.1' }]))
-    expect(await handStart('/h', SPEC, true, () => declined)?.answer()).toBeNull()
+    expect(await handStart('/h', SPEC, true, { take: () => declined })?.answer()).toBeNull()
     const gone = await pair((end) => { end.destroy() })
-    expect(await handStart('/h', SPEC, true, () => gone)?.answer()).toBeNull()
+    expect(await handStart('/h', SPEC, true, { take: () => gone })?.answer()).toBeNull()
   })
 
   it('is SUP_ERR_DAEMON_LOST when the daemon goes away after taking the request (it may be half done)', async () => {
     const cli = await pair(say([{ taken: true }]))
-    const answer = await handStart('/h', SPEC, true, () => cli)?.answer()
+    const answer = await handStart('/h', SPEC, true, { take: () => cli })?.answer()
     const error = answer !== null && answer !== undefined && 'error' in answer ? answer.error : undefined
     expect(isSupClientError(error, 'SUP_ERR_DAEMON_LOST')).toBe(true)
+  })
+
+  it('is null when the daemon says nothing (one that knows no handoff): the API is asked instead', async () => {
+    const cli = await pair(() => { /* reads the request, never answers, keeps the pair open */ })
+    expect(await handStart('/h', SPEC, true, { take: () => cli, silenceMs: 50 })?.answer()).toBeNull()
+    expect(cli.destroyed).toBe(true)
   })
 
   it('takes answer lines split across reads', async () => {
     const line = `${JSON.stringify({ taken: true })}\n${JSON.stringify({ status: 201, body: { name: 'app' }, health: HEALTH })}\n`
     const cli = await pair((end) => { end.write(line.slice(0, 7)); setTimeout(() => { end.end(line.slice(7)) }, 10) })
-    expect(await handStart('/h', SPEC, true, () => cli)?.answer()).toEqual({ view: { name: 'app' }, health: HEALTH })
+    expect(await handStart('/h', SPEC, true, { take: () => cli })?.answer()).toEqual({ view: { name: 'app' }, health: HEALTH })
   })
 })
