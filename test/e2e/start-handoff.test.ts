@@ -43,6 +43,8 @@ describe('a cold `sup start`', () => {
     const r = await runSup(home, ['start', HELLO, '-n', '2', '--name', 'hello', '--port-range', ports.range])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout.match(/^hello\s+\d\s+\d+\s+\d+\s+online/gm)).toHaveLength(2)
+    // the command may end before the daemon's API is up: `sup list` waits for it
+    expect((await appsOf(home)).map((a) => a.workers.map((w) => w.state))).toEqual([['online', 'online']])
     const messages = logMessages(home)
     expect(messages).toContain(TAKEN)
     expect(messages.indexOf(TAKEN)).toBeLessThan(messages.indexOf('daemon ready'))
