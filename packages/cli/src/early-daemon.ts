@@ -1,6 +1,7 @@
 // `sup start` with no daemon running: bin/sup.js spawns the daemon first thing, so the daemon's own start (a second
 // node process booting, ~0.1-0.2 s) runs beside the CLI loading its program instead of after it (docs/performance.md).
 // The program (another bundle) takes that daemon over in ensureDaemon: it polls it as if it had spawned it itself.
+// `sup start` first hands it its first app through the start handoff (start-handoff.ts), a socket pair made here.
 import { existsSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { homedir } from 'node:os'

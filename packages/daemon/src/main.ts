@@ -307,11 +307,11 @@ async function main (): Promise<void> {
   d.log.info(await d.supervisor.boot(), 'state restored')
   // `sup config`: settings read and written by the API, and reported with the start handoff's answer
   const configService = createConfigService({ path: d.config.configPath, file: d.settings.file, env: process.env, apply: (asEnv) => applySettings(d, asEnv) })
+  const leftovers = d.deploys.reconcile()
+  if (leftovers.length > 0) d.log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
   if (handoff !== null) await serveHandoff(d, handoff, configService)
   const servers = await buildServers(d, configService, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
   http.servers = servers
-  const leftovers = d.deploys.reconcile()
-  if (leftovers.length > 0) d.log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
   stopWatchingLogd = d.logd.watch(2_000, () => d.log.warn('sup-logd was gone and has been started again'))
   await listen(d, servers)
   d.log.info({ home: d.config.home, version: VERSION, compileCache: compileCacheState() }, 'daemon ready')

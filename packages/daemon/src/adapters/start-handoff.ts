@@ -14,9 +14,13 @@ export interface HandoffChannel {
   send (value: unknown, last?: boolean): void
 }
 
-/** The channel on `fd`; it never keeps the daemon alive by itself. */
+/** No request comes: `--handoff` given by hand, with no socket on the fd. */
+const NONE: HandoffChannel = { request: Promise.resolve(null), send () {} }
+
+/** The channel on `fd` (NONE when it is no socket or pipe); it never keeps the daemon alive by itself. */
 export function openHandoff (fd: number = HANDOFF_FD, maxBytes: number = MAX_HANDED_BYTES): HandoffChannel {
-  const socket = new Socket({ fd, readable: true, writable: true })
+  let socket: Socket
+  try { socket = new Socket({ fd, readable: true, writable: true }) } catch { return NONE }
   socket.unref()
   socket.on('error', () => { /* the CLI went away: nothing waits for the answer */ })
   const request = new Promise<string | null>((resolve) => {
