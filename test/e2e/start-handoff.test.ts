@@ -1,12 +1,12 @@
 // e2e: a cold `sup start` hands its app to the daemon it spawned (@sup/protocol/handoff), so the workers spawn before
 // the daemon's HTTP API is up; what the user sees, and what the daemon does, are what the API would have given.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { SUP_VERSION } from '../../packages/protocol/src/version.ts'
-import { DAEMON_BIN, EXAMPLES, freePortRange, httpGet, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 const TAKEN = 'start request taken from the CLI that spawned this daemon'
@@ -96,6 +96,24 @@ describe('a cold `sup start`', () => {
     }, { what: 'both workers online' })
     expect(apps[0]?.workers).toHaveLength(2)
     for (const port of [ports.from, ports.to]) expect((await httpGet(port)).body).toMatch(/^hello from pid/)
+  })
+
+  it('stops, workers and all, on a SIGTERM that comes while the daemon it spawned has not opened its API yet', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    // an app that never listens: the daemon waits for it (at most 1 s) before it loads its API
+    writeFileSync(`${home}/mute.js`, 'setInterval(() => {}, 1000)\n')
+    const pipe = spawnWithHandoff(home)
+    const taken = new Promise((resolve) => { pipe.once('data', resolve) })
+    pipe.write(`${JSON.stringify({ version: SUP_VERSION, spec: { script: `${home}/mute.js`, name: 'mute', portRange: ports.range }, wait: true })}\n`)
+    await taken
+    await waitFor(() => markedPids(home).length === 1, { what: 'the worker' })
+    const pid = daemonPid(home)
+    expect(pid).not.toBeNull()
+    process.kill(pid ?? 0, 'SIGTERM')
+    await waitFor(() => !isAlive(pid ?? 0), { what: 'the daemon to exit' })
+    expect(markedPids(home)).toEqual([])
+    expect(existsSync(`${home}/sup.sock`)).toBe(false)
   })
 
   it('declines a request of another sup version: nothing is created, and the API then serves', async () => {

@@ -178,7 +178,7 @@ function applySettings (d: Daemon, asEnv: Parameters<typeof liveSettingsFrom>[0]
 /** Stops the daemon; unless keepWorkers, every worker and sup-logd first (the apps' desired states are kept). */
 function createShutdown (d: Daemon, closeServers: () => Promise<void>, stopWatchingLogd: () => void) {
   let stopping = false
-  return async (why: string, keepWorkers = false): Promise<void> => {
+  const shutdown = async (why: string, keepWorkers = false): Promise<void> => {
     if (stopping) return
     stopping = true
     d.log.info({ why, keepWorkers }, keepWorkers ? 'exiting, workers left running for the next daemon' : 'shutting down: stopping every worker')
@@ -198,6 +198,8 @@ function createShutdown (d: Daemon, closeServers: () => Promise<void>, stopWatch
     d.daemonLog.close()
     process.exit(0)
   }
+  /** True once a shutdown began: a daemon still starting then never opens its API. */
+  return Object.assign(shutdown, { began: () => stopping })
 }
 
 /** Listens on the unix socket (0600) and, when asked, on TCP. */
@@ -305,12 +307,16 @@ async function main (): Promise<void> {
   const http: { servers?: Servers } = {}
   const shutdown = createShutdown(d, async () => { await http.servers?.server.close(); await http.servers?.tcpServer?.close() }, () => stopWatchingLogd())
   d.log.info(await d.supervisor.boot(), 'state restored')
+  // from here a SIGTERM stops the daemon as `sup kill` does (before, node's default ends it: its workers run on)
+  trapSignals(shutdown)
   // `sup config`: settings read and written by the API, and reported with the start handoff's answer
   const configService = createConfigService({ path: d.config.configPath, file: d.settings.file, env: process.env, apply: (asEnv) => applySettings(d, asEnv) })
   const leftovers = d.deploys.reconcile()
   if (leftovers.length > 0) d.log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
   if (handoff !== null) await serveHandoff(d, handoff, configService)
+  if (shutdown.began()) return
   const servers = await buildServers(d, configService, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
+  if (shutdown.began()) return
   http.servers = servers
   stopWatchingLogd = d.logd.watch(2_000, () => d.log.warn('sup-logd was gone and has been started again'))
   await listen(d, servers)
@@ -318,7 +324,6 @@ async function main (): Promise<void> {
   flushCompileCacheLater(5_000)
   d.deploys.converge().then((done) => { if (done.length > 0) d.log.warn({ done }, 'brought apps back onto one release after an interrupted deploy') }, (err: unknown) => d.log.error({ err }, 'deploy converge failed'))
   if (!(await logdUp)) d.log.error('sup-logd did not start; worker output waits in its pipes until it does')
-  trapSignals(shutdown)
 }
 
 main().catch((err: unknown) => {
