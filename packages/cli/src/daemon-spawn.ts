@@ -1,6 +1,6 @@
 // Where the daemon's program is and how it is spawned: shared by the daemon launcher and bin/sup.js's early spawn
 // (early-daemon.ts), so it imports nothing of the client (bundle/plain-list.cjs stays small).
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess, SpawnOptions } from 'node:child_process'
 import type { Socket } from 'node:net'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -38,14 +38,23 @@ export function daemonArgv (entry: string): string[] {
 }
 
 /**
+ * node:child_process is required here, at the first spawn: `sup list` (bundle/list.cjs) needs it only when no daemon
+ * answers, and loading it cost every list ~8 ms.
+ */
+function spawnNode (args: string[], options: SpawnOptions): ChildProcess {
+  const { spawn } = createRequire(import.meta.url)('node:child_process') as { spawn: (command: string, args: string[], options: SpawnOptions) => ChildProcess }
+  return spawn(process.execPath, args, options)
+}
+
+/**
  * Spawns the daemon in its own process group, detached from this CLI's terminal and lifetime. With `handoff`, its
  * fd 3 is a socket pair with this CLI (`child.stdio[3]`, unreferenced: it keeps no CLI alive) for the start handoff
  * (@sup/protocol/handoff, start-handoff.ts).
  */
 export function spawnDaemon (entry: string, env: NodeJS.ProcessEnv, handoff = false): ChildProcess {
   const child = handoff
-    ? spawn(process.execPath, [...daemonArgv(entry), HANDOFF_FLAG], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env, cwd: '/' })
-    : spawn(process.execPath, daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
+    ? spawnNode([...daemonArgv(entry), HANDOFF_FLAG], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env, cwd: '/' })
+    : spawnNode(daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
   child.on('error', () => { /* reported by the health poll timing out */ })
   child.unref()
   const pipe = child.stdio[3] as Socket | null | undefined

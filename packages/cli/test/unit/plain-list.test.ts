@@ -1,4 +1,6 @@
 // Which command lines bin/sup.js sends down `sup list`'s short path; every other one goes to the whole program.
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { isPlainList } from '../../src/plain-list.ts'
 
@@ -18,5 +20,14 @@ describe('isPlainList', () => {
     [['show', '--json'], false]
   ])('%j -> %s', (args, plain) => {
     expect(isPlainList(args)).toBe(plain)
+  })
+})
+
+describe("`sup list`'s files", () => {
+  it('load no node:child_process (needed only to spawn a daemon; ~8 ms of every list)', () => {
+    const bundle = fileURLToPath(new URL('../../bundle/', import.meta.url))
+    const loaded = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(`${bundle}plain-list.cjs`)}); require(${JSON.stringify(`${bundle}list.cjs`)}); process.stdout.write(process.moduleLoadList.join('\\n'))`], { encoding: 'utf8' }).split('\n')
+    expect(loaded).toContain('NativeModule http') // what a list does need: the test sees what was loaded
+    expect(loaded).not.toContain('NativeModule child_process')
   })
 })
