@@ -79,8 +79,9 @@ describe('a cold `sup start`', () => {
     expect(cold.code).toBe(1)
     expect(cold.stderr).toBe(warm.stderr)
     expect(logMessages(home)).toContain(TAKEN)
-    const [app] = await appsOf(home)
-    expect(app?.workers.map((w) => w.state)).toEqual(['online'])
+    // the restored app's worker, started by the boot, may still be on its way online
+    await waitFor(async () => (await appsOf(home))[0]?.workers.every((w) => w.state === 'online'), { what: 'the restored worker online' })
+    expect((await appsOf(home)).map((a) => a.name)).toEqual(['hello'])
     expect((await httpGet(ports.from)).body).toMatch(/^hello from pid/)
   })
 
