@@ -56,9 +56,10 @@ function exchange (pipe: Socket, request: HandedStart, socketPath: string, silen
     const silence = setTimeout(() => { finish(null) }, silenceMs)
     silence.unref()
     const onLine = (line: string): boolean => {
-      let msg: HandedLine
-      try { msg = JSON.parse(line) as HandedLine } catch {
-        finish({ error: new SupClientError(SUP_ERR_CLIENT_BAD_RESPONSE, `The daemon answered the start handoff with something that is not JSON: ${line.slice(0, 200)}`) })
+      let msg: HandedLine | null = null
+      try { msg = JSON.parse(line) as HandedLine } catch { /* said below */ }
+      if (typeof msg !== 'object' || msg === null || !('taken' in msg || 'declined' in msg || typeof msg.status === 'number')) {
+        finish({ error: new SupClientError(SUP_ERR_CLIENT_BAD_RESPONSE, `The daemon answered the start handoff with something it never says: ${line.slice(0, 200)}`) })
         return true
       }
       if ('taken' in msg) { taken = true; clearTimeout(silence); return false }

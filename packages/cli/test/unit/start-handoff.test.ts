@@ -75,6 +75,13 @@ describe('handStart', () => {
     expect(cli.destroyed).toBe(true)
   })
 
+  it.each([['not JSON', '{"taken": '], ['JSON that is no answer', 'null'], ['an object it never sends', '{"status": "ok"}']])('is SUP_ERR_CLIENT_BAD_RESPONSE for %s', async (_name, line) => {
+    const cli = await pair((end) => { end.end(`${line}\n`) })
+    const answer = await handStart('/h', SPEC, true, { take: () => cli })?.answer()
+    const error = answer !== null && answer !== undefined && 'error' in answer ? answer.error : undefined
+    expect(isSupClientError(error, 'SUP_ERR_CLIENT_BAD_RESPONSE')).toBe(true)
+  })
+
   it('takes answer lines split across reads', async () => {
     const line = `${JSON.stringify({ taken: true })}\n${JSON.stringify({ status: 201, body: { name: 'app' }, health: HEALTH })}\n`
     const cli = await pair((end) => { end.write(line.slice(0, 7)); setTimeout(() => { end.end(line.slice(7)) }, 10) })
