@@ -47,20 +47,21 @@ export function spawnEarlyDaemon (args: readonly string[], env: NodeJS.ProcessEn
   if (pipe !== null && pipe !== undefined) holder[HANDOFF] = { home, pipe }
 }
 
+/** What bin/sup.js left under `key` for this home, once. */
+function takeOnce<K extends typeof EARLY | typeof HANDOFF> (key: K, home: string): Holder[K] {
+  const holder = globalThis as Holder
+  const left = holder[key]
+  if (left === undefined || left.home !== home) return undefined
+  holder[key] = undefined
+  return left
+}
+
 /** The start handoff's end of the daemon bin/sup.js spawned for this home, once (start-handoff.ts). */
 export function takeHandoff (home: string): Socket | undefined {
-  const holder = globalThis as Holder
-  const early = holder[HANDOFF]
-  if (early === undefined || early.home !== home) return undefined
-  holder[HANDOFF] = undefined
-  return early.pipe
+  return takeOnce(HANDOFF, home)?.pipe
 }
 
 /** The daemon bin/sup.js spawned for this home, once: ensureDaemon polls it instead of spawning another. */
 export function takeEarlyDaemon (home: string): Attempt | undefined {
-  const holder = globalThis as Holder
-  const early = holder[EARLY]
-  if (early === undefined || early.home !== home) return undefined
-  holder[EARLY] = undefined
-  return early.attempt
+  return takeOnce(EARLY, home)?.attempt
 }
