@@ -2,6 +2,7 @@
 import { chmodSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
 import type { DaemonConfig } from './config.ts'
+import type { BootSettings } from './settings/boot.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'
 import { acquireHomeLock, type HomeLock } from './adapters/home-lock.ts'
 import type { DatabaseCheck } from './adapters/state-check.ts'
@@ -59,4 +60,11 @@ export function openState (config: DaemonConfig, dbCheck: DatabaseCheck, log: Lo
 export function pick (env: Readonly<Record<string, string | undefined>>, key: string): Record<string, string> {
   const v = env[key]
   return v === undefined ? {} : { [key]: v }
+}
+
+/** Settings found only in the environment are written to config.json once (an upgrade), and what was ignored is said. */
+export function recordSettingsAtBoot (settings: BootSettings, config: DaemonConfig, record: ReturnType<typeof recordOn>, log: Logger): void {
+  const migrated = settings.persistFirstFile(config.dbPath)
+  if (migrated.length > 0) record('*', 'config-migrated', `settings found only in the environment were written to ${settings.configPath}: ${migrated.join(', ')}`, { keys: migrated })
+  for (const problem of settings.problems) { log.warn(problem); record('*', 'config-ignored', problem, null) }
 }

@@ -12,8 +12,8 @@ import type { HomeLock } from './adapters/home-lock.ts'
 import { reapMarked } from './adapters/stray-reaper.ts'
 import { checkDatabase } from './adapters/state-check.ts'
 import { createLogdKeeper, type LogdKeeper } from './adapters/logd-keeper.ts'
-import { HANDOFF_FLAG, openHandoff, type HandoffChannel } from './adapters/start-handoff.ts'
-import { answerHandedStart, startRouteChecks } from './http/handed-start.ts'
+import { HANDOFF_FLAG, openHandoff } from './adapters/start-handoff.ts'
+import { serveHandoff } from './handoff-service.ts'
 import { healthAnswer } from './http/health.ts'
 import { createWorkerOutput } from './adapters/worker-output.ts'
 import { workerLogPath } from './logs/index.ts'
@@ -32,7 +32,7 @@ import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createProcSampler } from './adapters/proc-sampler.ts'
 import { startResourceWatch, type ResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
-import { lockHome, openDaemonLog, openState, pick, recordOn, type RotatingLog } from './daemon-state.ts'
+import { lockHome, openDaemonLog, openState, pick, recordOn, recordSettingsAtBoot, type RotatingLog } from './daemon-state.ts'
 import { DEFAULT_TIMING } from './core/defaults.ts'
 import { baseEnvironment } from './core/base-env.ts'
 import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSettings } from './settings/boot.ts'
@@ -215,42 +215,6 @@ async function listen (d: Daemon, servers: Servers): Promise<void> {
   }
 }
 
-/** How long the API waits for a handed request that has not come yet (the CLI sends it ~0.1 s after the spawn). */
-const HANDOFF_WAIT_MS = 2_000
-/** How long the API waits, at most, for a handed start to be answered (its workers online). */
-const HANDED_START_FIRST_MS = 1_000
-
-/**
- * A cold `sup start` handed its request over (adapters/start-handoff.ts): answered as POST /apps would be. Resolves
- * when the API may open: at once when the request is declined or none came (within HANDOFF_WAIT_MS); when it is taken,
- * once it is answered or HANDED_START_FIRST_MS after. So the app of the command that spawned this daemon is created
- * before any other request is served, and its workers boot before the daemon spends ~0.1 s of CPU loading its API.
- */
-function serveHandoff (d: Daemon, handoff: HandoffChannel, configService: ConfigService): Promise<void> {
-  return new Promise((resolve) => {
-    let timer = setTimeout(resolve, HANDOFF_WAIT_MS)
-    const openIn = (ms: number): void => { clearTimeout(timer); timer = setTimeout(resolve, ms) }
-    void handoff.request.then(async (text) => {
-      if (text === null) return openIn(0)
-      const answer = await answerHandedStart(text, {
-        version: VERSION,
-        checks: startRouteChecks(),
-        createApp: (input, wait) => d.supervisor.createApp(input, wait),
-        health: () => healthAnswer({ pid: process.pid, version: VERSION, home: d.config.home, config: configService }),
-        onTaken: () => {
-          handoff.send({ taken: true })
-          d.log.info('start request taken from the CLI that spawned this daemon')
-          openIn(HANDED_START_FIRST_MS)
-        },
-        onInternalError: (err) => { d.log.error({ err }, 'unhandled error (a start request handed over)') }
-      })
-      if ('declined' in answer) d.log.info({ why: answer.declined }, 'start request handed over and declined: the CLI sends it to the API')
-      handoff.send(answer, true)
-      openIn(0)
-    })
-  })
-}
-
 function trapSignals (shutdown: (why: string) => Promise<void>): void {
   process.on('SIGTERM', () => { void shutdown('SIGTERM') })
   process.on('SIGINT', () => { void shutdown('SIGINT') })
@@ -287,13 +251,6 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
   return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx, broker }, logdUp }
 }
 
-/** Settings found only in the environment are written to config.json once (an upgrade), and what was ignored is said. */
-function recordSettingsAtBoot (settings: BootSettings, config: DaemonConfig, record: ReturnType<typeof recordOn>, log: Logger): void {
-  const migrated = settings.persistFirstFile(config.dbPath)
-  if (migrated.length > 0) record('*', 'config-migrated', `settings found only in the environment were written to ${settings.configPath}: ${migrated.join(', ')}`, { keys: migrated })
-  for (const problem of settings.problems) { log.warn(problem); record('*', 'config-ignored', problem, null) }
-}
-
 async function main (): Promise<void> {
   // Settings: config.json, each overridden by its SUP_* variable for this daemon's life (docs/config.md)
   const settings = readBootSettings(process.env)
@@ -313,7 +270,13 @@ async function main (): Promise<void> {
   const configService = createConfigService({ path: d.config.configPath, file: d.settings.file, env: process.env, apply: (asEnv) => applySettings(d, asEnv) })
   const leftovers = d.deploys.reconcile()
   if (leftovers.length > 0) d.log.warn({ removed: leftovers }, 'removed what an interrupted deploy left')
-  if (handoff !== null) await serveHandoff(d, handoff, configService)
+  if (handoff !== null) {
+    await serveHandoff(handoff, {
+      createApp: (input, wait) => d.supervisor.createApp(input, wait),
+      health: () => healthAnswer({ pid: process.pid, version: VERSION, home: d.config.home, config: configService }),
+      log: d.log
+    })
+  }
   if (shutdown.began()) return
   const servers = await buildServers(d, configService, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
   if (shutdown.began()) return
