@@ -8,7 +8,7 @@ import { takeEarlyDaemon, takeHandoff } from './early-daemon.ts'
 import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
 import { isAlive, readDaemonPid } from './pid-file.ts'
 
-export { daemonArgv, DAEMON_NODE_FLAGS, spawnDaemon } from './daemon-spawn.ts'
+export { daemonArgv, daemonEnvironment, DAEMON_NODE_FLAGS, spawnDaemon } from './daemon-spawn.ts'
 
 /** How long a fresh daemon may take to answer, and how often to ask. */
 export const DAEMON_START_TIMEOUT_MS = 10_000

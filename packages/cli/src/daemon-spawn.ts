@@ -32,6 +32,17 @@ export function locateDaemonEntry (env: NodeJS.ProcessEnv = process.env, cwd: st
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1']
 
+/**
+ * The daemon's environment: the CLI's, less NODE_EXTRA_CA_CERTS. Node reads and parses that file at every start,
+ * before any code runs (Debian's bundle of ~140 certificates: ~38 ms of CPU and ~1.8 MiB of RSS on the bench box),
+ * and the daemon makes no TLS connection. Workers still get it: their environment is the one `sup start` sends
+ * (the shell's), not the daemon's; npm installs of a deploy never got it (installer.ts).
+ */
+export function daemonEnvironment (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = env
+  return rest
+}
+
 /** Node flags for the daemon: a `.ts` entry (development) also needs this process's loader flags (tsx). */
 export function daemonArgv (entry: string): string[] {
   return /\.(c|m)?ts$/.test(entry) ? [...DAEMON_NODE_FLAGS, ...process.execArgv, entry] : [...DAEMON_NODE_FLAGS, entry]
@@ -53,8 +64,8 @@ function spawnNode (args: string[], options: SpawnOptions): ChildProcess {
  */
 export function spawnDaemon (entry: string, env: NodeJS.ProcessEnv, handoff = false): ChildProcess {
   const child = handoff
-    ? spawnNode([...daemonArgv(entry), HANDOFF_FLAG], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env, cwd: '/' })
-    : spawnNode(daemonArgv(entry), { detached: true, stdio: 'ignore', env, cwd: '/' })
+    ? spawnNode([...daemonArgv(entry), HANDOFF_FLAG], { detached: true, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: daemonEnvironment(env), cwd: '/' })
+    : spawnNode(daemonArgv(entry), { detached: true, stdio: 'ignore', env: daemonEnvironment(env), cwd: '/' })
   child.on('error', () => { /* reported by the health poll timing out */ })
   child.unref()
   const pipe = child.stdio[3] as Socket | null | undefined

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { constants } from 'node:os'
 import { action, type CliContext } from '../context.ts'
 import { releaseDaemon } from '../daemon-handover.ts'
-import { daemonArgv, resolveDaemonEntry } from '../daemon-launcher.ts'
+import { daemonArgv, daemonEnvironment, resolveDaemonEntry } from '../daemon-launcher.ts'
 import { CliError } from '../errors.ts'
 import { describeRestart, restartDaemon } from './daemon-restart.ts'
 
@@ -19,7 +19,7 @@ async function runForeground (ctx: CliContext, opts: DaemonOptions = {}): Promis
   // --listen: the TCP API (the daemon checks the address: loopback only unless --listen-remote)
   const env = opts.listen === undefined ? ctx.env : { ...ctx.env, SUP_LISTEN: opts.listen, ...(opts.listenRemote === true ? { SUP_LISTEN_REMOTE: '1' } : {}) }
   // Its own process group: a terminal's Ctrl-C reaches the daemon once, through us, not twice.
-  const child = spawn(process.execPath, daemonArgv(entry), { stdio: 'inherit', env, detached: true })
+  const child = spawn(process.execPath, daemonArgv(entry), { stdio: 'inherit', env: daemonEnvironment(env), detached: true })
   const forward = (signal: NodeJS.Signals): void => { child.kill(signal) }
   for (const signal of FORWARDED) process.on(signal, forward)
   return new Promise<number>((resolve, reject) => {

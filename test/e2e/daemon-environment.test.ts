@@ -1,0 +1,39 @@
+// e2e: the daemon is spawned without NODE_EXTRA_CA_CERTS (node reads and parses that file at every start, before any
+// code runs, and the daemon makes no TLS connection); the workers it starts still get it with the shell's environment.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { rootCertificates } from 'node:tls'
+import { describe, expect, it } from 'vitest'
+import type { AppList } from '../../packages/protocol/src/index.ts'
+import { EXAMPLES, daemonPid, freePortRange, httpGet, runSup, useSupHome } from '@sup/test-support'
+
+const HELLO = `${EXAMPLES}/hello/server.js`
+
+/** A process's environment, read from /proc. */
+function environOf (pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter((e) => e !== '')
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]))
+}
+
+describe('NODE_EXTRA_CA_CERTS', () => {
+  it('reaches the workers, not the daemon, through a cold start and a daemon restart', async () => {
+    const home = useSupHome()
+    const pem = `${home}/extra-ca.pem`
+    writeFileSync(pem, `${rootCertificates[0] ?? ''}\n`)
+    const env = { NODE_EXTRA_CA_CERTS: pem }
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', HELLO, '--name', 'hello', '--port-range', ports.range], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const listed = await runSup(home, ['list', '--json'], { env })
+    const worker = (JSON.parse(listed.stdout) as AppList).apps[0]?.workers[0]?.pid ?? 0
+    expect(environOf(worker).get('NODE_EXTRA_CA_CERTS')).toBe(pem)
+    const first = daemonPid(home) ?? 0
+    expect(environOf(first).has('NODE_EXTRA_CA_CERTS')).toBe(false)
+    expect(environOf(first).get('SUP_HOME')).toBe(home)
+
+    expect((await runSup(home, ['daemon', '--restart'], { env })).code).toBe(0)
+    const second = daemonPid(home) ?? 0
+    expect(second).not.toBe(first)
+    expect(environOf(second).has('NODE_EXTRA_CA_CERTS')).toBe(false)
+    expect((await httpGet(ports.from)).body).toMatch(/^hello from pid \d+/)
+  })
+})
