@@ -1,8 +1,10 @@
-// JSON over HTTP to the daemon: its unix socket by default, or a TCP base URL with a bearer token.
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
+// JSON over HTTP to the daemon: its unix socket by default, or a TCP base URL with a bearer token. A JSON call is one
+// exchange over node:net (http-exchange.ts); node:http is loaded by the first stream or upload.
+import type { IncomingMessage, RequestOptions } from 'node:http'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { errorFromBody, errorFromConnection, SupClientError, SUP_ERR_CLIENT_BAD_RESPONSE, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_CLIENT_TIMEOUT, type Target } from './errors.ts'
+import { exchange, type Endpoint } from './http-exchange.ts'
 import { readNdjson } from './ndjson.ts'
 import { sendUpload, type UploadRequest } from './upload.ts'
 
@@ -66,8 +68,8 @@ export function buildPath (path: string, query: Readonly<Record<string, QueryVal
   return parts.length === 0 ? path : `${path}?${parts.join('&')}`
 }
 
-function parseAnswer<T> (res: IncomingMessage, text: string): T {
-  const status = res.statusCode ?? 0
+/** The JSON of an answer, or the decoded error it holds (thrown). */
+function parseAnswer<T> (status: number, text: string): T {
   let body: unknown
   let parsed = true
   try {
@@ -109,47 +111,34 @@ export function createTransport (options: TransportOptions): Transport {
     hint: 'the daemon may be overloaded or stuck: check its log (daemon.log in SUP_HOME)'
   })
 
-  function request<T> (req: JsonRequest): Promise<T> {
+  const endpoint: Endpoint = base === undefined
+    ? { socketPath: socketPath ?? '' }
+    : { host: base.hostname.replace(/^\[|\]$/g, ''), port: base.port === '' ? 80 : Number(base.port) }
+  const pathPrefix = base === undefined ? '' : base.pathname.replace(/\/$/, '')
+
+  async function request<T> (req: JsonRequest): Promise<T> {
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
     const headers: Record<string, string> = { accept: req.text === true ? 'text/plain' : 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
     if (payload !== undefined) headers['content-type'] = 'application/json'
-    const http = httpOptions(req.method, buildPath(req.path, req.query), headers)
-    return new Promise<T>((resolvePromise, reject) => {
-      let timer: NodeJS.Timeout | undefined
-      let settled = false
-      const settle = (fn: () => void): void => {
-        if (settled) return
-        settled = true
-        if (timer !== undefined) clearTimeout(timer)
-        fn()
-      }
-      const fail = (err: unknown): void => settle(() => reject(err instanceof SupClientError ? err : errorFromConnection(err, target)))
-      const client: ClientRequest = httpRequest(http, (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => { text += chunk })
-        res.on('error', fail)
-        res.on('close', () => { if (!res.complete) fail(new Error('the answer was cut short')) })
-        res.on('end', () => settle(() => {
-          try { resolvePromise(req.text === true && (res.statusCode ?? 0) < 400 ? text as T : parseAnswer<T>(res, text)) } catch (err) { reject(err) }
-        }))
+    if (base !== undefined && options.token !== undefined) headers.authorization = `Bearer ${options.token}`
+    const path = `${pathPrefix}${buildPath(req.path, req.query)}`
+    let answer
+    try {
+      answer = await exchange(endpoint, { method: req.method, path, headers, body: payload }, {
+        timeoutMs: req.timeoutMs,
+        timeoutError: () => timeoutError(`${req.method} ${req.path}`, req.timeoutMs ?? 0)
       })
-      client.on('error', fail)
-      if (req.timeoutMs !== undefined && req.timeoutMs > 0) {
-        const ms = req.timeoutMs
-        timer = setTimeout(() => {
-          const err = timeoutError(`${req.method} ${req.path}`, ms)
-          fail(err)
-          client.destroy(err)
-        }, ms)
-      }
-      client.end(payload)
-    })
+    } catch (err) {
+      throw err instanceof SupClientError ? err : errorFromConnection(err, target)
+    }
+    const text = answer.body.toString('utf8')
+    return req.text === true && answer.status < 400 ? text as T : parseAnswer<T>(answer.status, text)
   }
 
   /** Resolves with the answer once it starts (null when aborted first); an error status rejects with its decoded body. */
-  function open (req: StreamRequest): Promise<IncomingMessage | null> {
+  async function open (req: StreamRequest): Promise<IncomingMessage | null> {
     const http = { ...httpOptions('GET', buildPath(req.path, req.query), { accept: 'application/x-ndjson' }), signal: req.signal }
+    const { request: httpRequest } = await import('node:http')
     return new Promise((resolvePromise, reject) => {
       let timer: NodeJS.Timeout | undefined
       const client = httpRequest(http, (res) => {
@@ -159,7 +148,7 @@ export function createTransport (options: TransportOptions): Transport {
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => { text += chunk })
         res.on('error', (err) => reject(errorFromConnection(err, target)))
-        res.on('end', () => { try { parseAnswer(res, text) } catch (err) { reject(err) } })
+        res.on('end', () => { try { parseAnswer(res.statusCode ?? 0, text) } catch (err) { reject(err) } })
       })
       client.on('error', (err) => {
         clearTimeout(timer)

@@ -1,5 +1,5 @@
 // A streamed request body (a deploy's tarball): piped chunk by chunk with backpressure, counted, never buffered whole.
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http'
+import type { RequestOptions } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { errorFromConnection, SupClientError, SUP_ERR_CLIENT_ABORTED, SUP_ERR_CLIENT_DEPLOY_SOURCE, SUP_ERR_CLIENT_UPLOAD_CUT, type Target } from './errors.ts'
@@ -47,7 +47,7 @@ export function progressMeter (onProgress: ((sentBytes: number) => void) | undef
 export interface UploadDeps {
   readonly target: Target
   /** The JSON answer, or the decoded error it holds (thrown). */
-  readonly parse: <T>(res: IncomingMessage, text: string) => T
+  readonly parse: <T>(status: number, text: string) => T
   readonly timeoutError: (what: string, ms: number) => SupClientError
 }
 
@@ -55,7 +55,8 @@ export interface UploadDeps {
  * Sends `req.body` chunked. The daemon may answer before it has read everything (a refused archive, a missing
  * token): its answer wins over the write error that follows, and the rest of the body is not sent.
  */
-export function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: UploadDeps): Promise<T> {
+export async function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: UploadDeps): Promise<T> {
+  const { request: httpRequest } = await import('node:http') // loaded by the first upload, not by every CLI run
   return new Promise<T>((resolvePromise, reject) => {
     let settled = false
     let timer: NodeJS.Timeout | undefined
@@ -82,7 +83,7 @@ export function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: U
       res.on('error', fail)
       res.on('close', () => { if (!res.complete) fail(new Error('the answer was cut short')) })
       res.on('end', () => settle(() => {
-        try { resolvePromise(deps.parse<T>(res, text)) } catch (err) { reject(err) }
+        try { resolvePromise(deps.parse<T>(res.statusCode ?? 0, text)) } catch (err) { reject(err) }
       }))
     })
     const onAbort = (): void => fail(new SupClientError(SUP_ERR_CLIENT_ABORTED, `Upload to ${req.path} aborted`, { cause: req.signal?.reason }))

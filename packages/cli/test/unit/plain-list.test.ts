@@ -24,10 +24,11 @@ describe('isPlainList', () => {
 })
 
 describe("`sup list`'s files", () => {
-  it('load no node:child_process (needed only to spawn a daemon; ~8 ms of every list)', () => {
+  it('load neither node:child_process (needed only to spawn a daemon) nor node:http (streams and uploads only): ~8 ms of every list each', () => {
     const bundle = fileURLToPath(new URL('../../bundle/', import.meta.url))
     const loaded = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(`${bundle}plain-list.cjs`)}); require(${JSON.stringify(`${bundle}list.cjs`)}); process.stdout.write(process.moduleLoadList.join('\\n'))`], { encoding: 'utf8' }).split('\n')
-    expect(loaded).toContain('NativeModule http') // what a list does need: the test sees what was loaded
+    expect(loaded).toContain('NativeModule net') // what a list does need: the test sees what was loaded
     expect(loaded).not.toContain('NativeModule child_process')
+    expect(loaded).not.toContain('NativeModule http')
   })
 })
