@@ -171,7 +171,7 @@ async function main () {
   process.once('SIGTERM', onSignal)
   const machine = await describeMachine({ root: resolve(opts['sup-root']), drivers: [] })
   const all = []
-  const out = [`footprint.mjs at ${machine.commit}, ${machine.date}, node ${machine.node}, ${machine.cpu}; load average at start ${machine.loadavg}`]
+  const out = [`footprint.mjs at ${machine.commit}, ${machine.date}, node ${machine.node}, ${machine.cpu}; load average at start ${machine.loadavg}; NODE_EXTRA_CA_CERTS ${machine.nodeExtraCaCerts}`]
   try {
     for (const n of sizes) {
       process.stderr.write(`${n} bare workers...\n`)

@@ -99,6 +99,7 @@ export function renderReport ({ figures, results, run }) {
     '',
     `- date: ${m.date}`,
     `- CPU: ${m.cpu}; memory: ${m.memory}; OS: ${m.os}`,
+    `- NODE_EXTRA_CA_CERTS: ${m.nodeExtraCaCerts ?? 'not recorded'} (when set, node parses it at every start: every node process of every tool, and the floor, starts ~38 ms later on the bench box)`,
     `- load average (1, 5, 15 min) at start: ${m.loadavg}; at end: ${run.loadavgEnd}${run.isBusy ? ' (**the machine was busy: other processes competed for the CPUs, expect noise**)' : ''}`,
     `- node: ${m.node}; PM2: ${m.versions.pm2 ?? 'not run'}; sup: ${m.versions.sup ?? 'not run'}; commit ${m.commit}${run.supRootText ?? ''}`,
     `- repetitions: ${run.reps} per figure and tool (cold start: plus 1 unmeasured warm-up per tool); whole run: ${(run.durationMs / 1000).toFixed(0)} s`,
