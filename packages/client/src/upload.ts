@@ -1,7 +1,6 @@
 // A streamed request body (a deploy's tarball): piped chunk by chunk with backpressure, counted, never buffered whole.
 import type { RequestOptions } from 'node:http'
 import { Transform, type Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { errorFromConnection, SupClientError, SUP_ERR_CLIENT_ABORTED, SUP_ERR_CLIENT_DEPLOY_SOURCE, SUP_ERR_CLIENT_UPLOAD_CUT, type Target } from './errors.ts'
 
 /** A POST whose body is a stream; the answer is JSON. */
@@ -56,7 +55,8 @@ export interface UploadDeps {
  * token): its answer wins over the write error that follows, and the rest of the body is not sent.
  */
 export async function sendUpload<T> (http: RequestOptions, req: UploadRequest, deps: UploadDeps): Promise<T> {
-  const { request: httpRequest } = await import('node:http') // loaded by the first upload, not by every CLI run
+  // loaded by the first upload, not by every CLI run
+  const [{ request: httpRequest }, { pipeline }] = await Promise.all([import('node:http'), import('node:stream/promises')])
   return new Promise<T>((resolvePromise, reject) => {
     let settled = false
     let timer: NodeJS.Timeout | undefined
