@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { SUP_VERSION } from '../../packages/protocol/src/version.ts'
-import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, logdPid, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 const TAKEN = 'start request taken from the CLI that spawned this daemon'
@@ -29,6 +29,12 @@ function linesUntilClosed (pipe: Socket): Promise<unknown[]> {
   pipe.setEncoding('utf8')
   pipe.on('data', (d: string) => { text += d })
   return new Promise((resolve) => pipe.once('close', () => { resolve(text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown)) }))
+}
+
+/** When a process started, in clock ticks since boot (/proc/<pid>/stat, field 22). */
+function startTicks (pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19])
 }
 
 async function appsOf (home: string): Promise<AppList['apps']> {
@@ -115,6 +121,32 @@ describe('a cold `sup start`', () => {
     await waitFor(() => !isAlive(pid ?? 0), { what: 'the daemon to exit' })
     expect(markedPids(home)).toEqual([])
     expect(existsSync(`${home}/sup.sock`)).toBe(false)
+  })
+
+  it('starts sup-logd once its workers are online, and their first lines reach their log files', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    expect((await runSup(home, ['start', HELLO, '-n', '2', '--name', 'hello', '--port-range', ports.range])).code).toBe(0)
+    const workers = (await appsOf(home))[0]?.workers ?? []
+    const logd = await waitFor(() => logdPid(home), { what: 'sup-logd' })
+    for (const w of workers) expect(startTicks(logd)).toBeGreaterThan(startTicks(w.pid ?? 0))
+    for (const [i, port] of [ports.from, ports.to].entries()) {
+      await waitFor(() => existsSync(`${home}/logs/hello-${i}.log`) && readFileSync(`${home}/logs/hello-${i}.log`, 'utf8').includes(`hello listening on ${port}`), { what: `worker ${i}'s first line in its log` })
+    }
+  })
+
+  it('starts sup-logd right after the boot when that boot adopted workers (they are writing)', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    expect((await runSup(home, ['start', HELLO, '--name', 'old', '--port-range', `${ports.from}-${ports.from}`])).code).toBe(0)
+    const old = await waitFor(() => logdPid(home), { what: 'sup-logd' })
+    for (const pid of [daemonPid(home) ?? 0, old]) process.kill(pid, 'SIGKILL')
+    await waitFor(() => !isAlive(old), { what: 'sup-logd to die' })
+    expect((await runSup(home, ['start', HELLO, '--name', 'new', '--port-range', `${ports.to}-${ports.to}`])).code).toBe(0)
+    const apps = await appsOf(home)
+    expect(apps.map((a) => [a.name, a.workers[0]?.state])).toEqual([['new', 'online'], ['old', 'online']])
+    const logd = await waitFor(() => logdPid(home) !== old && logdPid(home), { what: 'a new sup-logd' })
+    expect(startTicks(logd)).toBeLessThanOrEqual(startTicks(apps[0]?.workers[0]?.pid ?? 0))
   })
 
   it('declines a request of another sup version: nothing is created, and the API then serves', async () => {

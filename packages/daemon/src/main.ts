@@ -39,10 +39,10 @@ import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSetting
 import { createConfigService, type ConfigService } from './settings/service.ts'
 import type { Clock, PortProbe, ProcessTable, StateStore } from './core/ports.ts'
 
-/** sup-logd, the log collector; it starts beside the boot (until it reads, worker output waits in the pipes, 64 KiB each). */
-function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdKeeper; logdUp: Promise<boolean> } {
+/** sup-logd, the log collector, not started yet (until it reads, worker output waits in the pipes, 64 KiB each). */
+function createLogd (config: DaemonConfig, settings: BootSettings): LogdKeeper {
   const isSource = import.meta.url.endsWith('.ts')
-  const logd = createLogdKeeper({
+  return createLogdKeeper({
     entry: new URL(isSource ? './logd-main.ts' : './logd-main.cjs', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
     // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md)
@@ -52,7 +52,6 @@ function startLogd (config: DaemonConfig, settings: BootSettings): { logd: LogdK
     lockPath: config.logdLockPath,
     pidPath: config.logdPidPath
   })
-  return { logd, logdUp: logd.ensure() }
 }
 
 /** The settings a running daemon applies without a restart (`sup config set`): read at each use. */
@@ -222,8 +221,8 @@ function trapSignals (shutdown: (why: string) => Promise<void>): void {
   process.on('SIGPIPE', () => undefined)
 }
 
-/** Everything the daemon is made of, built in order; nothing runs yet except sup-logd. */
-async function assemble (settings: BootSettings, config: DaemonConfig): Promise<{ d: Daemon; logdUp: Promise<boolean> }> {
+/** Everything the daemon is made of, built in order; nothing runs yet. */
+async function assemble (settings: BootSettings, config: DaemonConfig): Promise<Daemon> {
   const lock = await lockHome(config)
   // Before this daemon makes sup.pid and logs/: they are how a missing sup.db is told from a first start.
   const dbCheck = checkDatabase(config.dbPath, [config.pidPath, config.logsDir, `${config.home}/apps.json`], new Date())
@@ -234,7 +233,7 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
   const live: Live = { current: liveSettingsFrom(settings.resolution.asEnv) }
   const baseEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v
-  const { logd, logdUp } = startLogd(config, settings)
+  const logd = createLogd(config, settings)
   const readTail = async (app: string, instance: number, lines: number): Promise<string> => (await readLastRecords(workerLogPath(config.logsDir, app, instance), lines)).map((l) => l.line.toString('utf8')).join('\n')
   const probe = createPortProbe()
   const broker = createPortBroker(probe)
@@ -248,7 +247,7 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
   })
   // Usage sampling, resource rules and cron restarts (docs/api.md: GET /metrics)
   const watch = startResourceWatch({ clock, sampler: createProcSampler(), supervisor, onError: (err, where) => log.error({ err, where }, 'resource watch error') })
-  return { d: { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx, broker }, logdUp }
+  return { config, lock, log, daemonLog, store, supervisor, deploys, watch, logd, settings, live, nginx, broker }
 }
 
 async function main (): Promise<void> {
@@ -256,14 +255,18 @@ async function main (): Promise<void> {
   const settings = readBootSettings(process.env)
   // opened first: the CLI may send its request while this daemon is still loading
   const handoff = process.argv.includes(HANDOFF_FLAG) ? openHandoff() : null
-  const { d, logdUp } = await assemble(settings, loadDaemonConfig(settings.env))
+  const d = await assemble(settings, loadDaemonConfig(settings.env))
+  // sup-logd starts beside the boot; with a handed start and no worker adopted, once that is answered (docs/logs.md)
+  let logdUp = handoff === null ? d.logd.ensure() : null
   // before boot: a promise rejected and never handled is logged, and the daemon keeps serving (never dies of it)
   process.on('unhandledRejection', (err) => { d.log.error({ err }, 'unhandled rejection (the daemon keeps serving)') })
   let stopWatchingLogd: () => void = () => undefined
   // built after the boot (fastify loads then): a shutdown before that has none to close
   const http: { servers?: Servers } = {}
   const shutdown = createShutdown(d, async () => { await http.servers?.server.close(); await http.servers?.tcpServer?.close() }, () => stopWatchingLogd())
-  d.log.info(await d.supervisor.boot(), 'state restored')
+  const booted = await d.supervisor.boot()
+  d.log.info(booted, 'state restored')
+  if (booted.adopted > 0) logdUp ??= d.logd.ensure()
   // from here a SIGTERM stops the daemon as `sup kill` does (before, node's default ends it: its workers run on)
   trapSignals(shutdown)
   // `sup config`: settings read and written by the API, and reported with the start handoff's answer
@@ -278,6 +281,7 @@ async function main (): Promise<void> {
     })
   }
   if (shutdown.began()) return
+  logdUp ??= d.logd.ensure()
   const servers = await buildServers(d, configService, (keepWorkers) => { void shutdown('shutdown requested', keepWorkers) })
   if (shutdown.began()) return
   http.servers = servers
