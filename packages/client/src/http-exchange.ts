@@ -83,6 +83,8 @@ export function parseAnswer (bytes: Buffer): Answer {
 /** The request's bytes: request line, `host`, `connection: close`, the given headers, the body. */
 export function requestBytes (endpoint: Endpoint, req: Exchange): Buffer {
   const host = 'socketPath' in endpoint ? 'localhost' : `${endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host}:${endpoint.port}`
+  // as node:http: a path is sent as given, so what would break the request line is refused
+  if (!/^\/[\x21-\x7e]*$/.test(req.path)) throw new TypeError(`the request path ${JSON.stringify(req.path)} holds a character it must not (escape it)`)
   const lines = [`${req.method} ${req.path} HTTP/1.1`, `host: ${host}`, 'connection: close']
   for (const [name, value] of Object.entries(req.headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`header ${JSON.stringify(name)} holds a line break`)

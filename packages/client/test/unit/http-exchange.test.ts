@@ -48,8 +48,9 @@ describe('the request', () => {
     expect(requestBytes({ host: '::1', port: 9002 }, GET).toString()).toContain('\r\nhost: [::1]:9002\r\n')
   })
 
-  it('refuses a header value holding a line break (no header can be smuggled in)', () => {
+  it('refuses a header value holding a line break, and a path holding a space or a line break (nothing can be smuggled in)', () => {
     expect(() => requestBytes({ socketPath: '/x' }, { ...GET, headers: { authorization: 'Bearer a\r\nx-evil: 1' } })).toThrow(/line break/)
+    for (const path of ['/apps/a b', '/apps\r\nx-evil: 1', 'apps', '/apps/é']) expect(() => requestBytes({ socketPath: '/x' }, { ...GET, path })).toThrow(/must not/)
   })
 })
 
