@@ -145,7 +145,7 @@ describe('a cold `sup start`', () => {
     expect((await runSup(home, ['start', HELLO, '--name', 'new', '--port-range', `${ports.to}-${ports.to}`])).code).toBe(0)
     const apps = await appsOf(home)
     expect(apps.map((a) => [a.name, a.workers[0]?.state])).toEqual([['new', 'online'], ['old', 'online']])
-    const logd = await waitFor(() => logdPid(home) !== old && logdPid(home), { what: 'a new sup-logd' })
+    const logd = await waitFor(() => { const pid = logdPid(home); return pid !== old ? pid : null }, { what: 'a new sup-logd' })
     expect(startTicks(logd)).toBeLessThanOrEqual(startTicks(apps[0]?.workers[0]?.pid ?? 0))
   })
 
