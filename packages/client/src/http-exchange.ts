@@ -1,5 +1,5 @@
 // One HTTP/1.1 request on a connection of its own (`Connection: close`), its answer read to the end: all that a JSON
-// call needs of HTTP, without node:http, whose modules cost every short CLI run (`sup list`) ~8 ms of a ~65 ms node
+// call needs of HTTP, without node:http, whose modules cost every short CLI run (`sup list`) ~6 ms of a ~65 ms node
 // start (docs/performance.md). Streams (NDJSON) and uploads use node:http, loaded when first used.
 import { connect } from 'node:net'
 
