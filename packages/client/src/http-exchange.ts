@@ -48,18 +48,12 @@ function unchunk (bytes: Buffer): Buffer {
   }
 }
 
-/**
- * Parses a whole answer read up to the connection's end: status line, headers, then the body by
- * `transfer-encoding: chunked`, by `content-length`, or up to the end. Throws (as a connection error) when the
- * bytes are no HTTP/1.x answer, or end before the body does.
- */
-export function parseAnswer (bytes: Buffer): Answer {
-  if (bytes.length === 0) throw connectionError('socket hang up', 'ECONNRESET')
+interface Head { readonly status: number; readonly headers: ReadonlyMap<string, string>; readonly bodyAt: number }
+
+/** The status line and headers; null while they are not all in; throws when they are no HTTP/1.x head. */
+function parseHead (bytes: Buffer): Head | null {
   const headEnd = bytes.indexOf('\r\n\r\n')
-  if (headEnd === -1) {
-    const begins = /^HTTP\/1\.[01] \d{3}/.test(bytes.toString('latin1', 0, 12))
-    throw begins ? connectionError(CUT_SHORT, 'ECONNRESET') : connectionError('the answer is not HTTP/1.x')
-  }
+  if (headEnd === -1) return null
   const [statusLine = '', ...lines] = bytes.toString('latin1', 0, headEnd).split('\r\n')
   const status = STATUS_LINE.exec(statusLine)
   if (status === null) throw connectionError('the answer is not HTTP/1.x')
@@ -71,13 +65,36 @@ export function parseAnswer (bytes: Buffer): Answer {
     const prior = headers.get(name)
     headers.set(name, prior === undefined ? h[2] ?? '' : `${prior}, ${h[2] ?? ''}`)
   }
-  const rest = bytes.subarray(headEnd + 4)
-  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) return { status: Number(status[1]), headers, body: unchunk(rest) }
-  const length = headers.get('content-length')
-  if (length === undefined) return { status: Number(status[1]), headers, body: rest }
+  return { status: Number(status[1]), headers, bodyAt: headEnd + 4 }
+}
+
+/** Where the body ends, as the head tells: a total byte count (content-length), 'chunked', or 'eof'. */
+function bodyEnd (head: Head): number | 'chunked' | 'eof' {
+  if (/\bchunked\b/i.test(head.headers.get('transfer-encoding') ?? '')) return 'chunked'
+  const length = head.headers.get('content-length')
+  if (length === undefined) return 'eof'
   if (!/^\d{1,15}$/.test(length)) throw connectionError(`the answer's content-length is not a number: ${length.slice(0, 40)}`)
-  if (rest.length < Number(length)) throw connectionError(CUT_SHORT, 'ECONNRESET')
-  return { status: Number(status[1]), headers, body: rest.subarray(0, Number(length)) }
+  return head.bodyAt + Number(length)
+}
+
+/**
+ * Parses a whole answer read up to the connection's end: status line, headers, then the body by
+ * `transfer-encoding: chunked`, by `content-length`, or up to the end. Throws (as a connection error) when the
+ * bytes are no HTTP/1.x answer, or end before the body does.
+ */
+export function parseAnswer (bytes: Buffer): Answer {
+  if (bytes.length === 0) throw connectionError('socket hang up', 'ECONNRESET')
+  const head = parseHead(bytes)
+  if (head === null) {
+    const begins = /^HTTP\/1\.[01] \d{3}/.test(bytes.toString('latin1', 0, 12))
+    throw begins ? connectionError(CUT_SHORT, 'ECONNRESET') : connectionError('the answer is not HTTP/1.x')
+  }
+  const end = bodyEnd(head)
+  const rest = bytes.subarray(head.bodyAt)
+  if (end === 'chunked') return { status: head.status, headers: head.headers, body: unchunk(rest) }
+  if (end === 'eof') return { status: head.status, headers: head.headers, body: rest }
+  if (bytes.length < end) throw connectionError(CUT_SHORT, 'ECONNRESET')
+  return { status: head.status, headers: head.headers, body: bytes.subarray(head.bodyAt, end) }
 }
 
 /** The request's bytes: request line, `host`, `connection: close`, the given headers, the body. */
@@ -94,17 +111,16 @@ export function requestBytes (endpoint: Endpoint, req: Exchange): Buffer {
 }
 
 /**
- * Where an answer whose head is in `bytes` ends, as its headers tell: a total byte count (content-length),
- * 'chunked' (at its last chunk), 'eof' (no length: at the connection's end); null while the head is incomplete.
- * A malformed head is left to parseAnswer.
+ * Where an answer whose head is in `bytes` ends (bodyEnd); null while the head is incomplete. A malformed head is
+ * 'eof': parseAnswer says what is wrong with it once the connection ends.
  */
 export function answerEnd (bytes: Buffer): number | 'chunked' | 'eof' | null {
-  const headEnd = bytes.indexOf('\r\n\r\n')
-  if (headEnd === -1) return null
-  const head = bytes.toString('latin1', 0, headEnd)
-  if (/^transfer-encoding:.*\bchunked\b/im.test(head)) return 'chunked'
-  const length = /^content-length:[ \t]*(\d{1,15})[ \t]*$/im.exec(head)
-  return length === null ? 'eof' : headEnd + 4 + Number(length[1])
+  try {
+    const head = parseHead(bytes)
+    return head === null ? null : bodyEnd(head)
+  } catch {
+    return 'eof'
+  }
 }
 
 /** The last `n` bytes of what came in so far. */

@@ -69,7 +69,7 @@ export function buildPath (path: string, query: Readonly<Record<string, QueryVal
 }
 
 /** The JSON of an answer, or the decoded error it holds (thrown). */
-function parseAnswer<T> (status: number, text: string): T {
+function jsonOfAnswer<T> (status: number, text: string): T {
   let body: unknown
   let parsed = true
   try {
@@ -132,7 +132,7 @@ export function createTransport (options: TransportOptions): Transport {
       throw err instanceof SupClientError ? err : errorFromConnection(err, target)
     }
     const text = answer.body.toString('utf8')
-    return req.text === true && answer.status < 400 ? text as T : parseAnswer<T>(answer.status, text)
+    return req.text === true && answer.status < 400 ? text as T : jsonOfAnswer<T>(answer.status, text)
   }
 
   /** Resolves with the answer once it starts (null when aborted first); an error status rejects with its decoded body. */
@@ -148,7 +148,7 @@ export function createTransport (options: TransportOptions): Transport {
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => { text += chunk })
         res.on('error', (err) => reject(errorFromConnection(err, target)))
-        res.on('end', () => { try { parseAnswer(res.statusCode ?? 0, text) } catch (err) { reject(err) } })
+        res.on('end', () => { try { jsonOfAnswer(res.statusCode ?? 0, text) } catch (err) { reject(err) } })
       })
       client.on('error', (err) => {
         clearTimeout(timer)
@@ -174,7 +174,7 @@ export function createTransport (options: TransportOptions): Transport {
   }
 
   function upload<T> (req: UploadRequest): Promise<T> {
-    return sendUpload<T>(httpOptions('POST', req.path, {}), req, { target, parse: parseAnswer, timeoutError })
+    return sendUpload<T>(httpOptions('POST', req.path, {}), req, { target, parse: jsonOfAnswer, timeoutError })
   }
 
   return { target: target.socketPath ?? target.baseUrl ?? '', request, stream, upload }

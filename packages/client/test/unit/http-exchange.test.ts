@@ -96,6 +96,7 @@ describe('no usable answer', () => {
   it('not HTTP, or a malformed header, or a content-length that is no number', async () => {
     const cases: Array<[string, RegExp]> = [
       ['SSH-2.0-OpenSSH\r\n\r\n', /not HTTP\/1\.x/],
+      ['abc', /not HTTP\/1\.x/],
       ['HTTP/1.1 200 OK\r\nbad header\r\n\r\n{}', /malformed header line/],
       ['HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n{}', /content-length is not a number/],
       ['HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', /chunk size/]
