@@ -1,7 +1,7 @@
 // Figure: 4 workers flooding stdout, until every line is on disk; supervisor CPU per 100 MB; lines lost.
 import { createFloodTally, readEnd, tallyFile } from '../lib/flood-tally.mjs'
 import { pidOnPort } from '../lib/http-poll.mjs'
-import { readCpuSeconds } from '../lib/proc.mjs'
+import { readCpuSeconds, readRssKb } from '../lib/proc.mjs'
 import { median, now, sleep } from '../lib/timing.mjs'
 
 const LINES = 200_000
@@ -67,6 +67,7 @@ export const logThroughput = {
     'helper CPU': 's',
     'CPU per 100 MB': 's',
     'workers CPU': 's',
+    'supervisor RSS after': 'MiB',
     lost: 'lines'
   },
   summaryParts: ['lines/s', 'CPU per 100 MB', 'lost'],
@@ -97,7 +98,9 @@ export const logThroughput = {
     'and its helpers (sup: daemon + sup-logd; PM2: God and any non-worker child) from just ' +
     'before the start command to the stop of the clock (so it includes handling the start), per 100 MB ' +
     'of app output; floor: its 4 `cat`s. workers CPU: the 4 flood processes\' whole lives (start to ' +
-    'last line; pids found by their ports). Lost: written minus distinct ' +
+    'last line; pids found by their ports). supervisor RSS after: VmRSS of the same processes once every file has been ' +
+    'read back (the flood over for a second or more; what a supervisor keeps of a burst it usually keeps for good). ' +
+    'Lost: written minus distinct ' +
     '(worker, n) pairs on disk; duplicates, out-of-order and torn lines are counted too and reported under ' +
     'Warnings when not 0.',
   /** One flood: resolves { value: ms, parts }. */
@@ -120,6 +123,7 @@ export const logThroughput = {
       // Off the clock: every line of every file.
       const tally = createFloodTally({ workers: instances, lines: LINES })
       for (const f of files) await tallyFile(f, tally)
+      const rssAfterKb = await Promise.all(pids.map((p) => readRssKb(p).catch(() => 0)))
       if (cpu1.gone.length > 0) warn(`${driver.label} log flood: supervisor pid(s) ${cpu1.gone.join(', ')} exited during the flood; their CPU is not counted`)
       const bad = ['duplicates', 'outOfOrder', 'torn'].filter((k) => tally[k] > 0).map((k) => `${k} ${tally[k]}`)
       if (bad.length > 0) warn(`${driver.label} log flood: ${bad.join(', ')}`)
@@ -137,6 +141,7 @@ export const logThroughput = {
       if (driver.id !== 'floor') Object.assign(parts, { 'daemon CPU': cpu[0] ?? 0, 'helper CPU': total - (cpu[0] ?? 0) })
       parts['CPU per 100 MB'] = total / (tally.appBytes / (100 * MB))
       if (workers.gone.length === 0) parts['workers CPU'] = workers.each.reduce((a, c) => a + c, 0)
+      parts['supervisor RSS after'] = rssAfterKb.reduce((a, k) => a + k, 0) / 1024
       parts.lost = tally.expected - tally.distinct
       return { value: at - t0, parts }
     } finally {

@@ -68,6 +68,16 @@ describe('sup-logd keeper', () => {
     expect(existsSync(`${dir}/logd.lock`)).toBe(false) // it released its lock on SIGTERM
   })
 
+  it('starts sup-logd with the environment it is given and glibc malloc set to give back the buffers of a log burst', async () => {
+    const dir = tempDir()
+    const keeper = keeperIn(dir, 0)
+    expect(await keeper.ensure()).toBe(true)
+    const environ = readFileSync(`/proc/${starts(dir)[0] ?? 0}/environ`, 'utf8').split('\0')
+    // a fixed mmap threshold at sup-logd's 64 KiB read buffers (glibc would raise it past them and keep what they freed)
+    expect(environ).toEqual(expect.arrayContaining([`SUP_HOME=${dir}`, 'LOCK_DELAY_MS=0', 'MALLOC_MMAP_THRESHOLD_=65536', 'MALLOC_TRIM_THRESHOLD_=131072']))
+    await keeper.stop(2_000)
+  })
+
   it('watch(): a SIGKILLed sup-logd leaves a stale lock; the keeper clears it and starts another', async () => {
     const { dir, keeper } = await killedAndRestarted(100)
     await keeper.stop(2_000)
