@@ -26,11 +26,11 @@ export interface LogdKeeperDeps {
 
 /**
  * glibc's malloc, told to give back what a burst of logs took. sup-logd reads each pipe into a fresh 64 KiB buffer and
- * frames it into one of up to ~3x that; once glibc has freed one such mapped buffer it raises its mmap threshold past
- * them (it adapts), serves the next from its heap, and keeps the freed memory there for good: an idle sup-logd went
- * from 43 to 66 MiB of RSS after 4 workers wrote 200,000 lines each. A fixed threshold (setting it stops the adapting)
- * maps each such buffer and unmaps it when it is freed: 56 MiB after the same burst, no throughput lost
- * (docs/performance.md). Other C libraries ignore these variables.
+ * frames it into one of up to ~3x that. glibc serves the 64 KiB ones from its heap (under its 128 KiB mmap threshold)
+ * and maps the larger ones only until one is freed, when it raises the threshold past them (it adapts); what they
+ * freed stays in its heap: an idle sup-logd held 58-75 MiB after 4 workers wrote 200,000 lines each (43 MiB before).
+ * A fixed threshold of 64 KiB (setting it stops the adapting) maps each such buffer and unmaps it when it is freed:
+ * 55-56.5 MiB after the same burst, no throughput lost (docs/performance.md). Other C libraries ignore these variables.
  */
 export const LOGD_MALLOC_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '131072' }
 
