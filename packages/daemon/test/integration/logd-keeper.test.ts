@@ -73,7 +73,7 @@ describe('sup-logd keeper', () => {
     const keeper = keeperIn(dir, 0)
     expect(await keeper.ensure()).toBe(true)
     const environ = readFileSync(`/proc/${starts(dir)[0] ?? 0}/environ`, 'utf8').split('\0')
-    // a fixed mmap threshold at sup-logd's 64 KiB read buffers (glibc would raise it past them and keep what they freed)
+    // a fixed mmap threshold at sup-logd's 64 KiB read buffers (else glibc serves them from its heap and keeps what they freed)
     expect(environ).toEqual(expect.arrayContaining([`SUP_HOME=${dir}`, 'LOCK_DELAY_MS=0', 'MALLOC_MMAP_THRESHOLD_=65536', 'MALLOC_TRIM_THRESHOLD_=131072']))
     await keeper.stop(2_000)
   })
