@@ -8,9 +8,17 @@ import Database from 'better-sqlite3'
 
 export interface HomeLock { release (): void }
 
-/** Takes the lock at `path`, waiting up to `waitMs` for a holder to let go; null when another live process holds it. */
+/**
+ * How long a daemon waits for the lock before it gives up. Two daemons started at the same instant both take SQLite's
+ * shared lock on the way to its exclusive one; with no wait each is refused by the other and both exit (19 of 40
+ * simultaneous pairs did). With a wait, SQLite refuses one of them at once (a wait could not end: it breaks the
+ * deadlock so) and the other waits for that one to let go. A daemon that finds the lock held gives up after this.
+ */
+export const CONTENTION_WAIT_MS = 250
+
+/** Takes the lock at `path`, waiting up to `waitMs` (at least CONTENTION_WAIT_MS) for a holder to let go; null when another live process holds it. */
 export async function acquireHomeLock (path: string, waitMs = 0): Promise<HomeLock | null> {
-  const db = new Database(path, { timeout: waitMs })
+  const db = new Database(path, { timeout: Math.max(waitMs, CONTENTION_WAIT_MS) })
   try {
     chmodSync(path, 0o600)
     db.pragma('journal_mode = MEMORY') // nothing is ever written: no -journal file beside the lock
