@@ -25,6 +25,14 @@ async function setup (opts: { ports?: number; extra?: string[]; script?: (home: 
 const pidsOf = (v: AppView): number[] => v.workers.map((w) => w.pid ?? 0)
 
 /** Whether something accepts a TCP connection on 127.0.0.1:port now. */
+/** For a failure's message: the events the daemon recorded and the end of its log (which daemon ran, with what). */
+async function whatTheDaemonSaid (home: string): Promise<string> {
+  const events = await supJson<EventList>(home, ['events']).then((l) => l.events.map((e) => `${e.app} ${e.type} ${e.reason}`).join('\n'), (e: unknown) => String(e))
+  let log = ''
+  try { log = readFileSync(`${home}/daemon.log`, 'utf8').split('\n').slice(-30).join('\n') } catch (e) { log = String(e) }
+  return `events:\n${events}\ndaemon.log:\n${log}`
+}
+
 function isListening (port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); resolve(true) })
@@ -160,6 +168,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     const victim = (await supJson<AppView>(home, ['show', 'web'])).workers[0]
     killPid(victim?.pid ?? 0, 'SIGKILL')
     await waitFor(async () => (await supJson<EventList>(home, ['events', 'web'])).events.some((e) => e.type === 'nginx-test-failed'), { what: 'nginx-test-failed' })
+      .catch(async (err: unknown) => { throw new Error(`${String(err)}\n${await whatTheDaemonSaid(home)}`) }) // once seen in CI: say why next time
     expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toBe(good)
     expect((await supJson<AppView>(home, ['show', 'web'])).nginxError).toMatch(/nginx test failed/)
     expect((await runSup(home, ['show', 'web'])).stdout).toMatch(/nginx\s+nginx test failed, the last good upstream was kept/)
