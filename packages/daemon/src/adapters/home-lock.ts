@@ -11,8 +11,8 @@ export interface HomeLock { release (): void }
 /**
  * How long a daemon waits for the lock before it gives up. Two daemons started at the same instant both take SQLite's
  * shared lock on the way to its exclusive one; with no wait each is refused by the other and both exit (19 of 40
- * simultaneous pairs did). With a wait, SQLite refuses one of them at once (a wait could not end: it breaks the
- * deadlock so) and the other waits for that one to let go. A daemon that finds the lock held gives up after this.
+ * simultaneous pairs did). With a wait, SQLite refuses one of them at once (neither could wait the other out) and the
+ * other waits until that one has let go. A daemon that finds the lock held by a running daemon gives up after this.
  */
 export const CONTENTION_WAIT_MS = 250
 
