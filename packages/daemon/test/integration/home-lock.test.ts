@@ -2,25 +2,25 @@
 // at once and the other takes the lock. With no wait at all each refused the other and both exited in about half of
 // such races (19 of 40 pairs of new processes), leaving no daemon.
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { CONTENTION_WAIT_MS } from '../../src/adapters/home-lock.ts'
 import { fixture, tempDir } from './adapter-support.ts'
 
 const ROUNDS = 6
-/** A racer that took the lock holds it this long: past the other's wait, so a late success would show as two winners. */
-const HOLD_MS = CONTENTION_WAIT_MS + 150
-/** How far ahead of its spawn a racer is told to try: it has loaded better-sqlite3 by then (~0.2 s, more on a busy box). */
+/** How far ahead of its spawn a racer is told to try: it has loaded better-sqlite3 by then (~0.2 s; a late one only races less). */
 const LEAD_MS = 700
 
-/** Runs a racer on `path`; resolves with what it printed. */
-function racer (path: string, start: number): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture('home-lock-racer.ts'), path, String(start), String(HOLD_MS)], { stdio: ['ignore', 'pipe', 'inherit'] })
+/** Starts a racer on `path`; `outcome` is what it printed, and it holds what it took until `end()`. */
+function racer (path: string, start: number): { outcome: Promise<string>; end: () => Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture('home-lock-racer.ts'), path, String(start)], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const exited = once(child, 'exit')
   let out = ''
-  child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c })
-  return new Promise((resolve, reject) => {
+  const outcome = new Promise<string>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; if (out.includes('\n')) resolve(out.trim()) })
     child.once('error', reject)
-    child.once('exit', () => resolve(out.trim()))
+    void exited.then(() => { reject(new Error(`the racer exited before it said how it did: ${JSON.stringify(out)}`)) })
   })
+  return { outcome, end: async () => { child.stdin.end(); await exited } }
 }
 
 describe('home lock', () => {
@@ -29,7 +29,12 @@ describe('home lock', () => {
     const rounds: string[][] = []
     for (let r = 0; r < ROUNDS; r++) { // each pair is two new processes: both on their first, slowest call
       const start = Date.now() + LEAD_MS
-      rounds.push((await Promise.all([racer(`${dir}/${r}.lock`, start), racer(`${dir}/${r}.lock`, start)])).sort())
+      const pair = [racer(`${dir}/${r}.lock`, start), racer(`${dir}/${r}.lock`, start)]
+      try {
+        rounds.push((await Promise.all(pair.map((p) => p.outcome))).sort())
+      } finally {
+        await Promise.all(pair.map((p) => p.end())) // the winner held its lock until both had said how they did
+      }
     }
     expect(rounds).toEqual(Array.from({ length: ROUNDS }, () => ['acquired', 'busy']))
   }, 30_000)
