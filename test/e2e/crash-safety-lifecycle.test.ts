@@ -104,7 +104,12 @@ describe('crash safety: one daemon, its state, its replacement', () => {
     expect(afterMs).toBeGreaterThanOrEqual(2_900) // never cut short
     expect(afterMs).toBeLessThanOrEqual(3_000 + 3_000) // 3 s grace + daemon restart + slack
     expect(sigterms().length).toBeGreaterThanOrEqual(2) // the new daemon signalled it again
-    const app = await supJson<AppView>(home, ['show', 'slow'])
+    // the daemon sees an adopted worker gone at its next check (every 100 ms while a stop waits): read `stopping` until then
+    // (CI once read it right after the pid was gone)
+    const app = await waitFor(async () => {
+      const a = await supJson<AppView>(home, ['show', 'slow'])
+      return a.workers[0]?.state === 'stopping' ? null : a
+    }, { timeoutMs: 5_000, what: 'the daemon to see the worker gone' })
     expect(app.desired).toBe('stopped')
     expect(app.workers[0]?.state).toBe('stopped')
     expect(markedPids(home)).toEqual([])
