@@ -16,9 +16,9 @@ export interface HomeLock { release (): void }
  */
 export const CONTENTION_WAIT_MS = 250
 
-/** Takes the lock at `path`, waiting up to `waitMs` (at least CONTENTION_WAIT_MS) for a holder to let go; null when another live process holds it. */
-export async function acquireHomeLock (path: string, waitMs = 0): Promise<HomeLock | null> {
-  const db = new Database(path, { timeout: Math.max(waitMs, CONTENTION_WAIT_MS) })
+/** Takes the lock at `path`, waiting up to CONTENTION_WAIT_MS for a racer to let go; null when another live process holds it. */
+export async function acquireHomeLock (path: string): Promise<HomeLock | null> {
+  const db = new Database(path, { timeout: CONTENTION_WAIT_MS })
   try {
     chmodSync(path, 0o600)
     db.pragma('journal_mode = MEMORY') // nothing is ever written: no -journal file beside the lock

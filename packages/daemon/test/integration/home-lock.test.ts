@@ -18,7 +18,7 @@ function racer (path: string, start: number): { outcome: Promise<string>; end: (
   const outcome = new Promise<string>((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (c: string) => { out += c; if (out.includes('\n')) resolve(out.trim()) })
     child.once('error', reject)
-    void exited.then(() => { reject(new Error(`the racer exited before it said how it did: ${JSON.stringify(out)}`)) })
+    exited.then(() => { reject(new Error(`the racer exited before it said how it did: ${JSON.stringify(out)}`)) }, reject)
   })
   return { outcome, end: async () => { child.stdin.end(); await exited } }
 }
