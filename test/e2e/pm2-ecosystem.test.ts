@@ -86,6 +86,29 @@ describe('sup start ecosystem.config.js', () => {
     expect(app(after, 'queue')?.workers[0]?.pid).toBe(app(before, 'queue')?.workers[0]?.pid)
     for (const w of app(after, 'web')?.workers ?? []) expect(app(before, 'web')?.workers.map((x) => x.pid)).not.toContain(w.pid)
   })
+
+  it("a cluster app on a fixed port as PM2 users write it runs each worker on a pool port; interpreter 'none' runs a binary", async () => {
+    const home = useSupHome()
+    const pool = await freePortRange(2)
+    const fixed = await freePortRange(1)
+    const dir = mkdtempSync('/tmp/sup-eco-')
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(`${dir}/server.js`, `require('http').createServer((q, s) => s.end('on ' + process.pid)).listen(+process.env.PORT || ${fixed.from}, '127.0.0.1')\n`)
+    writeFileSync(`${dir}/ecosystem.config.js`, `module.exports = { apps: [
+  { name: 'web', script: 'server.js', instances: 2, exec_mode: 'cluster' },
+  { name: 'nap', script: 'sleep', args: '600', interpreter: 'none' }
+] }\n`)
+    const r = await runSup(home, ['start', 'ecosystem.config.js'], { cwd: dir, env: { SUP_PORT_POOL: `${pool.from}-${pool.to}` } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(/2 separate workers, each on its own port from the daemon's pool/)
+
+    const list = await supJson<AppList>(home, ['list'])
+    expect(app(list, 'web')?.workers.map((w) => [w.state, w.port]).sort()).toEqual([['online', pool.from], ['online', pool.to]])
+    for (const w of app(list, 'web')?.workers ?? []) expect((await httpGet(w.port ?? 0)).body).toBe(`on ${w.pid}`)
+    const nap = app(list, 'nap')?.workers[0]
+    expect(nap?.state).toBe('online')
+    expect(readFileSync(`/proc/${nap?.pid ?? 0}/cmdline`, 'utf8').split('\0').slice(0, 2)).toEqual([expect.stringMatching(/\/sleep$/), '600'])
+  })
 })
 
 describe.skipIf(!hasNginx)('sup start ecosystem.config.js again, behind nginx', () => {

@@ -60,27 +60,45 @@ function stringEnv (where: string, v: unknown): Record<string, string> {
   return out
 }
 
-/** env.PORT (+ increment_var: 'PORT') -> a port range starting there; no port named -> --no-port (unless sup keys say). */
-function mapPort (out: Record<string, unknown>, env: Record<string, string>, app: Record<string, unknown>, notes: string[]): void {
+const countOf = (instances: unknown): number => {
+  const n = typeof instances === 'number' ? instances : Number(instances ?? 1)
+  return Number.isInteger(n) && n > 0 ? n : 1
+}
+
+/**
+ * env.PORT (+ increment_var: 'PORT') -> a port range starting there; no port named -> --no-port (unless sup keys say),
+ * except for several workers in cluster mode: PM2 shares one port among them, sup gives each its own from the pool.
+ */
+function mapPort (out: Record<string, unknown>, env: Record<string, string>, app: Record<string, unknown>, cluster: boolean, notes: string[]): void {
   const port = env.PORT
   delete env.PORT
+  const count = countOf(out.instances)
   if (port === undefined) {
-    if (out.portRange === undefined && out.port === undefined) out.port = false
+    if (out.portRange === undefined && out.port === undefined && !(cluster && count > 1)) out.port = false
     return
   }
   const from = Number(port)
   if (!Number.isInteger(from) || from < 1 || from > 65535) throw new CliError(`env.PORT '${port}' is not a port number`)
-  const n = typeof out.instances === 'number' ? out.instances : Number(out.instances ?? 1)
-  const count = Number.isInteger(n) && n > 0 ? n : 1
   out.portRange ??= `${from}-${from + count - 1}`
   if (count > 1 && app.increment_var !== 'PORT') notes.push(`${count} instances get one port each (${String(out.portRange)}), not one shared port: that is how sup reloads with zero downtime`)
 }
 
-function mapExecMode (app: Record<string, unknown>, notes: string[]): void {
+/** True for exec_mode cluster (PM2's workers sharing a port), false for fork or none. */
+function isCluster (app: Record<string, unknown>): boolean {
   const mode = app.exec_mode
-  if (mode === undefined || mode === 'fork' || mode === 'fork_mode') return
+  if (mode === undefined || mode === 'fork' || mode === 'fork_mode') return false
   if (mode !== 'cluster' && mode !== 'cluster_mode') throw new CliError(`exec_mode '${String(mode)}' must be fork or cluster`)
-  notes.push("exec_mode 'cluster' runs as separate workers, one port each, behind nginx (no shared port): PORT tells each worker its own")
+  return true
+}
+
+/** What cluster mode became, said once the ports are mapped. */
+function clusterNote (out: Record<string, unknown>): string {
+  const count = countOf(out.instances)
+  if (out.port === false) return `exec_mode 'cluster': ${count === 1 ? 'one worker' : `${count} separate workers`}, without a port (none is named), as in fork mode`
+  if (out.portRange === undefined && out.port === undefined) {
+    return `exec_mode 'cluster': ${count} separate workers, each on its own port from the daemon's pool (PORT), behind nginx (\`sup nginx\`): no shared port, so an app that listens on a fixed port instead of PORT runs one instance`
+  }
+  return "exec_mode 'cluster' runs as separate workers, one port each, behind nginx (no shared port): PORT tells each worker its own"
 }
 
 /** The simple renames: PM2 key -> sup key. */
@@ -105,6 +123,7 @@ export function mapPm2App (app: Record<string, unknown>, where: string, known: r
   const unsupported: string[] = []
   const notes: string[] = []
   for (const [key, value] of Object.entries(app)) {
+    if (key === 'interpreter') continue // sup spells it alike, but PM2's 'none' and 'node' mean sup's default (below)
     if (SHARED.includes(key) || known.includes(key)) out[key] = value
     else if (RENAMES[key] !== undefined) out[RENAMES[key]] = value
     else if (PM2_UNSUPPORTED.includes(key)) unsupported.push(key)
@@ -113,16 +132,19 @@ export function mapPm2App (app: Record<string, unknown>, where: string, known: r
   if (app.args !== undefined) out.args = words(app.args)
   if (app.instances !== undefined) out.instances = instancesOf(app.instances)
   const interpreter = app.interpreter ?? app.exec_interpreter
-  if (interpreter !== undefined && interpreter !== 'node' && interpreter !== 'none') out.interpreter = String(interpreter)
+  // 'none': the script as is; 'node': what sup runs a .js/.mjs/.cjs script with, and node (from PATH) for any other
+  const nodeScript = typeof app.script === 'string' && /\.[cm]?js$/i.test(app.script)
+  if (interpreter !== undefined && interpreter !== 'none' && !(interpreter === 'node' && nodeScript)) out.interpreter = String(interpreter)
   const iargs = [...(words(app.node_args) ?? []), ...(words(app.interpreter_args) ?? [])]
   if (iargs.length > 0) out.interpreterArgs = iargs
   if (app.autorestart === false) out.restart = 'never'
   if (app.ignore_watch !== undefined) out.watchIgnore = words(app.ignore_watch)
   if (typeof app.watch === 'string') out.watch = [app.watch]
   if (app.increment_var !== undefined && app.increment_var !== 'PORT') unsupported.push(`increment_var '${String(app.increment_var)}' (only PORT)`)
-  mapExecMode(app, notes)
+  const cluster = isCluster(app)
   const env = { ...stringEnv(`${where}.env`, app.env), ...(envName === undefined ? {} : stringEnv(`${where}.env_${envName}`, app[`env_${envName}`])) }
-  mapPort(out, env, app, notes)
+  mapPort(out, env, app, cluster, notes)
+  if (cluster) notes.unshift(clusterNote(out))
   out.env = env
   if (Object.keys(env).length === 0) delete out.env
   return { spec: out as unknown as AppSpecInput & Record<string, unknown>, unsupported, notes }

@@ -32,6 +32,15 @@ describe('mapPm2App', () => {
     expect(notes.join('\n')).toMatch(/cluster/)
   })
 
+  it('a cluster app of several instances that names no port gets a port per worker from the pool (PM2 shares one)', () => {
+    const { spec, notes } = map({ name: 'web', script: 's.js', instances: 2, exec_mode: 'cluster' })
+    expect(spec).not.toHaveProperty('port')
+    expect(spec).not.toHaveProperty('portRange')
+    expect(notes.join('\n')).toMatch(/each on its own port from the daemon's pool \(PORT\)/)
+    expect(map({ script: 's.js', instances: 1, exec_mode: 'cluster' }).spec).toMatchObject({ port: false })
+    expect(map({ script: 's.js', instances: 2, exec_mode: 'cluster', port: false }).spec).toMatchObject({ port: false })
+  })
+
   it('an app that names no port does not listen; sup keys win', () => {
     expect(map({ script: 'w.js' }).spec).toMatchObject({ port: false })
     expect(map({ script: 'w.js', portRange: '9000-9003', health: '/h' }).spec).toMatchObject({ portRange: '9000-9003', health: '/h' })
@@ -78,6 +87,15 @@ describe('appsOf', () => {
     expect(appsOf(doc, FILE, { pm2: true, only: 'b' }).map((s) => s.name)).toEqual(['b'])
     expect(() => appsOf(doc, FILE, { pm2: true, only: 'b,c' })).toThrow(/has no app named 'c'/)
     expect(() => appsOf({ apps: [{ script: 'a.py', interpreter: 'python-nope' }] }, FILE, { pm2: true, path: '/usr/bin' })).toThrow(/interpreter 'python-nope' not found in PATH/)
+  })
+
+  it("PM2's interpreter 'none' runs the script as is, 'node' is node (sup's own for a .js script), whichever key names it", () => {
+    const app = (script: string, extra: Record<string, unknown>) => appsOf({ apps: [{ name: 'w', script, ...extra }] }, FILE, { pm2: true, path: '/usr/bin' })[0]
+    for (const key of ['interpreter', 'exec_interpreter']) {
+      expect(app('/usr/bin/sleep', { args: '1000', [key]: 'none' })).toEqual({ name: 'w', script: '/usr/bin/sleep', args: ['1000'], port: false })
+      expect(app('/srv/app/server.mjs', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/server.mjs', port: false })
+      expect(app('/srv/app/bin/www', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/bin/www', interpreter: '/usr/bin/node', port: false })
+    }
   })
 })
 
