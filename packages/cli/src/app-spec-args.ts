@@ -1,5 +1,6 @@
 // `sup start` arguments -> AppSpecInput. Numbers and durations pass as given: the daemon validates them once.
 import type { AppSpecInput } from '@sup/protocol'
+import { availableParallelism } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import { CliError } from './errors.ts'
 
@@ -53,6 +54,7 @@ export function specFromArgs (script: string, args: readonly string[], flags: St
     const value = flags[key]
     if (value !== undefined) spec[key] = value
   }
+  if (spec.instances === 'max') spec.instances = availableParallelism() // PM2's -i max, and an ecosystem file's
   if (flags.cwd !== undefined) spec.cwd = resolve(cwd, flags.cwd)
   const env = { ...flags.fileEnv, ...parseEnvPairs(flags.env ?? []) }
   if (Object.keys(env).length > 0) spec.env = env

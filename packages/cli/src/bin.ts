@@ -24,6 +24,7 @@ import { registerAppTools } from './commands/app-tools.ts'
 import { registerConfig } from './commands/config.ts'
 import { createContext } from './context.ts'
 import { exitQuietlyOnEpipe } from './stdout-epipe.ts'
+import { pm2Hint } from './pm2-hints.ts'
 
 /** The `sup` program for one run; commands report their own failures through the context (exit code 1). */
 function createProgram (ctx = createContext()): Command {
@@ -31,6 +32,7 @@ function createProgram (ctx = createContext()): Command {
     .description('sup: a process supervisor and cluster manager for Node.js services')
     .version(SUP_VERSION, '-v, --version')
     .showSuggestionAfterError()
+    .configureOutput({ outputError: (text, write) => { write(text + pm2Hint(text)) } })
   for (const register of [registerStart, registerList, registerShow, registerStop, registerRestart, registerReload, registerNginx, registerDelete, registerScale, registerLogs, registerEvents, registerDaemon, registerKill, registerStartup, registerDeploy, registerReleases, registerRollback, registerMonit, registerConfig, registerAppTools]) {
     register(program, ctx)
   }

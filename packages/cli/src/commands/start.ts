@@ -141,7 +141,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .description('start a script or command with N workers, the apps of a config file (sup JSON or a PM2 ecosystem file), a stopped app by name, or all')
     .argument('<target>', 'a script, a command in PATH, apps.json / ecosystem.config.js / apps.yaml, the name of an existing app, or all')
     .argument('[args...]', 'arguments for the app, after --')
-    .option('-n, --instances <n>', 'number of workers (default 1)')
+    .option('-n, --instances <n>', 'number of workers (default 1; max: one per CPU)')
     .option('--name <name>', "app name (default: the script's file name)")
     .option('--port-range <from-to>', "ports for the workers, e.g. 8000-8004 (default: the daemon's pool)")
     .option('--cwd <dir>', "working directory (default: the script's directory)")

@@ -1,4 +1,5 @@
 // `sup start` arguments -> AppSpecInput, and how a start target is read.
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { classifyTarget, flagName, parseEnvPairs, SPEC_FLAGS, specFromArgs } from '../../src/app-spec-args.ts'
 import { CliError } from '../../src/errors.ts'
@@ -18,6 +19,10 @@ describe('specFromArgs', () => {
       script: '/srv/app.js', instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
       minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
     })
+  })
+
+  it('-n max is one worker per CPU, as PM2\'s -i max and an ecosystem file\'s instances: \'max\'', () => {
+    expect(specFromArgs('a.js', [], { instances: 'max' }, '/srv').instances).toBe(availableParallelism())
   })
 
   it('resolves --cwd, parses --env, keeps --wait-ready and app args', () => {

@@ -1,0 +1,33 @@
+// What a PM2 user types that sup spells otherwise: a hint under commander's "unknown command/option" error
+// (docs/pm2.md has the whole map).
+const SAVED = 'nothing to do: sup stores every change at once, and a new daemon brings every app back'
+const LOG_FILES = 'sup-logd writes logs/<app>-<i>.log and every line of a log already carries its time (`sup logs`)'
+
+/** PM2 commands sup has under another name, or has no need for. */
+const COMMANDS: ReadonlyMap<string, string> = new Map([
+  ['save', SAVED], ['dump', SAVED], ['resurrect', SAVED],
+  ['status', 'PM2\'s status is `sup list`'], ['jlist', 'PM2\'s jlist is `sup list --json`'], ['prettylist', 'PM2\'s prettylist is `sup list --json`'],
+  ['describe', 'PM2\'s describe is `sup show <app>`'], ['info', 'PM2\'s info is `sup show <app>`'],
+  ['sendSignal', 'PM2\'s sendSignal is `sup signal <SIGNAL> <app[:i]>`'],
+  ['update', 'PM2\'s update is `sup daemon --restart`: the new daemon adopts every worker'],
+  ['reloadLogs', 'nothing to do: sup-logd rotates each log by size (`--log-max-size`, `--log-files`)']
+])
+
+/** PM2 options sup has under another name, or has no need for. */
+const OPTIONS: ReadonlyMap<string, string> = new Map([
+  ['-i', 'PM2\'s -i is sup\'s `-n <n>` (`-n max`: one per CPU), each worker on its own PORT'],
+  ['--nostream', 'PM2\'s --nostream is `--no-follow`'],
+  ['--no-autorestart', 'PM2\'s --no-autorestart is `--restart never`'],
+  ['--max-memory-restart', 'PM2\'s --max-memory-restart is `--max-memory <size>`'],
+  ['--cron', 'PM2\'s --cron is `--cron-restart <expr>`'],
+  ['--time', LOG_FILES], ['--log-date-format', LOG_FILES], ['--merge-logs', LOG_FILES],
+  ['-l', LOG_FILES], ['--log', LOG_FILES], ['-o', LOG_FILES], ['--output', LOG_FILES], ['-e', LOG_FILES], ['--error', LOG_FILES]
+])
+
+/** A `hint: ...` line (with its newline) for commander's error text, or '' when PM2 has no such word. */
+export function pm2Hint (error: string): string {
+  const m = /^error: unknown (command|option) '([^']+)'/.exec(error)
+  if (m === null) return ''
+  const hint = (m[1] === 'command' ? COMMANDS : OPTIONS).get(m[2] ?? '')
+  return hint === undefined ? '' : `hint: ${hint} (docs/pm2.md)\n`
+}
