@@ -23,6 +23,18 @@ describe('sup stop', () => {
     expect(app.workers[0]?.lastExit?.signal).toBe('SIGKILL')
   })
 
+  it("sends the stop signal once: a process.once('SIGTERM') shutdown runs to its end", async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    expect((await runSup(home, ['start', `${FIXTURES}/graceful-once.js`, '-n', '2', '--name', 'tidy', '--port-range', ports.range])).code).toBe(0)
+    const stop = await runSup(home, ['stop', 'tidy'])
+    expect(stop.code, stop.stderr).toBe(0)
+    const app = await supJson<AppView>(home, ['show', 'tidy'])
+    expect(app.workers.map((w) => [w.state, w.lastExit?.code, w.lastExit?.signal])).toEqual([['stopped', 0, null], ['stopped', 0, null]])
+    const logs = await runSup(home, ['logs', 'tidy', '--no-follow'])
+    expect(logs.stdout.match(/shutdown done/g)).toHaveLength(2)
+  })
+
   it('leaves no grandchild behind, not even one detached in its own session', async () => {
     const home = useSupHome()
     const ports = await freePortRange(2)

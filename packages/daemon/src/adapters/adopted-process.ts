@@ -2,6 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ExitResult, WorkerProcess } from '../core/ports.ts'
 import { listMarkedPids, readStartTime } from './proc-table.ts'
+import { signalTree as signalWorkerTree } from './tree-signal.ts'
 
 /**
  * How often adopted processes (not our children: no exit event) are checked for life: one tick for all of them. An
@@ -58,10 +59,6 @@ export function createLifeWatch (slowMs = WATCH_MS, fastMs = HURRY_MS, timers: I
   }
 }
 
-function killQuietly (pid: number, signal: string): void {
-  try { process.kill(pid, signal) } catch { /* gone (ESRCH) or not ours (EPERM) */ }
-}
-
 /** False once no process has this pid (kill(2) with signal 0: ESRCH); a zombie still has it. */
 export function pidExists (pid: number): boolean {
   try {
@@ -94,8 +91,7 @@ export function adoptProcess (pid: number, marker: string, startTime: number, li
 
   const signalTree = (signal: string): void => {
     if (!signalled) { signalled = true; life.hurry() }
-    if (!isMainGone()) killQuietly(-pid, signal)
-    for (const p of listMarkedPids(marker)) killQuietly(p, signal)
+    signalWorkerTree(isMainGone() ? undefined : pid, listMarkedPids(marker), signal)
   }
   const isTreeGone = (): boolean => isMainGone() && listMarkedPids(marker).length === 0
 

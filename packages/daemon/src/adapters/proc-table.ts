@@ -6,7 +6,10 @@ const MARKER_KEY = Buffer.from('SUP_MARKER=')
 /** Field 22 of /proc/<pid>/stat (starttime), counted from field 3 (state), the first one after the `)` of comm. */
 const START_TIME_INDEX = 22 - 3
 
-interface StatInfo { readonly state: string; readonly startTime: number }
+/** Field 5 of /proc/<pid>/stat (pgrp), counted the same way. */
+const PROCESS_GROUP_INDEX = 5 - 3
+
+interface StatInfo { readonly state: string; readonly startTime: number; readonly group: number }
 
 /** Parses /proc/<pid>/stat after the last ')' since comm may hold spaces and parentheses; null when unreadable. */
 function readStat (pid: number): StatInfo | null {
@@ -19,8 +22,9 @@ function readStat (pid: number): StatInfo | null {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   const state = fields[0]
   const startTime = Number(fields[START_TIME_INDEX])
-  if (state === undefined || !Number.isSafeInteger(startTime)) return null
-  return { state, startTime }
+  const group = Number(fields[PROCESS_GROUP_INDEX])
+  if (state === undefined || !Number.isSafeInteger(startTime) || !Number.isSafeInteger(group)) return null
+  return { state, startTime, group }
 }
 
 function isDeadState (state: string): boolean {
@@ -31,6 +35,12 @@ function isDeadState (state: string): boolean {
 export function readStartTime (pid: number): number | null {
   const stat = readStat(pid)
   return stat === null || isDeadState(stat.state) ? null : stat.startTime
+}
+
+/** The process group of a live, non-zombie pid; null when gone or a zombie. */
+export function readProcessGroup (pid: number): number | null {
+  const stat = readStat(pid)
+  return stat === null || isDeadState(stat.state) ? null : stat.group
 }
 
 /** True while the pid exists and is not a zombie (a zombie holds a pid but runs nothing). */

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { ExitResult, SpawnSpec, Spawner, WorkerProcess } from '../core/ports.ts'
 import { findMarkedPids, isAliveNotZombie } from './proc-table.ts'
 import { adoptProcess, createLifeWatch } from './adopted-process.ts'
+import { signalTree as signalWorkerTree } from './tree-signal.ts'
 
 /** How often waitTreeGone looks at /proc. */
 const POLL_MS = 25
@@ -16,16 +17,6 @@ const GIVE_UP_AFTER_GRACE_MS = 5_000
 const LOG_FILE_MODE = 0o600
 /** IPC messages kept while no listener is registered yet. */
 const MAX_EARLY_MESSAGES = 100
-
-/** process.kill that ignores processes already gone (ESRCH) or not ours (EPERM); an unknown signal still throws. */
-function killQuietly (pid: number, signal: string): void {
-  try {
-    process.kill(pid, signal)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code !== 'ESRCH' && code !== 'EPERM') throw err
-  }
-}
 
 /**
  * Opens a worker's output target. A FIFO (the normal case, see docs/logs.md) is opened read-write: the
@@ -167,10 +158,7 @@ function wrapChild (child: ChildProcess, marker: string, scan: MarkedScan): Work
   }
   child.unref()
 
-  const signalTree = (signal: string): void => {
-    if (pid !== undefined) killQuietly(-pid, signal)
-    for (const p of scan.fresh(marker)) killQuietly(p, signal)
-  }
+  const signalTree = (signal: string): void => { signalWorkerTree(pid, scan.fresh(marker), signal) }
 
   // No /proc scan while the main process runs: the tree cannot be gone before it
   const isTreeGone = (): boolean => (hasExited || pid === undefined || !isAliveNotZombie(pid)) && scan.recent(marker).length === 0

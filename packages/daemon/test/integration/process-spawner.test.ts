@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it, expect, vi } from 'vitest'
 import { createProcessSpawner } from '../../src/adapters/process-spawner.ts'
-import { isAliveNotZombie, listMarkedPids } from '../../src/adapters/proc-table.ts'
+import { adoptProcess, createLifeWatch } from '../../src/adapters/adopted-process.ts'
+import { isAliveNotZombie, listMarkedPids, readStartTime } from '../../src/adapters/proc-table.ts'
 import type { SpawnSpec, WorkerProcess } from '../../src/core/ports.ts'
 import { FIXTURES, fixture, killOnFinish, readText, statField, tempDir, uniqueMarker } from './adapter-support.ts'
 
@@ -103,6 +104,20 @@ describe('process spawner', () => {
     expect(listMarkedPids(spec.marker)).toEqual([])
     expect([proc.pid, sameGroup, ownSession].filter((p) => isAliveNotZombie(p ?? -1))).toEqual([])
     expect(await proc.exited).toEqual({ code: null, signal: 'SIGTERM' })
+  })
+
+  it('signals each process of the tree once (a second SIGTERM ends a graceful shutdown), spawned or adopted', async () => {
+    for (const adopted of [false, true]) {
+      const out = join(tempDir(), 'signals.txt')
+      const { proc, spec } = start('adapter-count-signals.js', { args: [fixture('adapter-count-signals.js'), out] })
+      await expect.poll(() => readText(out).split('\n').filter((l) => l.startsWith('ready')).length, { timeout: 10_000, interval: 20 }).toBe(3)
+      const target = adopted ? adoptProcess(proc.pid ?? -1, spec.marker, readStartTime(proc.pid ?? -1) ?? -1, createLifeWatch()) : proc
+      target.signalTree('SIGTERM')
+      await target.waitTreeGone(5_000)
+      expect(listMarkedPids(spec.marker)).toEqual([])
+      const signalled = readText(out).split('\n').filter((l) => l !== '' && !l.startsWith('ready'))
+      expect(signalled.sort(), adopted ? 'adopted' : 'spawned').toEqual(['own-session 1', 'same-group 1', 'worker 1'])
+    }
   })
 
   it('SIGKILLs a worker that ignores SIGTERM once the grace period is over', async () => {
