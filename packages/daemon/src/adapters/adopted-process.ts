@@ -91,7 +91,7 @@ export function adoptProcess (pid: number, marker: string, startTime: number, li
 
   const signalTree = (signal: string): void => {
     if (!signalled) { signalled = true; life.hurry() }
-    signalWorkerTree(isMainGone() ? undefined : pid, listMarkedPids(marker), signal)
+    signalWorkerTree(isMainGone() ? [] : [pid], listMarkedPids(marker), signal)
   }
   const isTreeGone = (): boolean => isMainGone() && listMarkedPids(marker).length === 0
 

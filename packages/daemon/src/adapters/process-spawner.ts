@@ -158,7 +158,7 @@ function wrapChild (child: ChildProcess, marker: string, scan: MarkedScan): Work
   }
   child.unref()
 
-  const signalTree = (signal: string): void => { signalWorkerTree(pid, scan.fresh(marker), signal) }
+  const signalTree = (signal: string): void => { signalWorkerTree(pid === undefined ? [] : [pid], scan.fresh(marker), signal) }
 
   // No /proc scan while the main process runs: the tree cannot be gone before it
   const isTreeGone = (): boolean => (hasExited || pid === undefined || !isAliveNotZombie(pid)) && scan.recent(marker).length === 0

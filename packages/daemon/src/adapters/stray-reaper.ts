@@ -1,9 +1,10 @@
 // Stops processes an earlier daemon life left behind (found by this home's marker in /proc), by pid, never by name.
 import type { ProcessTable } from '../core/ports.ts'
+import { groupLeaders, signalTree } from './tree-signal.ts'
 
-function signal (pid: number, sig: NodeJS.Signals): void {
-  try { process.kill(-pid, sig) } catch { /* not a group leader, or gone */ }
-  try { process.kill(pid, sig) } catch { /* gone */ }
+/** Each stray's process group (when it leads one) and each stray outside those groups: one signal per process. */
+function signal (pids: readonly number[], sig: NodeJS.Signals): void {
+  signalTree(groupLeaders(pids), pids, sig)
 }
 
 /** SIGTERM every marked process whose marker is not kept, SIGKILL what is left after graceMs; resolves with how many there were. */
@@ -11,12 +12,12 @@ export async function reapMarked (procs: ProcessTable, prefix: string, keep: Rea
   const strays = (): Array<{ pid: number }> => procs.findMarked(`${prefix}:`).filter((p) => !keep.has(p.marker))
   const found = strays()
   if (found.length === 0) return 0
-  for (const { pid } of found) signal(pid, 'SIGTERM')
+  signal(found.map((p) => p.pid), 'SIGTERM')
   const deadline = performance.now() + graceMs
   while (performance.now() < deadline) {
     if (strays().length === 0) return found.length
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
-  for (const { pid } of strays()) signal(pid, 'SIGKILL')
+  signal(strays().map((p) => p.pid), 'SIGKILL')
   return found.length
 }

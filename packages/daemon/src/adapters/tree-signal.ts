@@ -23,13 +23,18 @@ export interface TreeSignalDeps {
 const REAL: TreeSignalDeps = { kill: killQuietly, groupOf: readProcessGroup }
 
 /**
- * Sends `signal` to the group `group` (the worker's pid, when it is alive and leads its group; undefined when it is
- * gone: its pid may be another's now) and to each of `marked` outside that group. Who is outside is read before the
- * group is signalled: a process that leaves the group in between misses this signal, never gets two (the SIGKILL at
- * the end of the grace period reaches it).
+ * Sends `signal` to each process group of `groups` (a worker's pid, when it is alive and leads its group; none when
+ * it is gone: its pid may be another's now) and to each of `marked` outside those groups. Who is outside is read
+ * before the groups are signalled: a process that leaves its group in between misses this signal, never gets two
+ * (the SIGKILL at the end of the grace period reaches it).
  */
-export function signalTree (group: number | undefined, marked: readonly number[], signal: string, deps: TreeSignalDeps = REAL): void {
-  const outside = group === undefined ? marked : marked.filter((p) => deps.groupOf(p) !== group)
-  if (group !== undefined) deps.kill(-group, signal)
+export function signalTree (groups: readonly number[], marked: readonly number[], signal: string, deps: TreeSignalDeps = REAL): void {
+  const outside = groups.length === 0 ? marked : marked.filter((p) => { const g = deps.groupOf(p); return g === null || !groups.includes(g) })
+  for (const g of groups) deps.kill(-g, signal)
   for (const p of outside) deps.kill(p, signal)
+}
+
+/** The processes of `pids` that lead their process group (setsid or setpgid(0, 0): each worker, as sup spawns it). */
+export function groupLeaders (pids: readonly number[], groupOf: (pid: number) => number | null = readProcessGroup): number[] {
+  return pids.filter((p) => groupOf(p) === p)
 }
