@@ -26,7 +26,8 @@ describe('any process', () => {
     chmodSync(`${dir}/loop.sh`, 0o755)
     const py = await runSup(home, ['start', '--name', 'py', '-n', '2', '--port-range', ports.range, '--', 'python3', '-m', 'http.server', '$PORT', '--bind', '127.0.0.1'], { cwd: dir })
     expect(py.code, py.stderr).toBe(0)
-    for (const port of [ports.from, ports.to]) expect((await httpGet(port)).status).toBe(200)
+    // a command from PATH runs where `sup start` ran: http.server serves that directory (not /usr/bin)
+    for (const port of [ports.from, ports.to]) expect((await httpGet(port, '/loop.sh')).body).toBe(LOOP)
 
     const loop = await runSup(home, ['start', './loop.sh', '--no-port', '-n', '2'], { cwd: dir })
     expect(loop.code, loop.stderr).toBe(0)

@@ -110,10 +110,11 @@ function fromPm2 (value: unknown, where: string, opts: ConfigOptions): Record<st
 }
 
 /** A script written as a bare command name (`npm`) that is no file next to the config: looked up in PATH. */
-function resolveScript (script: string, base: string, path: string | undefined): string {
+function resolveScript (script: string, base: string, path: string | undefined): { script: string; inPath: boolean } {
   const local = resolve(base, script)
-  if (script.includes('/') || existsSync(local)) return local
-  return findInPath(script, path) ?? local
+  if (script.includes('/') || existsSync(local)) return { script: local, inPath: false }
+  const found = findInPath(script, path)
+  return found === undefined ? { script: local, inPath: false } : { script: found, inPath: true }
 }
 
 function resolveInterpreter (name: string, where: string, path: string | undefined): string {
@@ -140,7 +141,9 @@ export function appsOf (doc: unknown, file: string, opts: ConfigOptions = {}): A
     const app = checkApp(pm2 ? fromPm2(entry, where, opts) : entry, where)
     const spec = { ...app } as AppSpecInput
     if (spec.cwd !== undefined) spec.cwd = resolve(dir, spec.cwd)
-    spec.script = resolveScript(spec.script, spec.cwd ?? dir, opts.path)
+    const script = resolveScript(spec.script, spec.cwd ?? dir, opts.path)
+    spec.script = script.script
+    if (script.inPath) spec.cwd ??= dir // `npm` runs by the file (its package.json), not in /usr/bin
     if (spec.interpreter !== undefined) spec.interpreter = resolveInterpreter(spec.interpreter, where, opts.path)
     if (isRecord(app.env)) spec.env = Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)]))
     return spec

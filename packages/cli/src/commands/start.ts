@@ -121,15 +121,19 @@ async function startFile (ctx: CliContext, path: string, opts: StartOptions, giv
   return startSpecs(ctx, specs.map((s) => ({ ...s, shellEnv })), opts, true)
 }
 
-/** A bare name that is no file: an existing app, else a command found in PATH (`sup start npm -- start`). */
+/**
+ * A bare name that is no file: an existing app, else a command found in PATH (`sup start npm -- start`). A command
+ * runs where `sup start` ran (unless --cwd): its own directory (/usr/bin) is no place for `npm start`.
+ */
 async function startNamed (ctx: CliContext, target: string, args: readonly string[], opts: StartOptions, extra: readonly string[]): Promise<void> {
   const command = findInPath(target, ctx.env.PATH)
-  if (command !== undefined && extra.length > 0) return startSpecs(ctx, [scriptSpec(ctx, command, args, opts)], opts, false)
+  const commandSpec = (path: string): AppSpecInput => scriptSpec(ctx, path, args, { ...opts, cwd: opts.cwd ?? ctx.cwd })
+  if (command !== undefined && extra.length > 0) return startSpecs(ctx, [commandSpec(command)], opts, false)
   try {
     await startExisting(ctx, target, extra, opts)
   } catch (err) {
     if (!isSupClientError(err, 'SUP_ERR_APP_NOT_FOUND')) throw err
-    if (command !== undefined) return startSpecs(ctx, [scriptSpec(ctx, command, args, opts)], opts, false)
+    if (command !== undefined) return startSpecs(ctx, [commandSpec(command)], opts, false)
     throw new CliError(`No file, app or command named '${target}'`, { hint: 'give the path of a script, a command in PATH, or run `sup list` to see apps' })
   }
 }
@@ -144,7 +148,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('-n, --instances <n>', 'number of workers (default 1; max: one per CPU)')
     .option('--name <name>', "app name (default: the script's file name)")
     .option('--port-range <from-to>', "ports for the workers, e.g. 8000-8004 (default: the daemon's pool)")
-    .option('--cwd <dir>', "working directory (default: the script's directory)")
+    .option('--cwd <dir>', "working directory (default: the script's directory; for a command from PATH, this one)")
     .option('--no-port', 'the app does not listen (queue worker, bot): no PORT, online once it stayed up --ready-after')
     .option('--ready-after <duration>', 'with --no-port: uptime that counts as ready (default 1s)')
     .option('--interpreter <program>', 'run the script with this program (python3, bash...; looked up in PATH)')

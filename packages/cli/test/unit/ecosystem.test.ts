@@ -64,16 +64,19 @@ describe('mapPm2App', () => {
 })
 
 describe('appsOf', () => {
-  it('reads a PM2 file: scripts resolved against the file, bare commands in PATH, sup keys mixed in', () => {
+  it('reads a PM2 file: scripts resolved against the file, bare commands in PATH (run by the file), sup keys mixed in', () => {
     const warned: string[] = []
     const specs = appsOf({
       apps: [
         { name: 'web', script: './server.js', env: { PORT: 8100 }, health: '/healthz', out_file: 'x' },
-        { name: 'npm', script: 'node', args: 'start' }
+        { name: 'npm', script: 'node', args: 'start' },
+        { name: 'api', script: 'node', args: 'start', cwd: 'api' }
       ]
     }, FILE, { pm2: true, path: process.env.PATH, warn: (l) => warned.push(l) })
+    const node = process.execPath.replace(/\/[^/]+$/, '/node')
     expect(specs[0]).toEqual({ name: 'web', script: '/srv/app/server.js', portRange: '8100-8100', health: '/healthz' })
-    expect(specs[1]).toEqual({ name: 'npm', script: process.execPath.replace(/\/[^/]+$/, '/node'), args: ['start'], port: false })
+    expect(specs[1]).toEqual({ name: 'npm', script: node, args: ['start'], cwd: '/srv/app', port: false })
+    expect(specs[2]).toEqual({ name: 'api', script: node, args: ['start'], cwd: '/srv/app/api', port: false })
     expect(warned).toEqual(["sup: app 'web': PM2 keys sup does not support, ignored: out_file"])
   })
 
