@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { targetCount } from '../../src/commands/scale.ts'
 import { parseEnvFile } from '../../src/env-file.ts'
+import { parseEnv } from 'node:util'
 import { shellEnvironment } from '../../src/shell-env.ts'
 import { defaultAppName, parseAppTarget } from '../../src/targets.ts'
 
@@ -23,6 +24,31 @@ describe('parseEnvFile', () => {
 
   it('names the bad line, not its text', () => {
     expect(() => parseEnvFile('A=1\nsecret-token-value\n', '.env')).toThrow(/^\.env:2 is not KEY=value$/)
+    expect(() => parseEnvFile('A=1\nKEY="-----BEGIN KEY-----\nsecret\n', '.env')).toThrow(/^\.env:2 opens a "-quoted value that never closes$/)
+    expect(() => parseEnvFile('A="x" secret\n', '.env')).toThrow(/^\.env:1 has text after its quoted value$/)
+  })
+
+  // what Node reads (util.parseEnv, --env-file) from a file it and sup both accept: multi-line quoted values (PEM keys)
+  const VALID = [
+    '# a comment', 'export A=plain', 'B="double # not a comment"', "C='single $HOME'", 'D=unquoted # trailing comment',
+    'PEM="-----BEGIN KEY-----', 'MIIB', '-----END KEY-----"', "S='one", "two'", 'T=`back "tick" \'q\'`', 'U="a\\nb"',
+    'V=${A}-not-expanded', 'W=', 'X = spaced ', 'Y="quoted" # comment', 'Z=a=b', ''
+  ].join('\n')
+
+  it('reads multi-line quoted values and backticks as Node does', () => {
+    expect(parseEnvFile(VALID, '.env')).toEqual({
+      A: 'plain', B: 'double # not a comment', C: 'single $HOME', D: 'unquoted', PEM: '-----BEGIN KEY-----\nMIIB\n-----END KEY-----',
+      S: 'one\ntwo', T: 'back "tick" \'q\'', U: 'a\nb', V: '${A}-not-expanded', W: '', X: 'spaced', Y: 'quoted', Z: 'a=b'
+    })
+  })
+
+  it('reads \\" in a double-quoted value as a quote (Node would end the value there)', () => {
+    expect(parseEnvFile('Q="say \\"hi\\"" # c\nR="a\\"\nb"', '.env')).toEqual({ Q: 'say "hi"', R: 'a"\nb' })
+  })
+
+  it('agrees with util.parseEnv of this Node on a file both accept', () => {
+    expect(parseEnvFile(VALID, '.env')).toEqual(parseEnv(VALID))
+    expect(parseEnvFile(VALID.replace(/\n/g, '\r\n'), '.env')).toEqual(parseEnv(VALID.replace(/\n/g, '\r\n')))
   })
 })
 
