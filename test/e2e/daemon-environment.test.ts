@@ -1,8 +1,10 @@
 // e2e: the daemon is spawned without NODE_EXTRA_CA_CERTS (node reads and parses that file at every start, before any
 // code runs, and the daemon makes no TLS connection); the workers it starts still get it with the shell's environment.
-import { readFileSync, writeFileSync } from 'node:fs'
+// A relative SUP_HOME means the same directory to the CLI and to the daemon it spawns.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
 import { rootCertificates } from 'node:tls'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { EXAMPLES, daemonPid, freePortRange, httpGet, runSup, useSupHome } from '@sup/test-support'
 
@@ -35,5 +37,24 @@ describe('NODE_EXTRA_CA_CERTS', () => {
     expect(second).not.toBe(first)
     expect(environOf(second).has('NODE_EXTRA_CA_CERTS')).toBe(false)
     expect((await httpGet(ports.from)).body).toMatch(/^hello from pid \d+/)
+  })
+})
+
+describe('a relative SUP_HOME', () => {
+  it('is the directory under the shell that named it, for the CLI and for the daemon it starts', async () => {
+    const home = useSupHome()
+    const relative = `./${basename(home)}`
+    const misplaced = `/${basename(home)}` // where a daemon running in / would take it to be
+    onTestFinished(async () => {
+      if (!existsSync(misplaced)) return
+      await runSup(misplaced, ['kill'])
+      rmSync(misplaced, { recursive: true, force: true })
+    })
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', HELLO, '--name', 'hello', '--port-range', ports.range], { cwd: dirname(home), env: { SUP_HOME: relative } })
+    expect(r.code, r.stderr).toBe(0)
+    expect((await httpGet(ports.from)).body).toMatch(/^hello from pid \d+/)
+    expect(environOf(daemonPid(home) ?? 0).get('SUP_HOME')).toBe(home)
+    expect(existsSync(misplaced)).toBe(false)
   })
 })

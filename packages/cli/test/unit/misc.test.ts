@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseLines } from '../../src/commands/events.ts'
-import { daemonArgv, resolveDaemonEntry } from '../../src/daemon-launcher.ts'
+import { daemonArgv, daemonEnvironment, resolveDaemonEntry } from '../../src/daemon-launcher.ts'
 import { isAlive, parsePid, procState } from '../../src/pid-file.ts'
 
 describe('parsePid', () => {
@@ -26,6 +26,14 @@ describe('parseLines', () => {
 
   it.each(['0', '10001', '-1', '1.5', 'x', ''])('refuses %j', (value) => {
     expect(() => parseLines(value)).toThrow(InvalidArgumentError)
+  })
+})
+
+describe('daemonEnvironment', () => {
+  it('makes a relative SUP_HOME absolute against the CLI\'s cwd (the daemon runs in /) and drops NODE_EXTRA_CA_CERTS', () => {
+    expect(daemonEnvironment({ SUP_HOME: './h', NODE_EXTRA_CA_CERTS: '/ca.pem', A: '1' }, '/srv/ops')).toEqual({ SUP_HOME: '/srv/ops/h', A: '1' })
+    expect(daemonEnvironment({ SUP_HOME: '/abs/h' }, '/srv')).toEqual({ SUP_HOME: '/abs/h' })
+    expect(daemonEnvironment({ A: '1' }, '/srv')).toEqual({ A: '1' })
   })
 })
 
