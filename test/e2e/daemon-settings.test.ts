@@ -39,6 +39,22 @@ describe('sup config', () => {
     expect(JSON.parse(readFileSync(`${home}/config.json`, 'utf8'))).toEqual({ portPool: '9100-9199' })
   })
 
+  it('list and get show the value in effect: the one set, else the default, else none', async () => {
+    const home = useHome()
+    expect((await runSup(home, ['config', 'set', 'portPool', '9100-9199'], { env: PLAIN })).code).toBe(0)
+    const get = async (key: string): Promise<string> => (await runSup(home, ['config', 'get', key], { env: PLAIN })).stdout
+    expect(await get('portPool')).toBe('9100-9199\n')
+    expect(await get('deploy.maxBody')).toBe('200M\n')
+    expect(await get('listen')).toBe('\n')
+    const list = (await runSup(home, ['config', 'list'], { env: PLAIN })).stdout
+    expect(list).toMatch(/^portPool +9100-9199 +config *$/m)
+    expect(list).toMatch(/^deploy\.maxBody +200M +default *$/m)
+    expect(list).toMatch(/^listen +\(unset\) +default *$/m)
+    expect(await get('nginx.test')).toBe('\n')
+    expect((await runSup(home, ['config', 'set', 'nginx.reload', '/usr/sbin/nginx -p /srv/ng -s reload'], { env: PLAIN })).code).toBe(0)
+    expect(await get('nginx.test')).toBe('/usr/sbin/nginx -p /srv/ng -t\n') // what it runs: nginx -t of that nginx
+  })
+
   it('an environment variable overrides config.json for that daemon, and the CLI says so', async () => {
     const home = useHome()
     expect((await runSup(home, ['config', 'set', 'nginx.reload', '/bin/true y'])).code).toBe(0)

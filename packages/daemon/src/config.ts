@@ -2,6 +2,7 @@
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { createHash } from 'node:crypto'
+import { DEFAULT_LOG_LEVEL } from './core/defaults.ts'
 import type { PortRange } from './core/port-allocator.ts'
 import { liveSettingsFrom } from './settings/boot.ts'
 
@@ -50,7 +51,7 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
     logsDir: `${home}/logs`,
     daemonLogPath: `${home}/daemon.log`,
     portPool: live.portPool,
-    logLevel: env.SUP_LOG_LEVEL ?? 'info',
+    logLevel: env.SUP_LOG_LEVEL ?? DEFAULT_LOG_LEVEL,
     markerPrefix: `sup-${id}`,
     lockPath: `${home}/sup.lock`,
     logdLockPath: `${home}/logd.lock`,

@@ -8,6 +8,8 @@ export const SettingView = Type.Object({
   env: Type.String(),
   /** The value in effect (null: the default). */
   value: Type.Union([Type.String(), Type.Null()]),
+  /** The default: the value in effect when neither the environment nor config.json sets one (null: none, off). */
+  default: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   source: Type.Union([Type.Literal('env'), Type.Literal('config'), Type.Literal('default')]),
   /** What config.json holds for it (null: nothing). */
   configValue: Type.Union([Type.String(), Type.Null()]),

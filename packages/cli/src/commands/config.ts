@@ -7,13 +7,15 @@ import { renderTable } from '../render/table.ts'
 import { sanitizeLine } from '../render/logs.ts'
 
 const show = (v: string | null): string => v === null ? '(default)' : sanitizeLine(v)
+/** The value in effect, the default's when none is set; '' when there is none (the setting is off). */
+export const inEffect = (s: SettingView): string => sanitizeLine(s.value ?? s.default ?? '')
 
 /** One line per setting: key, value in effect, where it came from (and what config.json says when the environment wins). */
 export function renderSettings (settings: readonly SettingView[]): string[] {
   const rows = settings.map((s) => {
     const from = s.source === 'env' ? `env ${s.env}${s.configValue === null ? '' : ` (config.json: ${show(s.configValue)})`}` : s.source
     const note = s.pending ? `config.json: ${show(s.configValue)}, takes effect at the next \`sup daemon --restart\`` : ''
-    return [s.key, show(s.value), from, note]
+    return [s.key, inEffect(s) === '' ? '(unset)' : inEffect(s), from, note]
   })
   return renderTable([{ header: 'KEY' }, { header: 'VALUE' }, { header: 'FROM' }, { header: '' }], rows)
 }
@@ -39,14 +41,14 @@ export function registerConfig (program: Command, ctx: CliContext): void {
       if (opts.json === true) ctx.json(view)
       else ctx.print([...renderSettings(view.settings), ctx.colors.dim(`file: ${view.path}`)])
     }))
-  config.command('get').description('the value of one setting in effect (empty line: the default)').argument('<key>')
+  config.command('get').description('the value of one setting in effect, its default if unset (empty line: none)').argument('<key>')
     .option('--json', 'print the setting as JSON')
     .action(action(ctx, async (key: string, opts: { json?: boolean }) => {
       const view = await (await ctx.daemon()).getConfig()
       const s = view.settings.find((x) => x.key === key)
       if (s === undefined) throw new CliError(`Unknown setting '${key}'`, { code: 'SUP_ERR_CONFIG_KEY', hint: `valid keys: ${view.settings.map((x) => x.key).join(', ')}` })
       if (opts.json === true) ctx.json(s)
-      else ctx.print(s.value === null ? '' : sanitizeLine(s.value))
+      else ctx.print(inEffect(s))
     }))
   config.command('set').description('check a value and write it to config.json (a bad key or value writes nothing)').argument('<key>').argument('<value>')
     .option('--json', 'print the API answer as JSON')

@@ -16,3 +16,7 @@ export const DEFAULT_HEALTH = { intervalMs: 5_000, timeoutMs: 2_000, failures: 3
 export const DEFAULT_DRAIN_MS = 1_000
 
 export const DEFAULT_LOGS = { maxSize: 10 * 1024 * 1024, files: 5, minSize: 64 * 1024, maxFiles: 100 } as const
+
+/** The daemon's port pool and daemon.log level when no setting names them (settings/schema.ts shows them). */
+export const DEFAULT_PORT_POOL = '8000-8999'
+export const DEFAULT_LOG_LEVEL = 'info'

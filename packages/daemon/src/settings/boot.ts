@@ -1,5 +1,5 @@
 // The daemon's settings at start: config.json read, the environment laid over it, the first file written (and migrated).
-import { DEFAULT_LOGS } from '../core/defaults.ts'
+import { DEFAULT_LOGS, DEFAULT_PORT_POOL } from '../core/defaults.ts'
 import { parseBytes, parseCount } from '../core/units.ts'
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -68,7 +68,7 @@ export function liveSettingsFrom (asEnv: Readonly<Record<string, string | undefi
   return {
     nginxReload,
     nginxTest: test === undefined || test.trim() === '' ? defaultNginxTest(nginxReload) : commandOrNull(test),
-    portPool: parsePortRange(asEnv.SUP_PORT_POOL ?? '8000-8999'),
+    portPool: parsePortRange(asEnv.SUP_PORT_POOL ?? DEFAULT_PORT_POOL),
     npmInstallScripts: asEnv.SUP_NPM_INSTALL_SCRIPTS === 'true',
     logMaxSize: parseBytes(asEnv.SUP_LOG_MAX_SIZE ?? '') ?? DEFAULT_LOGS.maxSize,
     logFiles: parseCount(asEnv.SUP_LOG_FILES ?? '') ?? DEFAULT_LOGS.files
