@@ -1,5 +1,5 @@
 // The daemon's home, its own log and its state: the lock, daemon.log and sup.pid, sup.db with its apps.json mirror.
-import { chmodSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
 import type { DaemonConfig } from './config.ts'
 import type { BootSettings } from './settings/boot.ts'
@@ -34,6 +34,19 @@ export function openDaemonLog (config: DaemonConfig): { log: Logger; daemonLog: 
   writeFileSync(`${config.pidPath}.tmp`, `${process.pid}\n`, { mode: 0o644 })
   renameSync(`${config.pidPath}.tmp`, config.pidPath)
   return { log, daemonLog }
+}
+
+/**
+ * Removes sup.sock and sup.pid at exit, while sup.pid still names this process. A home deleted under a running
+ * daemon (`rm -rf ~/.sup`) takes its lock along, so a new daemon can start there; the old one's exit must not
+ * remove the new one's socket and pid file, which left the new daemon running with no way to reach it.
+ */
+export function removeRunFiles (config: Pick<DaemonConfig, 'socketPath' | 'pidPath'>, pid: number = process.pid): void {
+  let named: string
+  try { named = readFileSync(config.pidPath, 'utf8').trim() } catch { return }
+  if (named !== String(pid)) return
+  rmSync(config.socketPath, { force: true })
+  rmSync(config.pidPath, { force: true })
 }
 
 /** Records an event of the daemon's own (nginx, deploys, lost state); a store that cannot write is logged, never fatal. */

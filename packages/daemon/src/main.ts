@@ -32,7 +32,7 @@ import { createTokenCheck, ensureToken } from './http/auth.ts'
 import { createProcSampler } from './adapters/proc-sampler.ts'
 import { startResourceWatch, type ResourceWatch } from './runtime/resource-watch.ts'
 import { createLazyMetrics } from './http/lazy-metrics.ts'
-import { lockHome, openDaemonLog, openState, pick, recordOn, recordSettingsAtBoot, type RotatingLog } from './daemon-state.ts'
+import { lockHome, openDaemonLog, openState, pick, recordOn, recordSettingsAtBoot, removeRunFiles, type RotatingLog } from './daemon-state.ts'
 import { DEFAULT_TIMING } from './core/defaults.ts'
 import { baseEnvironment } from './core/base-env.ts'
 import { liveSettingsFrom, readBootSettings, type BootSettings, type LiveSettings } from './settings/boot.ts'
@@ -190,8 +190,7 @@ function createShutdown (d: Daemon, closeServers: () => Promise<void>, stopWatch
     await closeServers()
     d.deploys.close()
     d.store.close()
-    rmSync(d.config.socketPath, { force: true })
-    rmSync(d.config.pidPath, { force: true })
+    removeRunFiles(d.config)
     d.lock.release()
     d.log.info('stopped')
     d.daemonLog.close()
