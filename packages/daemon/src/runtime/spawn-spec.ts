@@ -1,9 +1,7 @@
 // Builds what the spawner needs for one worker: command, env (base, shell, --env, PORT, SUP_*), log file.
 import type { AppSpec } from '../core/app-spec.ts'
 import type { SpawnSpec } from '../core/ports.ts'
-
-/** Scripts run by `node` directly (no wrapper, so ESM and CJS both just work). */
-const NODE_SCRIPT = /\.(c|m)?js$/
+import { isNodeScript, NODE_STRIPS_TYPES } from './node-script.ts'
 
 /** Variables of the daemon's own environment that must not leak into workers. */
 const DAEMON_ONLY = /^SUP_(HOME|DAEMON_ENTRY|MARKER|PORT_POOL)$/
@@ -34,10 +32,13 @@ export function substituteArgs (args: readonly string[], vars: { PORT: string; S
   return args.map((a) => a.replace(ARG_VAR, (_m, braced: string | undefined, bare: string | undefined) => vars[(braced ?? bare) as 'PORT' | 'SUP_INSTANCE']))
 }
 
-/** The program and its arguments: the interpreter if any, node for .js/.mjs/.cjs, else the script itself. */
-export function commandOf (spec: AppSpec, args: readonly string[]): { command: string; args: string[] } {
+/**
+ * The program and its arguments: the interpreter if any, node for .js/.mjs/.cjs (and .ts where node strips types:
+ * node-script.ts), with no wrapper so ESM and CJS both just work; else the script itself.
+ */
+export function commandOf (spec: AppSpec, args: readonly string[], stripsTypes: boolean = NODE_STRIPS_TYPES): { command: string; args: string[] } {
   if (spec.interpreter !== null) return { command: spec.interpreter, args: [...spec.interpreterArgs, spec.script, ...args] }
-  if (NODE_SCRIPT.test(spec.script)) return { command: process.execPath, args: [...spec.interpreterArgs, spec.script, ...args] }
+  if (isNodeScript(spec.script, stripsTypes)) return { command: process.execPath, args: [...spec.interpreterArgs, spec.script, ...args] }
   return { command: spec.script, args: [...args] }
 }
 

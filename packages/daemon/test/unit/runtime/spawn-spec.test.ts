@@ -1,7 +1,7 @@
 // SpawnSpec: what a worker is started with — env (PORT, SUP_*, the app's --env), command, log file.
 import { describe, expect, it } from 'vitest'
 import { normalizeAppSpec, type AppSpecInput } from '../../../src/core/app-spec.ts'
-import { buildSpawnSpec } from '../../../src/runtime/spawn-spec.ts'
+import { buildSpawnSpec, commandOf } from '../../../src/runtime/spawn-spec.ts'
 
 const app = (input: Partial<AppSpecInput> = {}) =>
   normalizeAppSpec({ name: 'api', script: '/srv/api/server.js', env: { NODE_ENV: 'production' }, ...input }, { portPool: { from: 8000, to: 8999 } })
@@ -49,6 +49,14 @@ describe('buildSpawnSpec', () => {
     const s = buildSpawnSpec(app({ script, args: ['--flag', 'v'] }), 0, 8000, 'm', OUT, {})
     expect(s.command).toBe(process.execPath)
     expect(s.args).toEqual([script, '--flag', 'v'])
+  })
+
+  it('runs a .ts/.mts/.cts script with node where node strips types (22.18+), else as an executable', () => {
+    for (const script of ['/srv/a.ts', '/srv/a.mts', '/srv/a.cts']) {
+      const spec = app({ script, args: ['x'] })
+      expect(commandOf(spec, ['x'], true)).toEqual({ command: process.execPath, args: [script, 'x'] })
+      expect(commandOf(spec, ['x'], false)).toEqual({ command: script, args: ['x'] })
+    }
   })
 
   it('runs any other file as an executable', () => {

@@ -100,6 +100,15 @@ describe('checkRunnable', () => {
     await expect(checkRunnable(makeSpec({ script: '/srv/a.py', interpreter: '/usr/bin/python3' }), fs(['/srv/a.py', '/usr/bin/python3'], ['/usr/bin/python3']))).resolves.toBeUndefined()
   })
 
+  it('a TypeScript script: node runs it where node strips types; elsewhere it must be executable, or the refusal says why', async () => {
+    const ts = makeSpec({ script: '/srv/app.ts' })
+    await expect(checkRunnable(ts, fs(['/srv/app.ts'], []), true)).resolves.toBeUndefined()
+    await expect(checkRunnable(ts, fs(['/srv/app.ts'], ['/srv/app.ts']), false)).resolves.toBeUndefined()
+    const refused = await rejection(checkRunnable(ts, fs(['/srv/app.ts'], []), false))
+    expect(refused).toMatchObject({ code: 'SUP_ERR_NOT_EXECUTABLE' })
+    expect(String((refused as Error).message)).toMatch(/is TypeScript, which the daemon's node \(v\d+\.\d+\.\d+\) does not run \(Node 22\.18\+ does/)
+  })
+
   it('refuses a missing interpreter and a missing script', async () => {
     await expect(checkRunnable(makeSpec({ script: '/srv/a.py', interpreter: '/usr/bin/nope' }), fs(['/srv/a.py'], []))).rejects.toMatchObject({ code: 'SUP_ERR_NOT_EXECUTABLE' })
     await expect(checkRunnable(makeSpec({ script: '/srv/gone.sh' }), fs([], []))).rejects.toMatchObject({ code: 'SUP_ERR_SCRIPT_NOT_FOUND' })
