@@ -112,7 +112,11 @@ const SET_BY_SUP = ['SUP_APP', 'SUP_INSTANCE', 'NODE_APP_INSTANCE']
 
 /** Validates an app name; `field` says which input it came from. */
 export function validateName (name: string, field = 'name'): string {
-  if (!NAME_RE.test(name)) throw new SUP_ERR_INVALID_SPEC(field, `'${name.slice(0, 80)}' must match ${NAME_RE.source} (lowercase letters, digits, . _ -; at most 64)`)
+  if (!NAME_RE.test(name)) {
+    const slug = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '').slice(0, 64).replace(/[-.]+$/, '')
+    const e = NAME_RE.test(slug) && !RESERVED_NAMES.includes(slug) ? `, e.g. '${slug}'` : ''
+    throw new SUP_ERR_INVALID_SPEC(field, `'${name.slice(0, 80)}' must match ${NAME_RE.source} (lowercase letters, digits, . _ -; at most 64${e})`)
+  }
   if (RESERVED_NAMES.includes(name)) throw new SUP_ERR_INVALID_SPEC(field, `'${name}' is reserved`)
   return name
 }

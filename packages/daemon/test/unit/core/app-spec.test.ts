@@ -103,6 +103,12 @@ describe('names', () => {
   it.each(['', '-api', '.api', 'Api', 'a b', 'a/b', '../x', 'all'])('%j is not a valid name', (name) => {
     expect(() => validateName(name, 'app')).toThrow(expect.objectContaining({ code: 'SUP_ERR_INVALID_SPEC', message: expect.stringContaining('Invalid app:') }))
   })
+
+  it.each([['API Server', "e.g. 'api-server'"], ['MyApp', "e.g. 'myapp'"], ['../x', "e.g. 'x'"], ['-', ''], ['ALL', '']])('%j is refused with a valid name to use: %j', (name, hint) => {
+    const err = (() => { try { validateName(name) } catch (e) { return e as Error } })()
+    if (hint === '') expect(err?.message).not.toMatch(/e\.g\./)
+    else expect(err?.message).toContain(hint)
+  })
 })
 
 describe('health and drain', () => {
