@@ -1,7 +1,7 @@
 // `--env-file .env`: the dotenv format as Node reads it (`node --env-file`, util.parseEnv): KEY=value, `export`
 // prefix, # comments, values in '', "" or `` quotes that may span lines (a PEM key), \n in "" as a newline (and \"
-// as a quote, where Node would end the value). Stricter than Node where Node guesses: a line that is no KEY=value, a quote that never closes or text after a closing quote
-// is an error naming its line (never its text, which may be a secret).
+// as a quote, where Node would end the value). Stricter than Node where Node guesses: a line that is no KEY=value,
+// a quote that never closes or text after a closing quote is an error naming its line (never its text: a secret).
 import { readFileSync } from 'node:fs'
 import { CliError } from './errors.ts'
 
