@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { daemonPid, isAlive, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { daemonPid, isAlive, isGone, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 /** Live pids whose environment holds SUP_HOME=home: the daemon and sup-logd (workers do not get SUP_HOME). */
 export function homeProcesses (home: string): number[] {
@@ -26,12 +26,12 @@ export function useHome (): string {
   return home
 }
 
-/** SIGKILLs the daemon of `home` and waits until its pid is gone; returns the pid. */
+/** SIGKILLs the daemon of `home` and waits until no thread of it is left (its socket is closed); returns the pid. */
 export async function killDaemon (home: string): Promise<number> {
   const pid = daemonPid(home)
   if (pid === null) throw new Error(`no daemon runs for ${home}`)
   process.kill(pid, 'SIGKILL')
-  await waitFor(() => !isAlive(pid), { timeoutMs: 5_000, what: `daemon ${pid} to die` })
+  await waitFor(() => isGone(pid), { timeoutMs: 5_000, what: `daemon ${pid} to die` })
   return pid
 }
 

@@ -1,7 +1,7 @@
 // e2e: `sup kill` then any command: a new daemon brings every app back as wanted, nothing doubled.
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, isGone, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 /** `sup list --json` once no worker is starting any more (the new daemon answers while the ones it restarts come up). */
 async function listSettled (home: string): Promise<AppList> {
@@ -44,6 +44,8 @@ describe('daemon stop and start', () => {
     expect((await runSup(home, ['start', `${EXAMPLES}/hello/server.js`, '-n', '2', '--name', 'solo', '--port-range', ports.range])).code).toBe(0)
     const pid = daemonPid(home) ?? 0
     process.kill(pid, 'SIGKILL')
+    // until its last thread is gone, its socket may take a connection and reset it
+    await waitFor(() => isGone(pid), { what: `daemon ${pid} to die` })
     const { apps } = await supJson<AppList>(home, ['list'])
     expect(apps[0]?.workers.map((w) => w.state)).toEqual(['online', 'online'])
     expect(markedPids(home)).toHaveLength(2)

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { SUP_VERSION } from '../../packages/protocol/src/version.ts'
-import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, logdPid, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, isGone, logdPid, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 const TAKEN = 'start request taken from the CLI that spawned this daemon'
@@ -140,8 +140,10 @@ describe('a cold `sup start`', () => {
     const ports = await freePortRange(2)
     expect((await runSup(home, ['start', HELLO, '--name', 'old', '--port-range', `${ports.from}-${ports.from}`])).code).toBe(0)
     const old = await waitFor(() => logdPid(home), { what: 'sup-logd' })
-    for (const pid of [daemonPid(home) ?? 0, old]) process.kill(pid, 'SIGKILL')
-    await waitFor(() => !isAlive(old), { what: 'sup-logd to die' })
+    const killed = [daemonPid(home) ?? 0, old]
+    for (const pid of killed) process.kill(pid, 'SIGKILL')
+    // no thread of either left: until then the daemon's socket may take the next command's connection and reset it
+    await waitFor(() => killed.every(isGone), { what: 'the daemon and sup-logd to die' })
     expect((await runSup(home, ['start', HELLO, '--name', 'new', '--port-range', `${ports.to}-${ports.to}`])).code).toBe(0)
     const apps = await appsOf(home)
     expect(apps.map((a) => [a.name, a.workers[0]?.state])).toEqual([['new', 'online'], ['old', 'online']])

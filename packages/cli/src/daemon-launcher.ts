@@ -1,12 +1,13 @@
 // Makes sure a daemon answers before a command talks to it: starts one, detached, when none does.
 import { isSupClientError, SUP_ERR_DAEMON_UNREACHABLE, type HealthView, type SupClient } from '@sup/client'
 import type { ChildProcess } from 'node:child_process'
+import { promises as fsPromises } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
 import { takeEarlyDaemon, takeHandoff } from './early-daemon.ts'
 import { CliError, SUP_ERR_DAEMON_START } from './errors.ts'
-import { isAlive, readDaemonPid } from './pid-file.ts'
+import { canHaveWritten, isAlive, processStartMs, readDaemonPid } from './pid-file.ts'
 
 export { daemonArgv, daemonEnvironment, DAEMON_NODE_FLAGS, spawnDaemon } from './daemon-spawn.ts'
 
@@ -40,10 +41,15 @@ export interface EnsureDaemonOptions {
   readonly lockHolder?: (home: string) => Promise<number | undefined>
 }
 
-/** The live process named by `<home>/sup.pid`: a daemon that is starting (or stuck) and holds the lock. */
+/**
+ * The live process named by `<home>/sup.pid`: a daemon that is starting (or stuck, or not listening yet: a handed
+ * start answers `sup start` before its API opens) and holds the lock. Not a process started after the file was written.
+ */
 export async function liveLockHolder (home: string): Promise<number | undefined> {
   const pid = await readDaemonPid(home)
-  return pid !== undefined && isAlive(pid) ? pid : undefined
+  if (pid === undefined || !isAlive(pid)) return undefined
+  const writtenMs = await fsPromises.stat(join(home, 'sup.pid')).then((s) => s.mtimeMs, () => undefined)
+  return canHaveWritten(processStartMs(pid), writtenMs) ? pid : undefined
 }
 
 function isRetryable (err: unknown, spawned: boolean): boolean {
@@ -94,8 +100,11 @@ export async function ensureDaemon (client: SupClient, options: EnsureDaemonOpti
       break
     }
     if (isSupClientError(lastError, SUP_ERR_DAEMON_UNREACHABLE) && (child === undefined || child.exited)) {
-      // Our daemon exited: if another holds the lock it is still starting; otherwise ours lost a race, or crashed.
-      holder = child === undefined ? undefined : await lockHolder(client.home)
+      // None spawned yet, or ours exited: a live daemon holding the lock is still starting (a handed start opens its
+      // API after answering `sup start`), and it is waited for. A daemon spawned beside it would wait for the lock and
+      // take the home with this command's environment the moment that one exits (`sup daemon --restart`, `sup kill`).
+      // Otherwise ours lost a race, or crashed.
+      holder = await lockHolder(client.home)
       if (holder === undefined && spawns >= MAX_SPAWNS) break
       if (holder === undefined) {
         entry ??= resolveDaemonEntry(env)

@@ -20,6 +20,36 @@ export async function readDaemonPid (home: string): Promise<number | undefined> 
   }
 }
 
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux architecture node runs on). */
+const USER_HZ = 100
+
+/** The start time of a `/proc/<pid>/stat` line in clock ticks since boot (field 22), or undefined. */
+export function procStartTicks (stat: string): number | undefined {
+  const fields = stat.slice(stat.lastIndexOf(')') + 1).trim().split(/\s+/)
+  const ticks = Number(fields[19]) // fields[0] is field 3 (the state)
+  return fields.length > 19 && Number.isSafeInteger(ticks) ? ticks : undefined
+}
+
+/** Wall-clock ms when a process started (its start ticks after /proc/stat's boot time, to the second), or undefined. */
+export function processStartMs (pid: number): number | undefined {
+  try {
+    const ticks = procStartTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+    return ticks === undefined || btime === undefined ? undefined : Number(btime) * 1000 + ticks * (1000 / USER_HZ)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Whether the process `pid` can be the one that wrote a pid file at `writtenMs`: a daemon writes sup.pid after it
+ * started, so a process that started later is another one that got the pid of a daemon gone without removing its file
+ * (SIGKILL). `slackMs` covers /proc/stat's boot time, which is rounded to the second. Unknown times: it can.
+ */
+export function canHaveWritten (startedMs: number | undefined, writtenMs: number | undefined, slackMs = 1_000): boolean {
+  return startedMs === undefined || writtenMs === undefined || startedMs <= writtenMs + slackMs
+}
+
 /** The state letter of a `/proc/<pid>/stat` line (`R`, `S`, `Z`...): the field after the command's closing paren. */
 export function procState (stat: string): string | undefined {
   return /^\S+/.exec(stat.slice(stat.lastIndexOf(')') + 1).trimStart())?.[0]

@@ -6,7 +6,7 @@ import { daemonPid, FIXTURES, runSup, type SupResult } from './daemon.ts'
 import type { Expectation } from './interleave-invariants.ts'
 import { DEFAULT_INSTANCES, type AppName, type Op } from './interleave-model.ts'
 import { daemonRequest, eventsOf, listAppsOf, markedProcesses } from './interleave-observe.ts'
-import { httpGet, isAlive, killPid } from './procs.ts'
+import { httpGet, isAlive, isGone, killPid } from './procs.ts'
 import { waitFor } from './wait.ts'
 
 export const WORKER_FIXTURE = `${FIXTURES}/interleave-worker.js`
@@ -104,7 +104,7 @@ async function killDaemon (w: World): Promise<OpOutcome> {
   if (pid !== null) {
     w.daemons.add(pid)
     killPid(pid, 'SIGKILL')
-    await waitFor(() => !isAlive(pid), { timeoutMs: 5_000, what: `daemon ${pid} to die` })
+    await waitFor(() => isGone(pid), { timeoutMs: 5_000, what: `daemon ${pid} to die` }) // its socket closed too
   }
   // `sup list` starts the next daemon, which adopts the workers
   const r = await runSup(w.home, ['list', '--json'], { env: { ...w.env }, timeoutMs: 60_000 })

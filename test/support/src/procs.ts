@@ -46,6 +46,16 @@ export function isAlive (pid: number): boolean {
   } catch { return false }
 }
 
+/**
+ * True once no thread of `pid` is left: the pid is gone, or only its zombie leader is. isAlive() is false as soon as
+ * the main thread is a zombie, but a SIGKILLed node process still has other threads exiting then, and its files (a
+ * listening socket, a lock) close with the last of them: a client that connects to the socket meanwhile is reset.
+ */
+export function isGone (pid: number): boolean {
+  if (isAlive(pid)) return false
+  try { return readdirSync(`/proc/${pid}/task`).length <= 1 } catch { return true }
+}
+
 export function killPid (pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   try { process.kill(pid, signal) } catch { /* already gone */ }
 }

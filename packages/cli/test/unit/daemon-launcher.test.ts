@@ -91,13 +91,32 @@ describe('ensureDaemon', () => {
   it('waits for a live daemon holding the lock instead of spawning again', async () => {
     const s = fakeSpawner()
     const answers: (HealthView | Error)[] = [unreachable()]
-    const done = ensureDaemon(fakeClient(answers), { env, spawnDaemon: s.spawn, lockHolder: async () => 77, pollMs: 1, timeoutMs: 2000 })
+    const lock: { holder?: number } = {} // none when it spawns; then one that beat ours to the lock
+    const done = ensureDaemon(fakeClient(answers), { env, spawnDaemon: s.spawn, lockHolder: async () => lock.holder, pollMs: 1, timeoutMs: 2000 })
     await expect.poll(() => s.spawned.length).toBe(1)
+    lock.holder = 77
     s.spawned[0]?.emit('exit', 1, null)
     await new Promise((resolve) => setTimeout(resolve, 30))
     expect(s.spawned).toHaveLength(1)
     answers[0] = HEALTH
     await expect(done).resolves.toEqual(HEALTH)
+  })
+
+  it('spawns none while a live daemon holds the lock and does not listen yet (a handed start): polls it', async () => {
+    // A daemon spawned beside it waits for the lock and takes the home, with this command's environment, the moment
+    // that daemon exits: `sup start` then `sup daemon --restart` ended with a daemon the restart never started.
+    const s = fakeSpawner()
+    const client = fakeClient([unreachable(), unreachable(), unreachable(), HEALTH])
+    await expect(ensureDaemon(client, { env, spawnDaemon: s.spawn, lockHolder: async () => 77, pollMs: 1 })).resolves.toEqual(HEALTH)
+    expect(s.spawned).toHaveLength(0)
+    expect(client.calls).toBe(4)
+  })
+
+  it('says which pid holds the lock when that daemon never answers', async () => {
+    const s = fakeSpawner()
+    const err = await ensureDaemon(fakeClient([unreachable()]), { env, spawnDaemon: s.spawn, lockHolder: async () => 77, pollMs: 1, timeoutMs: 50 }).catch((e: unknown) => e)
+    expect(s.spawned).toHaveLength(0)
+    expect((err as Error).message).toMatch(/^A sup daemon \(pid 77\) holds \/h\/sup.pid but did not answer within 0 s/)
   })
 
   it('passes other errors through without spawning', async () => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseLines } from '../../src/commands/events.ts'
 import { daemonArgv, daemonEnvironment, resolveDaemonEntry } from '../../src/daemon-launcher.ts'
-import { isAlive, parsePid, procState } from '../../src/pid-file.ts'
+import { canHaveWritten, isAlive, parsePid, processStartMs, procStartTicks, procState } from '../../src/pid-file.ts'
 
 describe('parsePid', () => {
   it.each<[string, number | undefined]>([['1234\n', 1234], ['  77', 77], ['', undefined], ['abc', undefined], ['0', undefined], ['-5', undefined]])('%j -> %s', (text, pid) => {
@@ -54,6 +54,29 @@ describe('daemon entry', () => {
     expect(daemonArgv('/x/dist/main.js')).toEqual(['--max-semi-space-size=1', '/x/dist/main.js'])
     expect(daemonArgv('/x/src/main.ts')[0]).toBe('--max-semi-space-size=1')
     expect(daemonArgv('/x/src/main.ts').at(-1)).toBe('/x/src/main.ts')
+  })
+})
+
+describe('procStartTicks, processStartMs, canHaveWritten', () => {
+  it('reads field 22 of a stat line, whatever the command name holds', () => {
+    const rest = 'S 1 2 3 0 -1 4194560 10 0 0 0 5 6 0 0 20 0 7 0 123456 1000 50'
+    expect(procStartTicks(`42 (node) ${rest}`)).toBe(123456)
+    expect(procStartTicks(`42 (a ) b (c) ${rest}`)).toBe(123456)
+    expect(procStartTicks('42 (node) S 1 2')).toBeUndefined()
+  })
+
+  it('this process started before now, and within the time it has run', () => {
+    const started = processStartMs(process.pid) ?? 0
+    expect(started).toBeLessThanOrEqual(Date.now() + 1_000)
+    expect(started).toBeGreaterThan(Date.now() - process.uptime() * 1000 - 2_000)
+  })
+
+  it('a process started after the pid file was written (a recycled pid) cannot have written it', () => {
+    expect(canHaveWritten(10_000, 10_000)).toBe(true)
+    expect(canHaveWritten(10_900, 10_000)).toBe(true) // boot time is rounded to the second
+    expect(canHaveWritten(12_000, 10_000)).toBe(false)
+    expect(canHaveWritten(undefined, 10_000)).toBe(true)
+    expect(canHaveWritten(12_000, undefined)).toBe(true)
   })
 })
 

@@ -1,5 +1,5 @@
 // An append-only log file capped by size: `.log` → `.log.1` → … → `.log.<files-1>`, the oldest deleted (docs/logs.md).
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readdirSync, readSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 export interface RotationLimits {
@@ -27,12 +27,37 @@ export type RotatingWriteError = NodeJS.ErrnoException & { bytesWritten: number 
 
 const NL = 0x0a
 const FILE_MODE = 0o600
-const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
+/** Read too: the end of a file taken over is checked (cutTornTail). O_APPEND only moves the writes. */
+const APPEND = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT
+/** How much of a file's end is read at a time, looking for its last line end. */
+const TAIL_CHUNK = 64 * 1024
 
 function checkLimits (l: RotationLimits): RotationLimits {
   if (!Number.isSafeInteger(l.maxSize) || l.maxSize < 1) throw new RangeError(`maxSize must be a positive integer, got ${l.maxSize}`)
   if (!Number.isSafeInteger(l.files) || l.files < 1) throw new RangeError(`files must be a positive integer, got ${l.files}`)
   return { maxSize: l.maxSize, files: l.files }
+}
+
+/**
+ * Cuts a file of `size` bytes back to its last line end; returns the size left. A writer killed in a write (a SIGKILLed
+ * sup-logd: the kernel ends a large write(2) at a page when a fatal signal is pending) left part of a record there, and
+ * the next writer's first record would be glued to it: a line no reader can parse.
+ */
+function cutTornTail (fd: number, size: number): number {
+  const chunk = Buffer.alloc(Math.min(size, TAIL_CHUNK))
+  for (let end = size; end > 0;) {
+    const from = Math.max(0, end - chunk.length)
+    const n = readSync(fd, chunk, 0, end - from, from)
+    const nl = n === 0 ? -1 : chunk.lastIndexOf(NL, n - 1)
+    if (nl !== -1) {
+      const whole = from + nl + 1
+      if (whole < size) ftruncateSync(fd, whole)
+      return whole
+    }
+    end = from
+  }
+  ftruncateSync(fd, 0)
+  return 0
 }
 
 /** Deletes `<name>.<n>` for every n ≥ files: rotated files a larger `files` setting left behind. */
@@ -57,7 +82,8 @@ export function openRotatingFile (path: string, initial: RotationLimits): Rotati
   const open = (flags: number): number => {
     const opened = openSync(path, flags, FILE_MODE)
     fd = opened
-    current = fstatSync(opened).size
+    const size = fstatSync(opened).size
+    current = size === 0 ? 0 : cutTornTail(opened, size)
     return opened
   }
   const closeFd = (): void => {

@@ -26,6 +26,18 @@ describe('openRotatingFile', () => {
     expect(readFileSync(path, 'utf8')).toBe('one\ntwo\n')
   })
 
+  it('a file whose writer died in a write (part of a line at its end): the part is cut off before the next line', () => {
+    const path = `${homeDirs().logsDir}/torn.log`
+    writeFileSync(path, `one\ntwo\n${'t'.repeat(70_000)}`) // a torn tail longer than one read of the end
+    const f = open(path, 1_000_000, 3)
+    expect(f.size()).toBe(8)
+    f.write(Buffer.from('three\n'))
+    expect(readFileSync(path, 'utf8')).toBe('one\ntwo\nthree\n')
+    writeFileSync(`${path}-2`, 'no line end at all')
+    open(`${path}-2`, 1000, 3).write(Buffer.from('first\n'))
+    expect(readFileSync(`${path}-2`, 'utf8')).toBe('first\n')
+  })
+
   it('shifts .log -> .log.1 -> .log.2 before a write would pass maxSize, deleting the oldest; lines never split', () => {
     const path = `${homeDirs().logsDir}/b.log`
     const f = open(path, 100, 3) // 10 lines of 10 bytes a file
