@@ -1,6 +1,6 @@
 // e2e: one daemon per home, a lost database, `sup daemon --restart`, and a stop in flight when the daemon dies.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { AppView, EventList } from '../../packages/protocol/src/index.ts'
 import { DAEMON_BIN, EXAMPLES, FIXTURES, daemonPid, freePortRange, httpGet, isAlive, markedPids, runSup, supJson, waitFor } from '@sup/test-support'
@@ -34,6 +34,23 @@ describe('crash safety: one daemon, its state, its replacement', () => {
     expect(health).toBe(winner.pid)
     expect(isAlive(winner.pid)).toBe(true)
     expect(isAlive(loser.pid)).toBe(false)
+  })
+
+  it('an upstream file of an app the daemon does not have is removed at boot, with an event', async () => {
+    const home = useHome()
+    const ports = await freePortRange(1)
+    expect((await runSup(home, ['start', HELLO, '--name', 'web', '--port-range', ports.range])).code).toBe(0)
+    expect((await runSup(home, ['kill'])).code).toBe(0)
+    // what a daemon that died between deleting an app and removing its file leaves behind
+    writeFileSync(`${home}/nginx/ghost.conf`, readFileSync(`${home}/nginx/web.conf`, 'utf8').replaceAll('web', 'ghost'))
+    expect((await runSup(home, ['list'])).code).toBe(0)
+    const removed = await waitFor(async () => {
+      const events = await supJson<EventList>(home, ['events'])
+      return events.events.find((e) => e.type === 'nginx-stale-removed') ?? null
+    }, { what: 'the nginx-stale-removed event' })
+    expect(removed.data).toEqual({ apps: ['ghost'] })
+    expect(existsSync(`${home}/nginx/ghost.conf`)).toBe(false)
+    expect(existsSync(`${home}/nginx/web.conf`)).toBe(true)
   })
 
   it('sup.db removed under running workers: the next daemon starts, says so, and no worker is doubled', async () => {

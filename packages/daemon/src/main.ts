@@ -89,7 +89,7 @@ function buildNginx (config: DaemonConfig, rt: Runtime): NginxPublisher {
 function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublisher, readTail: (app: string, instance: number, lines: number) => Promise<string>): Supervisor {
   const output = createWorkerOutput(config.pipesDir)
   const { live, probe } = rt
-  const publisher = { publish: nginx.publish, remove: nginx.remove, lastError: nginx.lastError, get reloadsNginx () { return live.current.nginxReload !== null } }
+  const publisher = { publish: nginx.publish, remove: nginx.remove, lastError: nginx.lastError, reconcile: nginx.reconcile, get reloadsNginx () { return live.current.nginxReload !== null } }
   return createSupervisor({
     clock: rt.clock,
     spawner: createProcessSpawner(),

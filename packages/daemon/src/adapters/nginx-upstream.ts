@@ -88,7 +88,7 @@ interface Request { ports: readonly number[] | null; readonly waiters: Array<(r:
 interface Change { readonly app: string; readonly ports: readonly number[] | null; readonly path: string; readonly previous: string | null; next: string | null }
 
 /** The publisher: one flush at a time over every app, so nginx never sees two writes or reloads interleaved. */
-export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublisher {
+export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublisher & Required<Pick<UpstreamPublisher, 'reconcile'>> {
   const pending = new Map<string, Request>()
   const errors = new Map<string, string>()
   /** Apps whose file on disk nginx has loaded (none at start: the first publish of each app reloads even if unchanged). */
