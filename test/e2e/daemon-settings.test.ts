@@ -74,6 +74,15 @@ describe('sup config', () => {
     expect(other.stderr).toMatch(/SUP_NGINX_RELOAD is set here but the daemon runs with '\/bin\/true x'.*sup config set nginx\.reload/)
   })
 
+  it('a fresh home gets an empty config.json: the environment that started its first daemon is an override, not a setting', async () => {
+    const home = useHome()
+    const up = await runSup(home, ['list'], { env: { SUP_PORT_POOL: '9200-9299' } })
+    expect(up.code, up.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(`${home}/config.json`, 'utf8'))).toEqual({})
+    const events = await supJson<EventList>(home, ['events'])
+    expect(events.events.filter((e) => e.type === 'config-migrated')).toEqual([])
+  })
+
   it('settings found only in the environment at the first start after an upgrade are written to config.json once, with an event', async () => {
     const home = useHome()
     expect((await runSup(home, ['list'])).code).toBe(0)

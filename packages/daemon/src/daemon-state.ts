@@ -76,8 +76,9 @@ export function pick (env: Readonly<Record<string, string | undefined>>, key: st
 }
 
 /** Settings found only in the environment are written to config.json once (an upgrade), and what was ignored is said. */
-export function recordSettingsAtBoot (settings: BootSettings, config: DaemonConfig, record: ReturnType<typeof recordOn>, log: Logger): void {
-  const migrated = settings.persistFirstFile(config.dbPath)
+export function recordSettingsAtBoot (settings: BootSettings, dbCheck: DatabaseCheck, record: ReturnType<typeof recordOn>, log: Logger): void {
+  // whether sup.db existed is read before this daemon opened (and so created) it
+  const migrated = settings.persistFirstFile(dbCheck.status === 'ok' || dbCheck.status === 'corrupt')
   if (migrated.length > 0) record('*', 'config-migrated', `settings found only in the environment were written to ${settings.configPath}: ${migrated.join(', ')}`, { keys: migrated })
   for (const problem of settings.problems) { log.warn(problem); record('*', 'config-ignored', problem, null) }
 }

@@ -228,7 +228,7 @@ async function assemble (settings: BootSettings, config: DaemonConfig): Promise<
   const { log, daemonLog } = openDaemonLog(config)
   const clock = createSystemClock()
   const store = openState(config, dbCheck, log)
-  recordSettingsAtBoot(settings, config, recordOn(store, log, 'a settings event'), log)
+  recordSettingsAtBoot(settings, dbCheck, recordOn(store, log, 'a settings event'), log)
   const live: Live = { current: liveSettingsFrom(settings.resolution.asEnv) }
   const baseEnv: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) baseEnv[k] = v

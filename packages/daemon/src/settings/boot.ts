@@ -1,7 +1,6 @@
 // The daemon's settings at start: config.json read, the environment laid over it, the first file written (and migrated).
 import { DEFAULT_LOGS, DEFAULT_PORT_POOL } from '../core/defaults.ts'
 import { parseBytes, parseCount } from '../core/units.ts'
-import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { parseCommand } from '../adapters/nginx-upstream.ts'
@@ -19,10 +18,11 @@ export interface BootSettings {
   /** Ignored keys/values of config.json and the environment, in words. */
   readonly problems: string[]
   /**
-   * Writes config.json when there is none yet. At the first start after an upgrade (a sup.db exists) the settings
-   * found only in the environment are written into it, once; returns the keys that were.
+   * Writes config.json when there is none yet. At the first start after an upgrade (`hadDatabase`: a sup.db existed
+   * before this daemon opened one) the settings found only in the environment are written into it, once; returns the
+   * keys that were. A fresh home gets an empty file.
    */
-  persistFirstFile (dbPath: string): string[]
+  persistFirstFile (hadDatabase: boolean): string[]
 }
 
 export function readBootSettings (env: Readonly<Record<string, string | undefined>>): BootSettings {
@@ -40,9 +40,9 @@ export function readBootSettings (env: Readonly<Record<string, string | undefine
     resolution,
     env: out,
     problems: [...read.problems, ...resolution.problems],
-    persistFirstFile (dbPath) {
+    persistFirstFile (hadDatabase) {
       if (read.exists) return []
-      const migrated = existsSync(dbPath) ? settingsToMigrate(env) : {}
+      const migrated = hadDatabase ? settingsToMigrate(env) : {}
       file = migrated
       writeSettingsFile(configPath, migrated)
       return Object.keys(migrated)
