@@ -2,7 +2,7 @@
 // node process booting, ~0.1-0.2 s) runs beside the CLI loading its program instead of after it (docs/performance.md).
 // The program (another bundle) takes that daemon over in ensureDaemon: it polls it as if it had spawned it itself.
 // `sup start` first hands it its first app through the start handoff (start-handoff.ts), a socket pair made here.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -22,16 +22,30 @@ export function homeOf (env: NodeJS.ProcessEnv): string {
   return home === undefined || home === '' ? join(homedir(), '.sup') : resolve(home)
 }
 
+/** Whether `<home>/sup.pid` names a live process: a daemon may be starting there, its socket not made yet. */
+function pidFileLive (home: string): boolean {
+  try {
+    const pid = Number(/^\s*(\d+)/.exec(readFileSync(join(home, 'sup.pid'), 'utf8'))?.[1])
+    if (!Number.isSafeInteger(pid) || pid <= 0) return false
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /**
- * True for `sup start …` (not its --help) when `<home>/sup.sock` is missing: a command that will wait for a daemon
- * and finds none. A socket that exists but answers nobody (a crashed daemon) is left to ensureDaemon.
+ * True for `sup start …` (not its --help) when `<home>/sup.sock` is missing and no live process holds sup.pid: a
+ * command that will wait for a daemon and finds none. A socket that exists but answers nobody (a crashed daemon), or
+ * a daemon that has not opened its API yet (a handed start answers before that), is left to ensureDaemon: a second
+ * daemon spawned beside a starting one takes the home with this command's environment if the first one exits.
  */
-export function wantsEarlyDaemon (args: readonly string[], home: string, exists: (path: string) => boolean = existsSync): boolean {
+export function wantsEarlyDaemon (args: readonly string[], home: string, exists: (path: string) => boolean = existsSync, starting: (home: string) => boolean = pidFileLive): boolean {
   const [verb, ...rest] = args
   if (verb !== 'start') return false
   const end = rest.indexOf('--')
   if ((end === -1 ? rest : rest.slice(0, end)).some((a) => a === '-h' || a === '--help')) return false
-  return !exists(join(home, 'sup.sock'))
+  return !exists(join(home, 'sup.sock')) && !starting(home)
 }
 
 /** Spawns the daemon now when wantsEarlyDaemon says so; nothing happens (and nothing is said) when it cannot. */

@@ -3,6 +3,9 @@
 import { SupClientError, type HealthView, type SupClient } from '@sup/client'
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ensureDaemon } from '../../src/daemon-launcher.ts'
 import { spawnEarlyDaemon, takeEarlyDaemon, wantsEarlyDaemon } from '../../src/early-daemon.ts'
@@ -31,11 +34,12 @@ function fakeSpawner (): { spawn: (entry: string) => ChildProcess; spawned: Even
 
 describe('wantsEarlyDaemon', () => {
   const none = (): boolean => false
+  const noDaemon = (): boolean => false
   it.each([
     [['start', 'app.js', '-n', '4']],
     [['start', 'app.js', '--', '--help']] // the app's own argument
   ])('spawns early for %j when no socket exists', (args) => {
-    expect(wantsEarlyDaemon(args, '/h', none)).toBe(true)
+    expect(wantsEarlyDaemon(args, '/h', none, noDaemon)).toBe(true)
   })
 
   it.each([
@@ -46,11 +50,25 @@ describe('wantsEarlyDaemon', () => {
     [['kill']],
     [[]]
   ])('does not for %j', (args) => {
-    expect(wantsEarlyDaemon(args, '/h', none)).toBe(false)
+    expect(wantsEarlyDaemon(args, '/h', none, noDaemon)).toBe(false)
   })
 
   it('does not when the home has a socket (a daemon runs, or ensureDaemon must find out why not)', () => {
-    expect(wantsEarlyDaemon(['start', 'app.js'], '/h', (p) => p === '/h/sup.sock')).toBe(false)
+    expect(wantsEarlyDaemon(['start', 'app.js'], '/h', (p) => p === '/h/sup.sock', noDaemon)).toBe(false)
+  })
+
+  it('does not while a live process holds sup.pid (a daemon starting, its socket not made yet)', () => {
+    expect(wantsEarlyDaemon(['start', 'app.js'], '/h', none, (home) => home === '/h')).toBe(false)
+  })
+
+  it('reads sup.pid: this live process counts, a pid that is gone does not', () => {
+    const home = mkdtempSync(join(tmpdir(), 'sup-early-'))
+    try {
+      writeFileSync(join(home, 'sup.pid'), `${process.pid}\n`)
+      expect(wantsEarlyDaemon(['start', 'app.js'], home)).toBe(false)
+      writeFileSync(join(home, 'sup.pid'), '999999999\n')
+      expect(wantsEarlyDaemon(['start', 'app.js'], home)).toBe(true)
+    } finally { rmSync(home, { recursive: true, force: true }) }
   })
 })
 
