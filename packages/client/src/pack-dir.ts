@@ -79,6 +79,7 @@ export async function listPackFiles (dir: string): Promise<PackListing> {
   const realRoot = await realpath(root)
   const entries: string[] = []
   const skipped: PackSkip[] = []
+  const subdirSet = new Set<string>()
 
   async function walk (base: string, inherited: readonly RuleSet[]): Promise<void> {
     const abs = base === '' ? root : join(root, base)
@@ -101,12 +102,19 @@ export async function listPackFiles (dir: string): Promise<PackListing> {
       } else skipped.push({ path, reason: 'not a regular file, directory or symlink' })
     }
     for (const path of subdirs) {
+      subdirSet.add(path)
       entries.push(path)
       await walk(path, rules)
     }
   }
 
   await walk('', [])
+  // Directories alone deploy nothing: said here, not by tar ("no paths specified") or by the daemon after the upload
+  if (!entries.some((e) => !subdirSet.has(e))) {
+    throw new SupClientError(SUP_ERR_CLIENT_DEPLOY_SOURCE, `Nothing to deploy: ${root} has no file to pack`, {
+      hint: `its .gitignore and .supignore rules may leave every file out (${ALWAYS_SKIPPED.join(' and ')} are never packed)`
+    })
+  }
   return { root, entries, skipped }
 }
 

@@ -4,6 +4,16 @@ import { action, type CliContext } from '../context.ts'
 
 interface NginxOptions { listen?: string; serverName?: string; json?: boolean }
 
+/** What `sup nginx <app>` prints: where the upstream is, what to do with the server block, how sup reloads nginx. */
+export function nginxInstructions (name: string, view: { upstreamPath: string; server: string }): string[] {
+  return [
+    `# The upstream of '${name}' is ${view.upstreamPath}, rewritten by sup as workers come and go.`,
+    '# Put its include line (above the server block) in nginx\'s http { } block, then this block, and `nginx -s reload`.',
+    '# Let sup reload nginx: sup config set nginx.reload \'nginx -s reload\' (docs/nginx.md).',
+    view.server.trimEnd()
+  ]
+}
+
 /** Registers `sup nginx`: the operator pastes its output once; the daemon keeps the upstream file live after that. */
 export function registerNginx (program: Command, ctx: CliContext): void {
   program
@@ -20,11 +30,6 @@ export function registerNginx (program: Command, ctx: CliContext): void {
         ...(opts.serverName === undefined ? {} : { serverName: opts.serverName })
       })
       if (opts.json === true) { ctx.json(view); return }
-      ctx.print([
-        `# The upstream of '${name}' is ${view.upstreamPath}, rewritten by sup as workers come and go.`,
-        '# Put its include line (above the server block) in nginx\'s http { } block, then this block, and `nginx -s reload`.',
-        '# Let sup reload nginx: SUP_NGINX_RELOAD="nginx -s reload" in the daemon\'s environment (docs/nginx.md).',
-        view.server.trimEnd()
-      ])
+      ctx.print(nginxInstructions(name, view))
     }))
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parseLines } from '../../src/commands/events.ts'
+import { nginxInstructions } from '../../src/commands/nginx.ts'
 import { daemonArgv, daemonEnvironment, resolveDaemonEntry } from '../../src/daemon-launcher.ts'
 import { canHaveWritten, isAlive, parsePid, processStartMs, procStartTicks, procState } from '../../src/pid-file.ts'
 
@@ -85,5 +86,14 @@ describe('procState', () => {
     expect(procState('123 (node) S 1 123 123 0 -1')).toBe('S')
     expect(procState('123 (a (b) c) Z 1 2')).toBe('Z')
     expect(procState('')).toBeUndefined()
+  })
+})
+
+describe('sup nginx', () => {
+  it('tells how to let sup reload nginx the way that lasts: sup config (a SUP_ variable holds for one daemon only)', () => {
+    const lines = nginxInstructions('web', { upstreamPath: '/h/nginx/web.conf', server: 'server {}\n' })
+    expect(lines.join('\n')).toContain("sup config set nginx.reload 'nginx -s reload'")
+    expect(lines.join('\n')).not.toContain('SUP_NGINX_RELOAD')
+    expect(lines.at(-1)).toBe('server {}')
   })
 })

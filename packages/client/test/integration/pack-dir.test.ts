@@ -93,6 +93,14 @@ describe('listPackFiles', () => {
     await expect(listPackFiles(join(root, 'file.txt'))).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_DEPLOY_SOURCE' })
     await expect(listPackFiles(join(root, 'missing'))).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_DEPLOY_SOURCE' })
   })
+
+  it('refuses a directory with no file to pack (empty, or every file ignored), saying why', async () => {
+    const empty = tmpDir('pack-')
+    await expect(listPackFiles(empty)).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_DEPLOY_SOURCE', message: `Nothing to deploy: ${empty} has no file to pack` })
+    const ignored = tmpDir('pack-')
+    tree(ignored, { '.supignore': '*\n', 'server.js': 'x', 'lib/a.js': 'x', 'node_modules/x/index.js': 'x' })
+    await expect(listPackFiles(ignored)).rejects.toMatchObject({ code: 'SUP_ERR_CLIENT_DEPLOY_SOURCE', hint: expect.stringMatching(/\.gitignore.*\.supignore/) })
+  })
 })
 
 describe('packDirectory', () => {
