@@ -7,6 +7,7 @@ import type { Socket } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
+import { isAlive, parsePid } from './pid-file.ts'
 
 /** Where bin/sup.js leaves the daemon it spawned; a global, because bin/sup.js and the program are two bundles. */
 const EARLY = Symbol.for('sup.early-daemon')
@@ -24,14 +25,10 @@ export function homeOf (env: NodeJS.ProcessEnv): string {
 
 /** Whether `<home>/sup.pid` names a live process: a daemon may be starting there, its socket not made yet. */
 function pidFileLive (home: string): boolean {
-  try {
-    const pid = Number(/^\s*(\d+)/.exec(readFileSync(join(home, 'sup.pid'), 'utf8'))?.[1])
-    if (!Number.isSafeInteger(pid) || pid <= 0) return false
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  let text: string
+  try { text = readFileSync(join(home, 'sup.pid'), 'utf8') } catch { return false }
+  const pid = parsePid(text)
+  return pid !== undefined && isAlive(pid)
 }
 
 /**

@@ -4,24 +4,13 @@ import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { ensureDaemon } from '../../src/daemon-launcher.ts'
+import { scriptedClient } from './scripted-client.ts'
 
 const HEALTH: HealthView = { ok: true, pid: 1, version: '0.1.0', home: '/h' }
 const unreachable = (): SupClientError => new SupClientError('SUP_ERR_DAEMON_UNREACHABLE', 'no daemon')
 
 /** A client whose health() plays a script of answers, then the last one forever. */
-function fakeClient (answers: (HealthView | Error)[]): SupClient & { calls: number } {
-  const c = {
-    home: '/h',
-    target: '/h/sup.sock',
-    calls: 0,
-    health: async () => {
-      const a = answers[Math.min(c.calls++, answers.length - 1)]
-      if (a instanceof Error) throw a
-      return a
-    }
-  }
-  return c as unknown as SupClient & { calls: number }
-}
+const fakeClient = (answers: (HealthView | Error)[]): SupClient & { calls: number } => scriptedClient('health', answers)
 
 function fakeSpawner (): { spawn: (entry: string) => ChildProcess; spawned: (EventEmitter & { entry: string })[] } {
   const spawned: (EventEmitter & { entry: string })[] = []

@@ -3,22 +3,12 @@
 import { SupClientError, type SupClient } from '@sup/client'
 import { describe, expect, it } from 'vitest'
 import { askShutdown, type ShutdownDeps } from '../../src/commands/kill.ts'
+import { scriptedClient } from './scripted-client.ts'
 
 const unreachable = (): SupClientError => new SupClientError('SUP_ERR_DAEMON_UNREACHABLE', 'no daemon')
 
 /** A client whose shutdown() plays a script of answers, then the last one forever. */
-function fakeClient (answers: Array<{ ok: boolean; pid: number | null } | Error>): SupClient & { calls: number } {
-  const c = {
-    home: '/h',
-    calls: 0,
-    shutdown: async () => {
-      const a = answers[Math.min(c.calls++, answers.length - 1)]
-      if (a instanceof Error) throw a
-      return a
-    }
-  }
-  return c as unknown as SupClient & { calls: number }
-}
+const fakeClient = (answers: Array<{ ok: boolean; pid: number | null } | Error>): SupClient & { calls: number } => scriptedClient('shutdown', answers)
 
 const deps = (holder: number | undefined, alive = true, apiWaitMs = 2_000): ShutdownDeps => ({ holder: async () => holder, isAlive: () => alive, apiWaitMs, pollMs: 1 })
 

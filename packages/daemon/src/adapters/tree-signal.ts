@@ -5,7 +5,7 @@
 import { readProcessGroup } from './proc-table.ts'
 
 /** process.kill that ignores processes already gone (ESRCH) or not ours (EPERM); an unknown signal still throws. */
-export function killQuietly (pid: number, signal: string): void {
+function killQuietly (pid: number, signal: string): void {
   try {
     process.kill(pid, signal)
   } catch (err) {

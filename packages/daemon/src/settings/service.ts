@@ -4,7 +4,7 @@ import { SUP_ERR_CONFIG_KEY, SUP_ERR_CONFIG_VALUE, SUP_ERR_CONFIG_WRITE } from '
 import { writeSettingsFile, type SettingsFile } from './config-file.ts'
 import { commandOrNull, defaultNginxTest } from './boot.ts'
 import { resolveSettings, type Resolution } from './resolve.ts'
-import { SETTINGS, settingDef, validKeys } from './schema.ts'
+import { SETTINGS, settingDef, validKeys, type SettingDef } from './schema.ts'
 
 export interface ConfigServiceDeps {
   /** $SUP_HOME/config.json */
@@ -22,8 +22,8 @@ export interface ConfigServiceDeps {
 export type ConfigService = ReturnType<typeof createConfigService>
 
 /** A setting's default; nginx.test's is derived from the nginx.reload in effect (`nginx -t` of the same nginx). */
-function defaultOf (key: string, now: Resolution): string | null {
-  if (key !== 'nginx.test') return settingDef(key)?.fallback ?? null
+function defaultOf (def: SettingDef, now: Resolution): string | null {
+  if (def.key !== 'nginx.test') return def.fallback
   const reload = now.settings.find((s) => s.key === 'nginx.reload')?.value
   return defaultNginxTest(commandOrNull(reload ?? undefined))?.join(' ') ?? null
 }
@@ -41,7 +41,7 @@ export function createConfigService (deps: ConfigServiceDeps) {
       const start = atStart.settings[i]
       if (cur === undefined || start === undefined) throw new Error(`setting ${def.key} missing`)
       const inEffect = def.live ? cur : { ...start, configValue: cur.configValue }
-      return { ...inEffect, default: defaultOf(def.key, now), live: def.live, pending: !def.live && start.value !== cur.value, help: def.help }
+      return { ...inEffect, default: defaultOf(def, now), live: def.live, pending: !def.live && start.value !== cur.value, help: def.help }
     })
     return { path: deps.path, settings }
   }
