@@ -126,6 +126,23 @@ describe('a start that fails', () => {
   })
 })
 
+describe('a one-shot job', () => {
+  it('that ends with code 0 is a start that worked: exit 0, said so, its output in its log, not run again', async () => {
+    const home = useSupHome()
+    const dir = tmpProject({ 'job.js': "console.log('job done')\n" })
+    for (const [name, args] of [['once', ['--restart', 'never']], ['retry', ['--restart', 'on-failure', '--no-port']]] as const) {
+      const r = await runSup(home, ['start', 'job.js', '--name', name, ...args], { cwd: dir })
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain(`${name}: worker 0 ran to its end (exit code 0)`)
+      expect(r.stderr).not.toMatch(/did not come online/)
+    }
+    for (const name of ['once', 'retry']) {
+      await waitFor(async () => (await runSup(home, ['logs', name, '--no-follow'])).stdout.includes('job done'), { what: `${name}'s output` })
+      expect((await workersOf(home, name)).map((w) => [w.state, w.restarts, w.lastExit?.code])).toEqual([['exited', 0, 0]])
+    }
+  })
+})
+
 describe('bad input: a clear error, nothing started', () => {
   it.each<[string, (dir: string) => string[], RegExp]>([
     ['an unknown PM2 key', () => ['start', 'ecosystem.config.js'], /apps\[0\] has an unknown key 'instancez'/],

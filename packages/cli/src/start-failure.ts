@@ -1,5 +1,6 @@
-// Why a waited `sup start` left workers down: the reason of each one's last state change and its last log lines.
-import type { AppView, SupClient } from '@sup/client'
+// Why a waited `sup start` left workers down: the reason of each one's last state change and its last log lines. A
+// worker that ran to its end (a one-shot job: exit code 0 under `--restart never|on-failure`) is no failure.
+import type { AppView, SupClient, WorkerView } from '@sup/client'
 import { CliError } from './errors.ts'
 import { sanitizeLine } from './render/logs.ts'
 
@@ -13,9 +14,22 @@ async function lastLines (client: SupClient, target: string, n: number): Promise
   return lines.slice(-n)
 }
 
+/** Exited with code 0, and not restarted for it: a job done (`exited` is the state of no restart due). */
+export function ranToItsEnd (w: WorkerView): boolean {
+  return w.state === 'exited' && w.lastExit?.code === 0 && w.lastExit.signal === null
+}
+
+/** The note for workers that ran to their end, or null when none did. */
+export function finishedNote (app: AppView): string | null {
+  const done = app.workers.filter(ranToItsEnd).map((w) => w.instance)
+  if (done.length === 0) return null
+  const who = done.length === 1 ? `worker ${done.join('')} ran to its end` : `workers ${done.join(', ')} ran to their end`
+  return `${app.name}: ${who} (exit code 0), not restarted (restart ${app.spec.restart})`
+}
+
 /** The error for workers that did not come online, naming the reason and showing the first one's last lines. */
 export async function explainNotOnline (client: SupClient, app: AppView): Promise<CliError | undefined> {
-  const down = app.workers.filter((w) => w.state !== 'online')
+  const down = app.workers.filter((w) => w.state !== 'online' && !ranToItsEnd(w))
   if (down.length === 0) return undefined
   const states = [...new Set(down.map((w) => w.state))].join(', ')
   const { events } = await client.listEvents({ app: app.name, limit: 200 }).catch(() => ({ events: [] }))

@@ -10,7 +10,7 @@ import { readEnvFiles } from '../env-file.ts'
 import { CliError, prefixError } from '../errors.ts'
 import { renderAppList } from '../render/views.ts'
 import { findInPath, shellEnvironment } from '../shell-env.ts'
-import { explainNotOnline } from '../start-failure.ts'
+import { explainNotOnline, finishedNote } from '../start-failure.ts'
 import { handStart, type Handed } from '../start-handoff.ts'
 import { forEachApp } from '../targets.ts'
 
@@ -65,18 +65,22 @@ async function startSpecs (ctx: CliContext, specs: readonly AppSpecInput[], opts
   else if (handed === null) await ctx.daemon()
   const started: AppView[] = []
   const notes: CliError[] = []
+  const done: string[] = []
   for (const [i, spec] of specs.entries()) {
     try {
       const view = await createOrApply(ctx, spec, opts, fromFile, i === 0 ? handed : null)
       started.push(view)
       const note = opts.wait && view.workers.some((w) => w.state !== 'online') ? await explainNotOnline(await ctx.daemon(), view) : undefined
       if (note !== undefined) notes.push(note)
+      const finished = opts.wait ? finishedNote(view) : null
+      if (finished !== null) done.push(finished)
     } catch (err) {
       if (!fromFile) throw err
       ctx.fail(prefixError(err, `app '${spec.name ?? spec.script}'`))
     }
   }
   show(ctx, started, opts.json, fromFile)
+  if (done.length > 0) ctx.warn(done)
   for (const note of notes) ctx.fail(note)
 }
 
