@@ -58,6 +58,13 @@ export function renderEvents (events: readonly EventView[], c: Colors): string[]
   return renderTable(EVENT_COLUMNS, rows, { formatHeader: c.dim })
 }
 
+/** When a new worker counts as ready (the daemon's worker-runner decides it the same way). */
+function readiness (s: AppView['spec']): string {
+  if (s.waitReady) return `process.send('ready') within ${formatDurationMs(s.listenTimeoutMs)}`
+  if (s.hasPort === false) return `stays up ${formatDurationMs(s.readyAfterMs ?? 0)}`
+  return `port accepts a connection within ${formatDurationMs(s.listenTimeoutMs)}`
+}
+
 /** The definition of an app as `key  value` lines, durations in human units. */
 export function renderDefinition (app: AppView, c: Colors): string[] {
   const s = app.spec
@@ -65,14 +72,15 @@ export function renderDefinition (app: AppView, c: Colors): string[] {
   const pairs: [string, string][] = [
     ['app', `${app.name} ${c.dim(`(desired: ${app.desired})`)}`],
     ['script', s.script],
+    ...(s.interpreter === undefined || s.interpreter === null ? [] : [['interpreter', s.interpreter] as [string, string]]),
     ['args', s.args.length === 0 ? '-' : s.args.map((a) => JSON.stringify(a)).join(' ')],
     ['cwd', s.cwd],
     ['instances', String(s.instances)],
-    ['ports', `${s.portRange.from}-${s.portRange.to}`],
+    ['ports', s.hasPort === false ? '- (no port: --no-port)' : `${s.portRange.from}-${s.portRange.to}`],
     ['env', s.envKeys.length === 0 ? '-' : s.envKeys.join(', ')],
     ['restart', `${s.restart}, delay ${ms(s.restartDelayMs)} doubling up to ${ms(s.maxRestartDelayMs)}, reset after ${ms(s.minUptimeMs)} up`],
     ['flapping', `${s.maxRestarts} restarts in ${ms(s.restartWindowMs)} -> errored, retried after ${ms(s.retryInMs)}`],
-    ['ready', `${s.waitReady ? "process.send('ready')" : 'port accepts a connection'} within ${ms(s.listenTimeoutMs)}`],
+    ['ready', readiness(s)],
     ['stop', `${s.killSignal}, then SIGKILL after ${ms(s.killTimeoutMs)}`],
     ['health', s.health === null ? '-' : `GET ${s.health.path} every ${ms(s.health.intervalMs)}, timeout ${ms(s.health.timeoutMs)}, replaced after ${s.health.failures} failures`],
     ['rules', describeRules(s)],

@@ -82,6 +82,17 @@ describe('renderAppDetail', () => {
     expect(renderAppDetail(api, [], NOW, c).join('\n')).not.toMatch(/^nginx/m)
   })
 
+  it('a worker without a port: no port range, ready once it stayed up; the interpreter it runs with', () => {
+    const queue: AppView = { ...idle, spec: { ...spec, hasPort: false, readyAfterMs: 1_000, interpreter: '/usr/bin/python3' } }
+    const text = renderAppDetail(queue, [], NOW, c).join('\n')
+    expect(text).toContain('ports        - (no port: --no-port)')
+    expect(text).toContain('ready        stays up 1s')
+    expect(text).toContain('interpreter  /usr/bin/python3')
+    expect(text).not.toContain('port accepts a connection')
+    const waits: AppView = { ...idle, spec: { ...spec, hasPort: false, readyAfterMs: 1_000, waitReady: true } }
+    expect(renderAppDetail(waits, [], NOW, c).join('\n')).toContain("ready      process.send('ready') within 8s")
+  })
+
   it('says (none) for no workers and no events', () => {
     const lines = renderAppDetail(idle, [], NOW, c)
     expect(lines.filter((l) => l === '(none)')).toHaveLength(2)
