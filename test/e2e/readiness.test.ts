@@ -16,7 +16,15 @@ describe('readiness', () => {
     expect(events.some((e) => e.type === 'online')).toBe(false)
     const failed = events.filter((e) => e.type === 'backoff' || e.type === 'errored')
     expect(failed).toHaveLength(3)
-    for (const e of failed) expect(e.reason).toMatch(/not ready within 300 ms/)
+    for (const e of failed) expect(e.reason).toMatch(/not ready within 300 ms: it listens on no TCP port/)
+  })
+
+  it('says where a worker that never got ready listens instead of its PORT', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    const r = await runSup(home, ['start', `${FIXTURES}/listens-elsewhere.js`, '--name', 'own', '--port-range', `${ports.from}-${ports.from}`, '--env', `OWN_PORT=${ports.to}`, '--listen-timeout', '1s', '--restart', 'never'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`did not come online (exited): not ready within 1000 ms: it listens on 127.0.0.1:${ports.to}, not on its PORT ${ports.from} (listen on process.env.PORT)`)
   })
 
   it('with --wait-ready, is online only after the app sends ready', async () => {

@@ -1,6 +1,7 @@
 // The PortProbe port over node:net: is a port free on the host (bind it), does it accept connections (connect to it).
 import { createConnection, createServer, type Socket } from 'node:net'
 import type { PortProbe } from '../core/ports.ts'
+import { listenersOf } from './listening-sockets.ts'
 import { nginxWorkersUsing, portActivity } from './port-connections.ts'
 
 const FIRST_BACKOFF_MS = 10
@@ -93,6 +94,7 @@ export function createPortProbe (options: { ipv6AfterMs?: number } = {}): PortPr
     isFree: isPortFree,
     waitAccepting: (port, signal) => waitPortAccepting(port, signal, ipv6AfterMs),
     portActivity,
-    nginxWorkersUsing
+    nginxWorkersUsing,
+    listeners: listenersOf
   }
 }

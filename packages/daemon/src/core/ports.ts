@@ -1,5 +1,6 @@
 // The ports through which the runtime touches the world; adapters implement them, tests fake them.
 import type { AppSpec } from './app-spec.ts'
+import type { Listener } from './not-ready.ts'
 import type { ExitInfo, WorkerSnapshot } from './worker-state.ts'
 
 /** Time. `now()` is monotonic (durations, timers); `wallNow()` is epoch ms, only for display and records. */
@@ -66,6 +67,8 @@ export interface PortProbe {
   portActivity? (ports: readonly number[]): Promise<PortActivity>
   /** The pids of the nginx workers holding a connection to one of `ports` now (absent or empty: unknown). */
   nginxWorkersUsing? (ports: readonly number[]): Promise<number[]>
+  /** What the process `pid` and its descendants listen on now (absent or null: unknown): why a worker is not ready. */
+  listeners? (pid: number): Promise<Listener[] | null>
 }
 
 /** Live connections (`open`) and the identity of every recent connection (`keys`, TIME_WAIT ones too) of some ports. */

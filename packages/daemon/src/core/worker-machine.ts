@@ -15,7 +15,8 @@ export type WorkerEvent =
   | { type: 'spawn-failed'; message: string }
   | { type: 'ready' }
   | { type: 'exit'; code: number | null; signal: string | null }
-  | { type: 'timer'; timer: TimerName }
+  /** `why`, for the listen timer: what the worker listened on instead (core/not-ready.ts), the end of the reason. */
+  | { type: 'timer'; timer: TimerName; why?: string }
   /** A new daemon picks the worker up from the store; `alive` says whether its process was found and adopted. */
   | { type: 'resume'; alive: boolean }
   /** A restart not caused by an exit (`sup restart`, a health, rule or cron replacement): it counts like a crash restart. */
@@ -158,7 +159,7 @@ function onTimer (s: WorkerSnapshot, e: Extract<WorkerEvent, { type: 'timer' }>,
   switch (e.timer) {
     case 'listen':
       // STARTING -> BACKOFF|ERRORED|EXITED: not ready in time is a failed start, never "online anyway"
-      if (s.state === 'starting') return afterExit(s, { code: null, signal: null }, `not ready within ${ctx.policy.listenTimeoutMs} ms`, ctx, [{ type: 'reap' }])
+      if (s.state === 'starting') return afterExit(s, { code: null, signal: null }, `not ready within ${ctx.policy.listenTimeoutMs} ms${e.why ?? ''}`, ctx, [{ type: 'reap' }])
       return illegal(s, e)
     case 'stable':
       // ONLINE -> ONLINE: it stayed up minUptime; the next restart is immediate again

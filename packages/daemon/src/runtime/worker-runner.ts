@@ -1,6 +1,7 @@
 // Drives one worker: feeds events to the pure state machine and carries out its effects through the ports.
 import type { AppSpec } from '../core/app-spec.ts'
 import type { Clock, EventRecord, PortProbe, ProcessTable, Spawner, StateStore, StoredWorker, WorkerProcess } from '../core/ports.ts'
+import { notReadyWhy } from '../core/not-ready.ts'
 import { decideReplacement } from '../core/restart-policy.ts'
 import { transition, type Effect, type TimerName, type WorkerEvent, type WorkerSnapshot, type WorkerState } from '../core/worker-machine.ts'
 import type { PortBroker } from './port-broker.ts'
@@ -148,7 +149,8 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
         timers.set(effect.timer, deps.clock.setTimer(effect.ms, () => {
           timers.delete(effect.timer)
           if (effect.timer === 'retry' || effect.timer === 'rearm') retryAt = null
-          safeDispatch({ type: 'timer', timer: effect.timer })
+          if (effect.timer === 'listen') listenTimeUp()
+          else safeDispatch({ type: 'timer', timer: effect.timer })
         }))
         return
       case 'spawn': void spawn(++generation); return
@@ -229,6 +231,16 @@ export function createWorkerRunner (deps: RunnerDeps, initialSpec: AppSpec, stor
       return
     }
     deps.probe.waitAccepting(port ?? 0, ac.signal).then(() => { if (isCurrent()) safeDispatch({ type: 'ready' }) }, () => undefined)
+  }
+
+  /** Time is up. A worker that had to accept on its port: what it listens on instead is read first, for the reason. */
+  function listenTimeUp (): void {
+    const p = proc
+    const own = port
+    if (p?.pid === undefined || own === null || !spec.hasPort || spec.waitReady || deps.probe.listeners === undefined) return safeDispatch({ type: 'timer', timer: 'listen' })
+    readiness?.abort() // meanwhile it can no longer get ready, only exit
+    readiness = null
+    void deps.probe.listeners(p.pid).catch(() => null).then((on) => { if (proc === p && snap.state === 'starting') safeDispatch({ type: 'timer', timer: 'listen', why: notReadyWhy(own, on) }) })
   }
 
   function until (pred: () => boolean): Promise<void> {

@@ -1,0 +1,44 @@
+// /proc/net/tcp and tcp6 LISTEN lines read into addresses and ports.
+import { describe, expect, it } from 'vitest'
+import { addressText, parseListeners } from '../../../src/adapters/listening-sockets.ts'
+
+const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41001 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:1F40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41002 1 0000000000000000 100 0 0 10 0
+   2: 0100007F:1F40 0100007F:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 41003 1 0000000000000000 20 4 30 10 -1
+   3: 0500000A:1F47 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41004 1 0000000000000000 100 0 0 10 0
+`
+const TCP6 = `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:0BB9 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 42001 1 0000000000000000 100 0 0 10 0
+   1: 00000000000000000000000001000000:1F41 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 42002 1 0000000000000000 100 0 0 10 0
+   2: B80D0120000000000000000001000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 42003 1 0000000000000000 100 0 0 10 0
+`
+
+describe('parseListeners', () => {
+  it('keeps the sockets in LISTEN, by inode, with their address and port', () => {
+    expect([...parseListeners(TCP)]).toEqual([
+      ['41001', { address: '0.0.0.0', port: 3000 }],
+      ['41002', { address: '127.0.0.1', port: 8000 }],
+      ['41004', { address: '10.0.0.5', port: 8007 }]
+    ])
+    expect([...parseListeners(TCP6)]).toEqual([
+      ['42001', { address: '::', port: 3001 }],
+      ['42002', { address: '::1', port: 8001 }],
+      ['42003', { address: '2001:db8::1', port: 80 }]
+    ])
+  })
+
+  it('reads nothing from an empty or foreign text', () => {
+    expect(parseListeners('').size).toBe(0)
+    expect(parseListeners('not a table\n').size).toBe(0)
+  })
+})
+
+describe('addressText', () => {
+  it('turns each little-endian word into the address', () => {
+    expect(addressText('0100007F')).toBe('127.0.0.1')
+    expect(addressText('00000000000000000000000001000000')).toBe('::1')
+    expect(addressText('0000000000000000FFFF00000100007F')).toBe('::ffff:7f00:1')
+    expect(addressText('B80D0120000000000000000001000000')).toBe('2001:db8::1')
+  })
+})
