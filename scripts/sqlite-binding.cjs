@@ -1,6 +1,7 @@
-// Preloaded (NODE_OPTIONS=--require) when the tests run on another Node major: better-sqlite3's addon is built per
-// Node ABI, and node_modules holds the one for the machine's Node. This hands better-sqlite3 the build for this
-// Node's ABI from $SUP_SQLITE_BINDING_DIR/<major>/better_sqlite3.node (default: this repository's .tmp/node, where
+// Preloaded (NODE_OPTIONS=--require; for the daemons the tests start, SUP_NODE_OPTIONS, which the daemon and its
+// sup-logd run with) when the tests run on another Node major: better-sqlite3's addon is built per Node ABI, and
+// node_modules holds the one for the machine's Node. This hands better-sqlite3 the build for this Node's ABI from
+// $SUP_SQLITE_BINDING_DIR/<major>/better_sqlite3.node (default: this repository's .tmp/node, where
 // scripts/node-versions.mjs makes it). Only NODE_OPTIONS has to reach a process (sup-logd gets no SUP_* variable).
 'use strict'
 const Module = require('node:module')

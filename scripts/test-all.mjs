@@ -67,7 +67,9 @@ function otherNode (major) {
     ...process.env,
     PATH: `${join(pkg, 'bin')}:${process.env.PATH ?? ''}`,
     SUP_SQLITE_BINDING_DIR: resolve(addon, '../..'),
-    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${join(ROOT, 'scripts/sqlite-binding.cjs')}`.trim()
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require=${join(ROOT, 'scripts/sqlite-binding.cjs')}`.trim(),
+    // the daemons the e2e tests start (and their sup-logd) run with SUP_NODE_OPTIONS, not the shell's NODE_OPTIONS
+    SUP_NODE_OPTIONS: `${process.env.SUP_NODE_OPTIONS ?? ''} --require=${join(ROOT, 'scripts/sqlite-binding.cjs')}`.trim()
   }
   const version = spawnSync(join(pkg, 'bin/node'), ['--version'], { encoding: 'utf8' }).stdout.trim()
   return vitest(`node ${version}`, join(pkg, 'bin/node'), ['packages/', ...CORE_E2E], env)

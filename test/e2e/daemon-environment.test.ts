@@ -1,12 +1,13 @@
 // e2e: the daemon is spawned without NODE_EXTRA_CA_CERTS (node reads and parses that file at every start, before any
 // code runs, and the daemon makes no TLS connection); the workers it starts still get it with the shell's environment.
-// A relative SUP_HOME means the same directory to the CLI and to the daemon it spawns.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// A relative SUP_HOME means the same directory to the CLI and to the daemon it spawns. The shell's NODE_OPTIONS are the
+// app's; SUP_NODE_OPTIONS are sup's own processes'.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { rootCertificates } from 'node:tls'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, daemonPid, freePortRange, httpGet, runSup, useSupHome } from '@sup/test-support'
+import { EXAMPLES, daemonPid, freePortRange, httpGet, runSup, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 
@@ -56,5 +57,41 @@ describe('a relative SUP_HOME', () => {
     expect((await httpGet(ports.from)).body).toMatch(/^hello from pid \d+/)
     expect(environOf(daemonPid(home) ?? 0).get('SUP_HOME')).toBe(home)
     expect(existsSync(misplaced)).toBe(false)
+  })
+})
+
+describe("the shell's NODE_OPTIONS", () => {
+  /** sup-logd's pid once it runs (it starts after a handed start's answer). */
+  async function logdPid (home: string): Promise<number> {
+    let pid = 0
+    await waitFor(() => { pid = Number(readFileSync(`${home}/logd.pid`, { encoding: 'utf8', flag: 'a+' }).trim()); return pid > 0 && existsSync(`/proc/${pid}`) }, { what: 'sup-logd' })
+    return pid
+  }
+
+  it("are the app's: they reach its workers, never the daemon or sup-logd (a --require of the app's let no daemon start)", async () => {
+    const home = useSupHome()
+    const dir = mkdtempSync('/tmp/sup-node-options-')
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(`${dir}/preload.cjs`, "process.env.PRELOADED = 'yes'\n")
+    writeFileSync(`${dir}/app.cjs`, "require('node:http').createServer((q, s) => s.end(`preloaded ${process.env.PRELOADED}`)).listen(+process.env.PORT, '127.0.0.1')\n")
+    const env = { NODE_OPTIONS: '--require ./preload.cjs' }
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', 'app.cjs', '--port-range', ports.range], { cwd: dir, env })
+    expect(r.code, r.stderr).toBe(0)
+    expect((await httpGet(ports.from)).body).toBe('preloaded yes')
+    expect(environOf(daemonPid(home) ?? 0).has('NODE_OPTIONS')).toBe(false)
+    expect(environOf(await logdPid(home)).has('NODE_OPTIONS')).toBe(false)
+  })
+
+  it('SUP_NODE_OPTIONS are the Node options of the daemon and sup-logd, not of the workers', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    const mine = '--max-old-space-size=200'
+    const r = await runSup(home, ['start', HELLO, '--name', 'hello', '--port-range', ports.range], { env: { SUP_NODE_OPTIONS: mine } })
+    expect(r.code, r.stderr).toBe(0)
+    expect(environOf(daemonPid(home) ?? 0).get('NODE_OPTIONS')).toBe(mine)
+    expect(environOf(await logdPid(home)).get('NODE_OPTIONS')).toBe(mine)
+    const listed = JSON.parse((await runSup(home, ['list', '--json'])).stdout) as AppList
+    expect(environOf(listed.apps[0]?.workers[0]?.pid ?? 0).get('NODE_OPTIONS')).not.toBe(mine)
   })
 })

@@ -37,11 +37,15 @@ export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1']
  * before any code runs (Debian's bundle of ~140 certificates: ~38 ms of CPU and ~1.8 MiB of RSS on the bench box),
  * and the daemon makes no TLS connection. Workers still get it: their environment is the one `sup start` sends
  * (the shell's), not the daemon's; npm installs of a deploy never got it (installer.ts).
+ * Less the shell's NODE_OPTIONS too: those are the app's (the workers get them the same way). A `--require ./x.js`
+ * or `-r dotenv/config` does not resolve from the daemon's `/` (no daemon started), and `--inspect` would open the
+ * daemon to a debugger. SUP_NODE_OPTIONS, when set, are the Node options of sup's own processes (daemon, sup-logd).
  * A relative SUP_HOME is made absolute against `cwd` (the CLI's): the daemon runs in `/`, where `./h` is `/h`.
  */
 export function daemonEnvironment (env: NodeJS.ProcessEnv, cwd: string = process.cwd()): NodeJS.ProcessEnv {
-  const { NODE_EXTRA_CA_CERTS: _unused, ...rest } = env
+  const { NODE_EXTRA_CA_CERTS: _ca, NODE_OPTIONS: _app, ...rest } = env
   if (rest.SUP_HOME !== undefined && rest.SUP_HOME !== '') rest.SUP_HOME = resolve(cwd, rest.SUP_HOME)
+  if (rest.SUP_NODE_OPTIONS !== undefined && rest.SUP_NODE_OPTIONS.trim() !== '') rest.NODE_OPTIONS = rest.SUP_NODE_OPTIONS
   return rest
 }
 

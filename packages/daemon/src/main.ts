@@ -46,7 +46,7 @@ function createLogd (config: DaemonConfig, settings: BootSettings): LogdKeeper {
     entry: new URL(isSource ? './logd-main.ts' : './logd-main.cjs', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
     // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md; the keeper adds malloc's)
-    // plus NODE_OPTIONS: sup-logd is sup's own program and runs with the Node options sup was given (a --require of
+    // plus NODE_OPTIONS: sup-logd is sup's own program and runs with the daemon's (SUP_NODE_OPTIONS: a --require of
     // the operator's, or the test's per-Node better-sqlite3 build); workers and npm never get them
     env: { ...baseEnvironment(process.env), SUP_HOME: config.home, ...pick(process.env, 'NODE_OPTIONS'), ...pick(settings.env, 'SUP_LOG_LEVEL') },
     lockPath: config.logdLockPath,

@@ -36,6 +36,13 @@ describe('daemonEnvironment', () => {
     expect(daemonEnvironment({ SUP_HOME: '/abs/h' }, '/srv')).toEqual({ SUP_HOME: '/abs/h' })
     expect(daemonEnvironment({ A: '1' }, '/srv')).toEqual({ A: '1' })
   })
+
+  it("leaves the shell's NODE_OPTIONS to the app and gives the daemon SUP_NODE_OPTIONS", () => {
+    expect(daemonEnvironment({ NODE_OPTIONS: '-r dotenv/config --inspect', A: '1' }, '/srv')).toEqual({ A: '1' })
+    expect(daemonEnvironment({ NODE_OPTIONS: '--inspect', SUP_NODE_OPTIONS: '--require=/opt/x.cjs' }, '/srv'))
+      .toEqual({ NODE_OPTIONS: '--require=/opt/x.cjs', SUP_NODE_OPTIONS: '--require=/opt/x.cjs' })
+    expect(daemonEnvironment({ NODE_OPTIONS: '--inspect', SUP_NODE_OPTIONS: ' ' }, '/srv')).toEqual({ SUP_NODE_OPTIONS: ' ' })
+  })
 })
 
 describe('daemon entry', () => {
