@@ -83,6 +83,14 @@ describe("the shell's NODE_OPTIONS", () => {
     expect(environOf(await logdPid(home)).has('NODE_OPTIONS')).toBe(false)
   })
 
+  it('a daemon that node cannot start (a bad SUP_NODE_OPTIONS) is said to have written no log, with the way to see why', async () => {
+    const home = useSupHome()
+    const r = await runSup(home, ['list'], { env: { SUP_NODE_OPTIONS: '--require ./no-such-preload.cjs' } })
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('The sup daemon exited with code 1 before answering')
+    expect(r.stderr).toContain(`hint: it wrote no ${home}/daemon.log: run \`sup daemon\` to see it start, or fail, in the foreground`)
+  })
+
   it('SUP_NODE_OPTIONS are the Node options of the daemon and sup-logd, not of the workers', async () => {
     const home = useSupHome()
     const ports = await freePortRange(1)

@@ -1,7 +1,7 @@
 // Makes sure a daemon answers before a command talks to it: starts one, detached, when none does.
 import { isSupClientError, SUP_ERR_DAEMON_UNREACHABLE, type HealthView, type SupClient } from '@sup/client'
 import type { ChildProcess } from 'node:child_process'
-import { promises as fsPromises } from 'node:fs'
+import { existsSync, promises as fsPromises } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
@@ -65,9 +65,11 @@ function startFailed (home: string, seconds: number, child: Attempt | undefined,
       ? `the sup daemon exited with ${child.how} before answering`
       : `started the sup daemon, but it did not answer within ${seconds} s`
   const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
+  const log = join(home, 'daemon.log')
   return new CliError(`${why[0]?.toUpperCase() ?? ''}${why.slice(1)}${last}`, {
     code: SUP_ERR_DAEMON_START,
-    hint: `see ${join(home, 'daemon.log')}, or run \`sup daemon\` to watch it start in the foreground`
+    // a daemon that node could not even start (a bad SUP_NODE_OPTIONS, a broken install) writes no log
+    hint: existsSync(log) ? `see ${log}, or run \`sup daemon\` to watch it start in the foreground` : `it wrote no ${log}: run \`sup daemon\` to see it start, or fail, in the foreground`
   })
 }
 
