@@ -106,6 +106,16 @@ export function createAppRollouts (ctx: AppContext): AppRollouts {
     }),
     async reloadAutomated (e, t) {
       const done = await queue.runAutomated(e, { kind: t.type, what: t.type }, async () => {
+        const runners = [...e.runners.values()]
+        // a job's workers that all ran to their end (or failed, under --restart never|on-failure) are run again: that
+        // is what a schedule (PM2's cron_restart without autorestart) or a change asks of them; nothing to roll
+        if (runners.length > 0 && runners.every((r) => r.record().snapshot.state === 'exited')) {
+          const which = runners.map((r) => r.instance).join(', ')
+          events.appEvent(e.spec.name, t.type, `${t.reason}: ${runners.length === 1 ? 'worker' : 'workers'} ${which} not running, started again`, t.data ?? null)
+          for (const r of runners) r.start(`${t.type}: run again`)
+          await Promise.all(runners.map((r) => r.settled()))
+          return true
+        }
         events.appEvent(e.spec.name, t.type, t.reason, t.data ?? null)
         // every worker restarts: each counts (a full window is not counted again; a schedule is no crash loop to stop)
         for (const r of e.runners.values()) r.countRestart()
