@@ -1,7 +1,7 @@
 // e2e: what PM2 users run: any command, workers without a port, their shell's environment, everyday verbs, bad input refused.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import type { AppList, AppView } from '../../packages/protocol/src/index.ts'
+import type { AppList, AppView, EventList } from '../../packages/protocol/src/index.ts'
 import { freePortRange, httpGet, killPid, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 function tmpProject (files: Record<string, string>): string {
@@ -140,6 +140,20 @@ describe('a one-shot job', () => {
       await waitFor(async () => (await runSup(home, ['logs', name, '--no-follow'])).stdout.includes('job done'), { what: `${name}'s output` })
       expect((await workersOf(home, name)).map((w) => [w.state, w.restarts, w.lastExit?.code])).toEqual([['exited', 0, 0]])
     }
+  })
+})
+
+describe('a job on a schedule', () => {
+  it('(--cron-restart with --restart never, PM2 cron_restart without autorestart) runs at each time, and no run is a failure', async () => {
+    const home = useSupHome()
+    const dir = tmpProject({ 'tick.js': "console.log('run', Date.now())\n" })
+    const r = await runSup(home, ['start', 'tick.js', '--no-port', '--restart', 'never', '--cron-restart', '*/2 * * * * *'], { cwd: dir })
+    expect(r.code, r.stderr).toBe(0)
+    await waitFor(async () => ((await runSup(home, ['logs', 'tick', '--no-follow'])).stdout.match(/\| run \d+/g) ?? []).length >= 3, { what: 'three runs', timeoutMs: 15_000 })
+    const { events } = await supJson<EventList>(home, ['events', 'tick'])
+    expect(events.map((e) => e.type)).not.toContain('cron-restart-failed')
+    expect(events.map((e) => e.type)).not.toContain('reload-failed')
+    expect((await workersOf(home, 'tick')).map((w) => w.restarts)).toEqual([0])
   })
 })
 
