@@ -101,6 +101,14 @@ describe('everyday verbs', () => {
     expect(logs.stderr).toMatch(/loop has no instance 7/)
   })
 
+  it('stop, restart, reload and flush of all, with no app, say so', async () => {
+    const home = useSupHome()
+    for (const verb of ['stop', 'restart', 'reload', 'flush']) {
+      const r = await runSup(home, [verb, 'all'])
+      expect([r.code, r.stdout], r.stderr).toEqual([0, `no apps to ${verb}\n`])
+    }
+  })
+
   it('the logs of a deleted app do not show up as those of a new app with the same name', async () => {
     const home = useSupHome()
     const dir = tmpProject({ 'old.sh': '#!/bin/bash\nwhile true; do echo OLD-LINE; sleep 0.2; done\n', 'new.sh': '#!/bin/bash\nwhile true; do echo NEW-LINE; sleep 0.2; done\n' })

@@ -44,6 +44,7 @@ export function registerAppAction (program: Command, ctx: CliContext, spec: AppA
     }
     const apps = await forEachApp(ctx, names, (name) => spec.call(client, name, base), spec.parallel)
     if (opts.json === true) ctx.json({ apps })
+    else if (names.length === 0) ctx.print(ctx.colors.dim(`no apps to ${spec.verb}`))
     else if (apps.length > 0) ctx.print(renderAppList(apps, Date.now(), ctx.colors))
   }))
 }

@@ -45,7 +45,8 @@ function registerFlush (program: Command, ctx: CliContext): void {
       const client = await ctx.daemon()
       const names = await appNames(client, target)
       const done = await forEachApp(ctx, names, async (name) => ({ name, ...(await client.flushLogs(name)) }), true)
-      ctx.print(done.map((d) => `flushed ${d.name} (${d.files} file(s))`))
+      if (names.length === 0) ctx.print(ctx.colors.dim('no apps to flush'))
+      else ctx.print(done.map((d) => `flushed ${d.name} (${d.files} file(s))`))
     }))
 }
 
