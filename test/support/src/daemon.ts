@@ -58,8 +58,14 @@ export async function cleanupHome (home: string): Promise<void> {
   if (pid !== null) killPid(pid, 'SIGKILL')
   const logd = logdPid(home)
   if (logd !== null) killPid(logd, 'SIGKILL')
-  // A sup-logd spawned a moment ago may not have written logd.pid yet: find it by its SUP_HOME
-  for (const p of pidsWithHome(home)) killPid(p, 'SIGKILL')
+  // A sup-logd spawned a moment ago may not have written logd.pid yet: find it by its SUP_HOME, and look again until
+  // none is left (a process can spawn one between a scan and its own kill; left alone, it re-creates the home)
+  for (let i = 0; i < 10; i++) {
+    const left = pidsWithHome(home)
+    if (left.length === 0) break
+    for (const p of left) killPid(p, 'SIGKILL')
+    await waitFor(() => left.every((p) => !isAlive(p)), { timeoutMs: 1_000, what: "the home's processes to die" }).catch(() => undefined)
+  }
   for (let i = 0; i < 3; i++) {
     for (const p of markedPids(home)) { try { process.kill(-p, 'SIGKILL') } catch { /* not a leader */ } killPid(p) }
     await waitFor(() => markedPids(home).length === 0, { timeoutMs: 2_000, what: 'workers to die' }).catch(() => undefined)
