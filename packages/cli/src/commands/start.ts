@@ -183,7 +183,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('--max-cpu <percent>', 'restart a worker whose process tree uses more CPU, percent of one core, e.g. 50')
     .option('--over <n/m>', 'a rule fires when over its limit in n of the last m samples, or n in a row (default 3/5)')
     .option('--sample-interval <duration>', 'between CPU/memory samples of each worker (default 1s)')
-    .option('--cron-restart <expr>', 'scheduled rolling restart, a cron expression, e.g. "0 3 * * *"')
+    .option('--cron-restart <expr>', 'scheduled rolling restart, a cron expression, e.g. "0 3 * * *" (a job whose workers ran to their end: run again)')
     .option('--wait-ready', "ready when the app calls process.send('ready'), not when its port accepts connections")
     .option('--no-wait', 'answer once the app is recorded, without waiting for its workers')
     .option('--json', 'print the API answer as JSON')
