@@ -4,6 +4,9 @@ import type { FSWatcher } from 'chokidar'
 
 /** Always ignored: dependencies, VCS data and sup's own files (a log written must never trigger a reload). */
 const ALWAYS_IGNORED = ['/node_modules/', '/.git/', '/node_modules', '/.git']
+/** And what apps write as they run, never code: logs, pid files, SQLite databases and their journals. Each write would
+ * reload the app, whose new worker writes again: a reload every second, for good. */
+const RUNTIME_FILES = /\.(log|pid|sqlite3?|db)(-journal|-wal|-shm)?$/i
 
 /** A `--watch-ignore` pattern: `*` matches within a path segment, `**` across; otherwise a substring of the path. */
 export function ignoreMatcher (patterns: readonly string[], extraDirs: readonly string[]): (path: string) => boolean {
@@ -11,6 +14,7 @@ export function ignoreMatcher (patterns: readonly string[], extraDirs: readonly 
     ? new RegExp(p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '.*'))
     : null)
   return (path) => ALWAYS_IGNORED.some((s) => path.includes(s) && (path.endsWith(s) || path.includes(`${s}/`) || s.endsWith('/'))) ||
+    RUNTIME_FILES.test(path) ||
     extraDirs.some((d) => path === d || path.startsWith(`${d}/`)) ||
     patterns.some((p, i) => regexes[i]?.test(path) ?? path.includes(p))
 }

@@ -13,6 +13,14 @@ describe('ignoreMatcher', () => {
     ['/srv/app/cache/a/b.js', true],
     ['/srv/app/secret.json', true],
     ['/srv/app/server.js', false],
+    // what an app writes as it runs: with --watch, each write would reload it, and the new worker writes again
+    ['/srv/app/app.log', true],
+    ['/srv/app/data/store.sqlite', true],
+    ['/srv/app/data/store.sqlite-wal', true],
+    ['/srv/app/data/app.db-journal', true],
+    ['/srv/app/app.pid', true],
+    ['/srv/app/blog/catalog.js', false],
+    ['/srv/app/changelog.md', false],
     ['/srv/app/lib/node_modules_helper.js', false],
     ['/srv/app/src/git.js', false]
   ])('%s -> %s', (path, ignored) => {
