@@ -1,8 +1,8 @@
 // Makes sure a daemon answers before a command talks to it: starts one, detached, when none does.
 import { isSupClientError, SUP_ERR_DAEMON_UNREACHABLE, type HealthView, type SupClient } from '@sup/client'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync, promises as fsPromises } from 'node:fs'
-import { join } from 'node:path'
+import { accessSync, constants, existsSync, promises as fsPromises, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
 import { takeEarlyDaemon, takeHandoff } from './early-daemon.ts'
@@ -58,6 +58,24 @@ function isRetryable (err: unknown, spawned: boolean): boolean {
   return spawned && (err.statusCode === 0 || err.statusCode === 503)
 }
 
+/**
+ * Why a daemon could not use `home`, when that is plain from here: it cannot be created (its nearest existing
+ * ancestor is no directory, or not writable by this user) or it is not writable. null when it looks usable.
+ */
+export function homeProblem (home: string, canWrite: (dir: string) => boolean = isWritable): string | null {
+  let dir = home
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
+  const isDir = ((): boolean => { try { return statSync(dir).isDirectory() } catch { return false } })()
+  if (dir !== home && !isDir) return `${home} cannot be created: ${dir} is not a directory`
+  if (dir !== home && !canWrite(dir)) return `${home} cannot be created: ${dir} is not writable by this user`
+  if (dir === home && (!isDir || !canWrite(dir))) return `${home} is not a directory this user can write`
+  return null
+}
+
+function isWritable (dir: string): boolean {
+  try { accessSync(dir, constants.W_OK | constants.X_OK); return true } catch { return false }
+}
+
 function startFailed (home: string, seconds: number, child: Attempt | undefined, holder: number | undefined, lastError: unknown): CliError {
   const why = holder !== undefined
     ? `a sup daemon (pid ${holder}) holds ${join(home, 'sup.pid')} but did not answer within ${seconds} s`
@@ -66,10 +84,14 @@ function startFailed (home: string, seconds: number, child: Attempt | undefined,
       : `started the sup daemon, but it did not answer within ${seconds} s`
   const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : ''
   const log = join(home, 'daemon.log')
+  const problem = existsSync(log) ? null : homeProblem(home)
   return new CliError(`${why[0]?.toUpperCase() ?? ''}${why.slice(1)}${last}`, {
     code: SUP_ERR_DAEMON_START,
-    // a daemon that node could not even start (a bad SUP_NODE_OPTIONS, a broken install) writes no log
-    hint: existsSync(log) ? `see ${log}, or run \`sup daemon\` to watch it start in the foreground` : `it wrote no ${log}: run \`sup daemon\` to see it start, or fail, in the foreground`
+    // a daemon that node could not even start (a bad SUP_NODE_OPTIONS, a broken install), or that could not make its
+    // home (HOME unset or not writable, as for some service users), writes no log
+    hint: problem !== null
+      ? `${problem}; set SUP_HOME to a directory this user can write`
+      : existsSync(log) ? `see ${log}, or run \`sup daemon\` to watch it start in the foreground` : `it wrote no ${log}: run \`sup daemon\` to see it start, or fail, in the foreground`
   })
 }
 

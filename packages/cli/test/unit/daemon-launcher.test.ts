@@ -3,7 +3,7 @@ import { SupClientError, type HealthView, type SupClient } from '@sup/client'
 import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { ensureDaemon } from '../../src/daemon-launcher.ts'
+import { ensureDaemon, homeProblem } from '../../src/daemon-launcher.ts'
 import { scriptedClient } from './scripted-client.ts'
 
 const HEALTH: HealthView = { ok: true, pid: 1, version: '0.1.0', home: '/h' }
@@ -113,5 +113,16 @@ describe('ensureDaemon', () => {
     const boom = new SupClientError('SUP_ERR_CLIENT_CONNECTION', 'denied')
     await expect(ensureDaemon(fakeClient([boom]), { env, spawnDaemon: s.spawn })).rejects.toBe(boom)
     expect(s.spawned).toHaveLength(0)
+  })
+})
+
+describe('homeProblem', () => {
+  it('says why a home cannot be created or written, and nothing of a usable one', () => {
+    const all = (): boolean => true
+    expect(homeProblem('/etc/hostname/.sup', all)).toBe('/etc/hostname/.sup cannot be created: /etc/hostname is not a directory')
+    expect(homeProblem('/nonexistent-sup-test/.sup', (d) => d !== '/')).toBe('/nonexistent-sup-test/.sup cannot be created: / is not writable by this user')
+    expect(homeProblem('/tmp', (d) => d !== '/tmp')).toBe('/tmp is not a directory this user can write')
+    expect(homeProblem('/tmp/sup-test-not-there/.sup', all)).toBeNull()
+    expect(homeProblem('/tmp', all)).toBeNull()
   })
 })
