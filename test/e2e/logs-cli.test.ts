@@ -46,6 +46,13 @@ describe('sup logs', () => {
       expect.objectContaining({ app: 'pl', instance: 1, stream: 'out', line: 'line 11' }),
       expect.objectContaining({ app: 'pl', instance: 1, stream: 'out', line: 'line 12' })
     ])
+
+    // --time: each line starts with the time of its record, as local time to the millisecond
+    const [record] = (await runSup(home, ['logs', 'pl:1', '--no-follow', '--lines', '1', '--json'])).stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LogRecord)
+    const d = new Date(record?.time ?? 0)
+    const two = (n: number): string => String(n).padStart(2, '0')
+    const local = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`
+    expect((await runSup(home, ['logs', 'pl:1', '--no-follow', '--lines', '1', '--time'])).stdout).toBe(`${local} pl:1 | line 12\n`)
   })
 
   it('follows: shows a line the app prints after the command started, and exits 0 on Ctrl-C', async () => {

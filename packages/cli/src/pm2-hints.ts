@@ -1,7 +1,7 @@
 // What a PM2 user types that sup spells otherwise: a hint under commander's "unknown command/option" error
 // (docs/pm2.md has the whole map).
 const SAVED = 'nothing to do: sup stores every change at once, and a new daemon brings every app back'
-const LOG_FILES = 'sup-logd writes logs/<app>-<i>.log and every line of a log already carries its time (`sup logs`)'
+const LOG_FILES = 'sup-logd writes logs/<app>-<i>.log and every line of a log carries its time: `sup logs --time` shows it'
 
 /** PM2 commands sup has under another name, or has no need for. */
 const COMMANDS: ReadonlyMap<string, string> = new Map([
@@ -21,6 +21,7 @@ const OPTIONS: ReadonlyMap<string, string> = new Map([
   ['--max-memory-restart', 'PM2\'s --max-memory-restart is `--max-memory <size>`'],
   ['--cron', 'PM2\'s --cron is `--cron-restart <expr>`'],
   ['--time', LOG_FILES], ['--log-date-format', LOG_FILES], ['--merge-logs', LOG_FILES],
+  ['--timestamp', 'PM2\'s --timestamp is `sup logs --time`'],
   ['-l', LOG_FILES], ['--log', LOG_FILES], ['-o', LOG_FILES], ['--output', LOG_FILES], ['-e', LOG_FILES], ['--error', LOG_FILES]
 ])
 

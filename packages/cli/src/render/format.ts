@@ -35,10 +35,11 @@ export function formatDurationMs (ms: number): string {
 
 const two = (n: number): string => String(n).padStart(2, '0')
 
-/** A local wall-clock time, `YYYY-MM-DD HH:MM:SS`. */
-export function formatTime (epochMs: number): string {
+/** A local wall-clock time, `YYYY-MM-DD HH:MM:SS`, or `YYYY-MM-DD HH:MM:SS.mmm` with `ms`. */
+export function formatTime (epochMs: number, ms = false): string {
   const d = new Date(epochMs)
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  const s = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`
+  return ms ? `${s}.${String(d.getMilliseconds()).padStart(3, '0')}` : s
 }
 
 /** A worker state coloured by health: online green, on its way yellow, failed red, stopped dim. */

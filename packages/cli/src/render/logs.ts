@@ -32,15 +32,18 @@ export function sanitizeLine (line: string, keepColour = false): string {
   })
 }
 
-/** Formats records one by one; prefixes are padded to the widest seen so far, so columns settle at once. */
-export function createLogFormatter (c: Colors, keepColour = false) {
+/**
+ * Formats records one by one; prefixes are padded to the widest seen so far, so columns settle at once. `withTime`
+ * (`sup logs --time`) starts each line with the time sup-logd read it.
+ */
+export function createLogFormatter (c: Colors, keepColour = false, withTime = false) {
   let width = 0
   return (r: LogRecord): string => {
     const key = `${r.app}:${r.instance}`
     width = Math.max(width, key.length)
     const bar = r.stream === 'err' ? c.red('|') : r.stream === 'sup' ? c.dim('*') : c.dim('|')
     const text = sanitizeLine(r.line, keepColour)
-    return `${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
+    return `${withTime ? `${c.dim(formatTime(r.time, true))} ` : ''}${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
   }
 }
 

@@ -61,6 +61,13 @@ describe('createLogFormatter', () => {
     expect(format(rec('api', 0, 'dropped 3 lines', 'sup'))).toContain(color.dim('dropped 3 lines'))
   })
 
+  it('with --time, starts each line with the time sup-logd read it, local, to the millisecond', () => {
+    const t = new Date(2026, 11, 7, 9, 5, 3, 42).getTime()
+    expect(createLogFormatter(plain, false, true)({ ...rec('api', 0, 'hello'), time: t })).toBe('2026-12-07 09:05:03.042 api:0 | hello')
+    expect(createLogFormatter(color, false, true)({ ...rec('api', 0, 'hello'), time: t }))
+      .toBe(`${color.dim('2026-12-07 09:05:03.042')} ${color[workerColor('api:0')]('api:0')} ${color.dim('|')} hello`)
+  })
+
   it('never lets a line drive the terminal', () => {
     expect(createLogFormatter(plain)(rec('api', 0, '\u001b]0;pwned\u0007\u001b[2J'))).toBe('api:0 | \\e]0;pwned\\x07\\e[2J')
   })

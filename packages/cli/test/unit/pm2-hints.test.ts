@@ -16,7 +16,8 @@ describe('pm2Hint', () => {
     ["error: unknown option '--no-autorestart'\n", /`--restart never`/],
     ["error: unknown option '--max-memory-restart'\n", /`--max-memory <size>`/],
     ["error: unknown option '--cron'\n", /`--cron-restart <expr>`/],
-    ["error: unknown option '--time'\n", /every line of a log already carries its time/],
+    ["error: unknown option '--time'\n", /every line of a log carries its time: `sup logs --time` shows it/],
+    ["error: unknown option '--timestamp'\n", /PM2's --timestamp is `sup logs --time`/],
     ["error: unknown option '-o'\n", /logs\/<app>-<i>\.log/]
   ])('%j', (error, hint) => {
     expect(pm2Hint(error)).toMatch(hint)
