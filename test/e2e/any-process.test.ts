@@ -101,6 +101,25 @@ describe('everyday verbs', () => {
     expect(logs.stderr).toMatch(/loop has no instance 7/)
   })
 
+  it('`sup start app.js` of the stopped app that runs app.js starts it again, as PM2 does; a running one is an error', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(2)
+    const dir = tmpProject({ 'web.js': ENV_SERVER })
+    expect((await runSup(home, ['start', 'web.js', '-n', '2', '--port-range', ports.range], { cwd: dir })).code).toBe(0)
+    expect((await runSup(home, ['stop', 'web'])).code).toBe(0)
+    const again = await runSup(home, ['start', 'web.js', '-n', '3'], { cwd: dir })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toContain("app 'web' already exists: --instances ignored")
+    expect((await workersOf(home, 'web')).map((w) => w.state)).toEqual(['online', 'online'])
+    const running = await runSup(home, ['start', 'web.js'], { cwd: dir })
+    expect(running.code).toBe(1)
+    expect(running.stderr).toContain("App 'web' already exists")
+    // another script of the same file name is no restart of this one
+    const other = tmpProject({ 'web.js': ENV_SERVER })
+    expect((await runSup(home, ['stop', 'web'])).code).toBe(0)
+    expect((await runSup(home, ['start', 'web.js'], { cwd: other })).code).toBe(1)
+  })
+
   it('stop, restart, reload and flush of all, with no app, say so', async () => {
     const home = useSupHome()
     for (const verb of ['stop', 'restart', 'reload', 'flush']) {

@@ -12,7 +12,7 @@ import { renderAppList } from '../render/views.ts'
 import { findInPath, shellEnvironment } from '../shell-env.ts'
 import { explainNotOnline, finishedNote } from '../start-failure.ts'
 import { handStart, type Handed } from '../start-handoff.ts'
-import { forEachApp } from '../targets.ts'
+import { defaultAppName, forEachApp } from '../targets.ts'
 
 interface StartOptions extends Omit<StartFlags, 'env' | 'interpreter'> {
   wait: boolean
@@ -142,6 +142,23 @@ async function startNamed (ctx: CliContext, target: string, args: readonly strin
   }
 }
 
+/**
+ * `sup start app.js`: a new app; or, as `pm2 start app.js` after `pm2 stop`, the stopped app (or the job that ran to
+ * its end) running this same script, started again as `sup start <name>` does. Any other clash of names is an error.
+ */
+async function startScript (ctx: CliContext, spec: AppSpecInput, opts: StartOptions, extra: readonly string[]): Promise<void> {
+  try {
+    await startSpecs(ctx, [spec], opts, false)
+  } catch (err) {
+    if (!isSupClientError(err, 'SUP_ERR_APP_EXISTS')) throw err
+    const name = spec.name ?? defaultAppName(spec.script)
+    const app = await (await ctx.daemon()).getApp(name).catch(() => undefined)
+    const idle = app !== undefined && (app.desired === 'stopped' || app.workers.every((w) => w.state === 'stopped' || w.state === 'exited'))
+    if (app === undefined || app.spec.script !== spec.script || !idle) throw err
+    await startExisting(ctx, name, extra, opts)
+  }
+}
+
 /** Registers `sup start`. */
 export function registerStart (program: Command, ctx: CliContext): void {
   program
@@ -195,6 +212,6 @@ export function registerStart (program: Command, ctx: CliContext): void {
       if (kind === 'config') return startFile(ctx, path, opts, given, args)
       const extra = [...given.map(flagName), ...(args.length > 0 ? ['app arguments'] : [])]
       if (kind === 'app') return startNamed(ctx, target, args, opts, extra)
-      return startSpecs(ctx, [scriptSpec(ctx, target, args, opts)], opts, false)
+      return startScript(ctx, scriptSpec(ctx, target, args, opts), opts, extra)
     }))
 }
