@@ -43,7 +43,8 @@ export function createLogFormatter (c: Colors, keepColour = false, withTime = fa
     width = Math.max(width, key.length)
     const bar = r.stream === 'err' ? c.red('|') : r.stream === 'sup' ? c.dim('*') : c.dim('|')
     const text = sanitizeLine(r.line, keepColour)
-    return `${withTime ? `${c.dim(formatTime(r.time, true))} ` : ''}${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
+    const time = withTime ? `${c.dim(formatTime(r.time, true))} ` : ''
+    return `${time}${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
   }
 }
 
