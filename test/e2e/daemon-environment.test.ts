@@ -7,7 +7,7 @@ import { basename, dirname } from 'node:path'
 import { rootCertificates } from 'node:tls'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, daemonPid, freePortRange, httpGet, runSup, useSupHome, waitFor } from '@sup/test-support'
+import { EXAMPLES, daemonPid, freePortRange, httpGet, logdPid, runSup, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 
@@ -61,13 +61,6 @@ describe('a relative SUP_HOME', () => {
 })
 
 describe("the shell's NODE_OPTIONS", () => {
-  /** sup-logd's pid once it runs (it starts after a handed start's answer). */
-  async function logdPid (home: string): Promise<number> {
-    let pid = 0
-    await waitFor(() => { pid = Number(readFileSync(`${home}/logd.pid`, { encoding: 'utf8', flag: 'a+' }).trim()); return pid > 0 && existsSync(`/proc/${pid}`) }, { what: 'sup-logd' })
-    return pid
-  }
-
   it("are the app's: they reach its workers, never the daemon or sup-logd (a --require of the app's let no daemon start)", async () => {
     const home = useSupHome()
     const dir = mkdtempSync('/tmp/sup-node-options-')
@@ -80,7 +73,7 @@ describe("the shell's NODE_OPTIONS", () => {
     expect(r.code, r.stderr).toBe(0)
     expect((await httpGet(ports.from)).body).toBe('preloaded yes')
     expect(environOf(daemonPid(home) ?? 0).has('NODE_OPTIONS')).toBe(false)
-    expect(environOf(await logdPid(home)).has('NODE_OPTIONS')).toBe(false)
+    expect(environOf(await waitFor(() => logdPid(home), { what: 'sup-logd' })).has('NODE_OPTIONS')).toBe(false)
   })
 
   it('a daemon that node cannot start (a bad SUP_NODE_OPTIONS) is said to have written no log, with the way to see why', async () => {
@@ -98,7 +91,7 @@ describe("the shell's NODE_OPTIONS", () => {
     const r = await runSup(home, ['start', HELLO, '--name', 'hello', '--port-range', ports.range], { env: { SUP_NODE_OPTIONS: mine } })
     expect(r.code, r.stderr).toBe(0)
     expect(environOf(daemonPid(home) ?? 0).get('NODE_OPTIONS')).toBe(mine)
-    expect(environOf(await logdPid(home)).get('NODE_OPTIONS')).toBe(mine)
+    expect(environOf(await waitFor(() => logdPid(home), { what: 'sup-logd' })).get('NODE_OPTIONS')).toBe(mine)
     const listed = JSON.parse((await runSup(home, ['list', '--json'])).stdout) as AppList
     expect(environOf(listed.apps[0]?.workers[0]?.pid ?? 0).get('NODE_OPTIONS')).not.toBe(mine)
   })
