@@ -96,3 +96,42 @@ describe("the shell's NODE_OPTIONS", () => {
     expect(environOf(listed.apps[0]?.workers[0]?.pid ?? 0).get('NODE_OPTIONS')).not.toBe(mine)
   })
 })
+
+describe('a SUP_HOME no daemon can use', () => {
+  it('one too long for a unix socket path is named, before any daemon is spawned, by the CLI and by `sup daemon`', async () => {
+    const base = useSupHome()
+    // <home>/sup.sock is 108 bytes: one more than a unix socket path can be
+    const home = `${base}/${'h'.repeat(108 - `${base}/`.length - '/sup.sock'.length)}`
+    expect(Buffer.byteLength(`${home}/sup.sock`)).toBe(108)
+    const r = await runSup(home, ['list'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`sup: SUP_HOME is too long: its socket ${home}/sup.sock would be 108 bytes, and a unix socket path takes at most 107`)
+    expect(r.stderr).toContain('hint: set SUP_HOME to a shorter directory')
+    // `sup start` spawns its daemon before it loads its program: not for such a home
+    const start = await runSup(home, ['start', HELLO])
+    expect(start.code).toBe(1)
+    expect(start.stderr).toContain(`sup: SUP_HOME is too long: its socket ${home}/sup.sock would be 108 bytes`)
+    expect(start.stderr).not.toContain('exited with code 1')
+    expect(existsSync(home)).toBe(false) // no daemon was spawned to fail there
+
+    const foreground = await runSup(home, ['daemon'])
+    expect(foreground.code).toBe(1)
+    expect(foreground.stderr).toContain(`SUP_HOME is too long: its socket ${home}/sup.sock would be 108 bytes, and a unix socket path takes at most 107`)
+    expect(foreground.stderr).not.toMatch(/^\s+at /m) // a message, not a stack trace
+  })
+
+  it('one under a file is named as such, by the CLI and by `sup daemon`', async () => {
+    const base = useSupHome()
+    writeFileSync(`${base}/file`, '')
+    const home = `${base}/file/.sup`
+    const r = await runSup(home, ['list'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain(`hint: ${home} cannot be created: ${base}/file is not a directory; set SUP_HOME to a directory this user can write`)
+    expect(r.stderr).not.toContain('did the daemon crash')
+
+    const foreground = await runSup(home, ['daemon'])
+    expect(foreground.code).toBe(1)
+    expect(foreground.stderr).toContain(`sup-daemon: cannot use SUP_HOME ${home}: ENOTDIR: not a directory`)
+    expect(foreground.stderr).not.toMatch(/^\s+at /m)
+  })
+})

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { MAX_SOCKET_PATH_BYTES } from '@sup/client'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
 import { isAlive, parsePid } from './pid-file.ts'
 
@@ -35,14 +36,16 @@ function pidFileLive (home: string): boolean {
  * True for `sup start …` (not its --help) when `<home>/sup.sock` is missing and no live process holds sup.pid: a
  * command that will wait for a daemon and finds none. A socket that exists but answers nobody (a crashed daemon), or
  * a daemon that has not opened its API yet (a handed start answers before that), is left to ensureDaemon: a second
- * daemon spawned beside a starting one takes the home with this command's environment if the first one exits.
+ * daemon spawned beside a starting one takes the home with this command's environment if the first one exits. Nor
+ * for a home whose socket path is too long to be one: the client says so without a daemon.
  */
 export function wantsEarlyDaemon (args: readonly string[], home: string, exists: (path: string) => boolean = existsSync, starting: (home: string) => boolean = pidFileLive): boolean {
   const [verb, ...rest] = args
   if (verb !== 'start') return false
   const end = rest.indexOf('--')
   if ((end === -1 ? rest : rest.slice(0, end)).some((a) => a === '-h' || a === '--help')) return false
-  return !exists(join(home, 'sup.sock')) && !starting(home)
+  const socket = join(home, 'sup.sock')
+  return Buffer.byteLength(socket) <= MAX_SOCKET_PATH_BYTES && !exists(socket) && !starting(home)
 }
 
 /** Spawns the daemon now when wantsEarlyDaemon says so; nothing happens (and nothing is said) when it cannot. */

@@ -1,6 +1,6 @@
 // SupClientError: a daemon error body, or a failure to reach the daemon, as one thrown error with a code.
 
-/** No daemon answers on the socket (ENOENT: no socket file; ECONNREFUSED: a stale one). */
+/** No daemon answers on the socket (ENOENT: no socket file; ECONNREFUSED: a stale one; ENOTDIR: no home there). */
 export const SUP_ERR_DAEMON_UNREACHABLE = 'SUP_ERR_DAEMON_UNREACHABLE'
 /** The daemon went away while it handled the request (crashed, killed, stopped): what it was doing may be half done. */
 export const SUP_ERR_DAEMON_LOST = 'SUP_ERR_DAEMON_LOST'
@@ -10,7 +10,7 @@ export const SUP_ERR_CLIENT_TIMEOUT = 'SUP_ERR_CLIENT_TIMEOUT'
 export const SUP_ERR_CLIENT_CONNECTION = 'SUP_ERR_CLIENT_CONNECTION'
 /** The daemon answered something that is not the JSON the API promises. */
 export const SUP_ERR_CLIENT_BAD_RESPONSE = 'SUP_ERR_CLIENT_BAD_RESPONSE'
-/** createClient() was given options it cannot use. */
+/** createClient() was given options it cannot use (a socket path longer than a unix socket path can be, too). */
 export const SUP_ERR_CLIENT_OPTIONS = 'SUP_ERR_CLIENT_OPTIONS'
 /** waitFor(): the app's workers did not all reach the state in time. */
 export const SUP_ERR_CLIENT_WAIT_TIMEOUT = 'SUP_ERR_CLIENT_WAIT_TIMEOUT'
@@ -77,11 +77,27 @@ function logPathOf (socketPath: string): string {
   return `${slash <= 0 ? '' : socketPath.slice(0, slash)}/daemon.log`
 }
 
+/** A unix socket path takes at most 107 bytes on Linux (sun_path's 108 with its NUL). */
+export const MAX_SOCKET_PATH_BYTES = 107
+
+/**
+ * Why no daemon can listen on `socketPath`: it is longer than a unix socket path can be (connect() would try it cut
+ * short). null when it fits.
+ */
+export function socketPathProblem (socketPath: string): SupClientError | null {
+  const bytes = Buffer.byteLength(socketPath)
+  if (bytes <= MAX_SOCKET_PATH_BYTES) return null
+  return new SupClientError(SUP_ERR_CLIENT_OPTIONS, `SUP_HOME is too long: its socket ${socketPath} would be ${bytes} bytes, and a unix socket path takes at most ${MAX_SOCKET_PATH_BYTES}`, {
+    hint: 'set SUP_HOME to a shorter directory (the socket is <SUP_HOME>/sup.sock)'
+  })
+}
+
 /** Turns a socket-level error (ENOENT, ECONNREFUSED, EACCES, ECONNRESET...) into a SupClientError with a hint. */
 export function errorFromConnection (err: unknown, target: Target): SupClientError {
   const errno = isRecord(err) && typeof err.code === 'string' ? err.code : undefined
   const where = target.socketPath ?? target.baseUrl ?? 'the daemon'
-  if (errno === 'ENOENT' || errno === 'ECONNREFUSED') {
+  // ENOTDIR: a part of SUP_HOME is a file; a daemon started there says why it cannot make its home
+  if (errno === 'ENOENT' || errno === 'ECONNREFUSED' || errno === 'ENOTDIR') {
     const hint = target.socketPath === undefined
       ? `is a sup daemon listening on ${where}?`
       : `start it with \`sup daemon\` (any other sup command starts it too); its log is ${logPathOf(target.socketPath)}`

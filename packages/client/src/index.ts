@@ -9,6 +9,7 @@ export {
   errorFromBody,
   errorFromConnection,
   isSupClientError,
+  MAX_SOCKET_PATH_BYTES,
   SupClientError,
   SUP_ERR_CLIENT_ABORTED,
   SUP_ERR_CLIENT_BAD_RESPONSE,

@@ -3,7 +3,7 @@
 import type { IncomingMessage, RequestOptions } from 'node:http'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { errorFromBody, errorFromConnection, SupClientError, SUP_ERR_CLIENT_BAD_RESPONSE, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_CLIENT_TIMEOUT, type Target } from './errors.ts'
+import { errorFromBody, errorFromConnection, socketPathProblem, SupClientError, SUP_ERR_CLIENT_BAD_RESPONSE, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_CLIENT_TIMEOUT, type Target } from './errors.ts'
 import { exchange, type Endpoint } from './http-exchange.ts'
 import { readNdjson } from './ndjson.ts'
 import { sendUpload, type UploadRequest } from './upload.ts'
@@ -92,6 +92,8 @@ export function createTransport (options: TransportOptions): Transport {
   }
   const socketPath = base === undefined ? (options.socketPath ?? socketPathOf(defaultHome())) : undefined
   const target: Target = base === undefined ? { socketPath: socketPath ?? '' } : { baseUrl: base.origin }
+  /** Every call is refused with this, without connecting, when the socket path is too long to be one. */
+  const unusable = (): SupClientError | null => socketPath === undefined ? null : socketPathProblem(socketPath)
 
   function httpOptions (method: Method, path: string, headers: Record<string, string>): RequestOptions {
     if (base !== undefined && options.token !== undefined) headers.authorization = `Bearer ${options.token}`
@@ -117,6 +119,8 @@ export function createTransport (options: TransportOptions): Transport {
   const pathPrefix = base === undefined ? '' : base.pathname.replace(/\/$/, '')
 
   async function request<T> (req: JsonRequest): Promise<T> {
+    const refused = unusable()
+    if (refused !== null) throw refused
     const payload = req.body === undefined ? undefined : JSON.stringify(req.body)
     const headers: Record<string, string> = { accept: req.text === true ? 'text/plain' : 'application/json', 'content-length': String(payload === undefined ? 0 : Buffer.byteLength(payload)) }
     if (payload !== undefined) headers['content-type'] = 'application/json'
@@ -137,6 +141,8 @@ export function createTransport (options: TransportOptions): Transport {
 
   /** Resolves with the answer once it starts (null when aborted first); an error status rejects with its decoded body. */
   async function open (req: StreamRequest): Promise<IncomingMessage | null> {
+    const refused = unusable()
+    if (refused !== null) throw refused
     const http = { ...httpOptions('GET', buildPath(req.path, req.query), { accept: 'application/x-ndjson' }), signal: req.signal }
     const { request: httpRequest } = await import('node:http')
     return new Promise((resolvePromise, reject) => {
@@ -174,6 +180,8 @@ export function createTransport (options: TransportOptions): Transport {
   }
 
   function upload<T> (req: UploadRequest): Promise<T> {
+    const refused = unusable()
+    if (refused !== null) return Promise.reject(refused)
     return sendUpload<T>(httpOptions('POST', req.path, {}), req, { target, parse: jsonOfAnswer, timeoutError })
   }
 

@@ -34,13 +34,19 @@ export interface DaemonConfig {
   readonly nginxTest: string[] | null
 }
 
-/** Unix socket paths are limited to 107 bytes on Linux. */
+/** Unix socket paths are limited to 107 bytes on Linux (sun_path's 108 with its NUL). */
 const MAX_SOCKET_PATH = 107
+
+/** A SUP_HOME this daemon cannot use: main prints its message (no stack trace) and exits 1. */
+export class HomeError extends Error {
+  override readonly name = 'HomeError'
+}
 
 export function loadDaemonConfig (env: Readonly<Record<string, string | undefined>>): DaemonConfig {
   const home = resolve(env.SUP_HOME ?? `${homedir()}/.sup`)
   const socketPath = `${home}/sup.sock`
-  if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) throw new Error(`SUP_HOME is too long for a unix socket path (${socketPath}); use a shorter directory`)
+  const bytes = Buffer.byteLength(socketPath)
+  if (bytes > MAX_SOCKET_PATH) throw new HomeError(`SUP_HOME is too long: its socket ${socketPath} would be ${bytes} bytes, and a unix socket path takes at most ${MAX_SOCKET_PATH}; set SUP_HOME to a shorter directory`)
   const live = liveSettingsFrom(env)
   const id = createHash('sha256').update(home).digest('hex').slice(0, 16)
   return {

@@ -1,7 +1,7 @@
 // The daemon's home, its own log and its state: the lock, daemon.log and sup.pid, sup.db with its apps.json mirror.
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { pino, type Logger } from 'pino'
-import type { DaemonConfig } from './config.ts'
+import { HomeError, type DaemonConfig } from './config.ts'
 import type { BootSettings } from './settings/boot.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'
 import { acquireHomeLock, type HomeLock } from './adapters/home-lock.ts'
@@ -16,8 +16,13 @@ export type RotatingLog = ReturnType<typeof openRotatingFile>
 
 /** The home directory is ours alone (0700) and one daemon holds it; a second one exits at once and changes nothing. */
 export async function lockHome (config: DaemonConfig): Promise<HomeLock> {
-  mkdirSync(config.home, { recursive: true, mode: 0o700 })
-  if ((statSync(config.home).mode & 0o077) !== 0) chmodSync(config.home, 0o700)
+  try {
+    mkdirSync(config.home, { recursive: true, mode: 0o700 })
+    if ((statSync(config.home).mode & 0o077) !== 0) chmodSync(config.home, 0o700)
+  } catch (err) {
+    // a part of it is a file, or this user may not make or own it: the operator's to fix, said in one line
+    throw new HomeError(`cannot use SUP_HOME ${config.home}: ${err instanceof Error ? err.message : String(err)}; set SUP_HOME to a directory this user can write`)
+  }
   const lock = await acquireHomeLock(config.lockPath)
   if (lock === null) {
     process.stderr.write(`sup: a daemon is already running for ${config.home}; this one exits and changes nothing.\n`)

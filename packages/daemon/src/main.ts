@@ -2,7 +2,7 @@
 import { chmodSync, constants as fsConstants, rmSync } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import type { Logger } from 'pino'
-import { loadDaemonConfig, type DaemonConfig } from './config.ts'
+import { HomeError, loadDaemonConfig, type DaemonConfig } from './config.ts'
 import { createSystemClock } from './adapters/system-clock.ts'
 import { createProcessSpawner } from './adapters/process-spawner.ts'
 import { compileCacheState, flushCompileCacheLater } from './adapters/compile-cache.ts'
@@ -293,6 +293,6 @@ async function main (): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`sup-daemon: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.stderr.write(`sup-daemon: ${err instanceof HomeError ? err.message : err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
   process.exit(1)
 })

@@ -53,6 +53,12 @@ describe('wantsEarlyDaemon', () => {
     expect(wantsEarlyDaemon(args, '/h', none, noDaemon)).toBe(false)
   })
 
+  it('does not for a home whose socket path is too long to be one (the client says so, with no daemon)', () => {
+    const home = `/${'h'.repeat(107 - '/'.length - '/sup.sock'.length)}`
+    expect(wantsEarlyDaemon(['start', 'app.js'], home, none, noDaemon)).toBe(true)
+    expect(wantsEarlyDaemon(['start', 'app.js'], `${home}h`, none, noDaemon)).toBe(false)
+  })
+
   it('does not when the home has a socket (a daemon runs, or ensureDaemon must find out why not)', () => {
     expect(wantsEarlyDaemon(['start', 'app.js'], '/h', (p) => p === '/h/sup.sock', noDaemon)).toBe(false)
   })

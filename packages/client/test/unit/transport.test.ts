@@ -2,6 +2,8 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { Readable } from 'node:stream'
+import { MAX_SOCKET_PATH_BYTES, SUP_ERR_CLIENT_OPTIONS, SUP_ERR_DAEMON_UNREACHABLE, type SupClientError } from '../../src/errors.ts'
 import { buildPath, createTransport, defaultHome, socketPathOf } from '../../src/transport.ts'
 
 describe('buildPath', () => {
@@ -34,5 +36,17 @@ describe('createTransport', () => {
 
   it('refuses protocols it cannot speak', () => {
     expect(() => createTransport({ baseUrl: 'ftp://x' })).toThrow(/Unsupported baseUrl/)
+  })
+
+  it('refuses every call on a socket path longer than a unix socket path can be, and names the limit', async () => {
+    const fits = `/tmp/${'s'.repeat(MAX_SOCKET_PATH_BYTES - '/tmp/'.length - '/sup.sock'.length)}/sup.sock`
+    expect(Buffer.byteLength(fits)).toBe(107)
+    const tooLong = fits.replace('/sup.sock', 's/sup.sock')
+    const refused = await createTransport({ socketPath: tooLong }).request({ method: 'GET', path: '/healthz' }).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ code: SUP_ERR_CLIENT_OPTIONS, message: `SUP_HOME is too long: its socket ${tooLong} would be 108 bytes, and a unix socket path takes at most 107` })
+    expect((refused as SupClientError).hint).toMatch(/shorter directory/)
+    await expect(createTransport({ socketPath: tooLong }).upload({ path: '/deploy/u/a', body: Readable.from([]) })).rejects.toMatchObject({ code: SUP_ERR_CLIENT_OPTIONS })
+    // one byte less is a path like any other: nobody listens there
+    await expect(createTransport({ socketPath: fits }).request({ method: 'GET', path: '/healthz' })).rejects.toMatchObject({ code: SUP_ERR_DAEMON_UNREACHABLE })
   })
 })
