@@ -2,6 +2,7 @@
 import { createClient, defaultHome, type HealthView, type SupClient } from '@sup/client'
 import { ensureDaemon } from './daemon-launcher.ts'
 import { formatError } from './errors.ts'
+import { logicalCwd } from './logical-cwd.ts'
 import { checkProtocol } from './protocol-check.ts'
 import { settingWarnings } from './settings-check.ts'
 import { createPalette, shouldColor, type Colors } from './render/format.ts'
@@ -9,6 +10,7 @@ import { createPalette, shouldColor, type Colors } from './render/format.ts'
 export interface CliContext {
   readonly home: string
   readonly env: NodeJS.ProcessEnv
+  /** The shell's working directory as it names it ($PWD through symlinks, else process.cwd()): relative paths resolve here. */
   readonly cwd: string
   readonly colors: Colors
   /** A client, without checking that a daemon answers (for `sup kill`). */
@@ -42,6 +44,7 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
   let health: HealthView | undefined
   const getClient = (): SupClient => (client ??= createClient({ home }))
   let warned = false
+  let cwd: string | undefined
   const reached = (h: HealthView): void => {
     checkProtocol(h)
     health = h
@@ -53,7 +56,8 @@ export function createContext (env: NodeJS.ProcessEnv = process.env): CliContext
   return {
     home,
     env,
-    cwd: process.cwd(),
+    // read on first use (`sup list` never needs it): the shell's own path through symlinks (logical-cwd.ts)
+    get cwd () { return (cwd ??= logicalCwd(env)) },
     colors: createPalette(shouldColor(env, process.stdout.isTTY === true)),
     client: getClient,
     daemon: () => (ready ??= ensureDaemon(getClient(), { env }).then((h) => {
