@@ -31,7 +31,6 @@ export function hintFor (code: string): string | undefined {
     case 'SUP_ERR_SCRIPT_NOT_FOUND': return 'check the path: a relative script resolves against the current directory'
     case 'SUP_ERR_APP_EXISTS': return 'another script with the same file name? give this one its own name with --name <name>; or use `sup restart <app>`, `sup scale <app> <N>`, `sup delete <app>`'
     case 'SUP_ERR_INSTANCE_NOT_FOUND': return 'run `sup list` to see the instances'
-    case 'SUP_ERR_NOT_EXECUTABLE': return 'chmod +x the script, or run it with --interpreter <program>'
     case 'SUP_ERR_APP_BUSY': return 'another command is changing this app: retry when it is done'
     case 'SUP_ERR_SHUTTING_DOWN': return 'the daemon is exiting: retry in a moment (a new one starts on demand)'
     case 'SUP_ERR_STATE_WRITE': return 'check the free space and permissions of SUP_HOME (sup.db)'

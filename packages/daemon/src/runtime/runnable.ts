@@ -14,7 +14,7 @@ export async function checkRunnable (spec: AppSpec, fs: RunnableChecks, stripsTy
   if (!(await fs.isFile(spec.script))) throw new SUP_ERR_SCRIPT_NOT_FOUND(spec.script)
   if (spec.interpreter !== null) {
     if (!(await fs.isFile(spec.interpreter)) || !(await (fs.isExecutable?.(spec.interpreter) ?? true))) {
-      throw new SUP_ERR_NOT_EXECUTABLE('interpreter', spec.interpreter, 'is not an executable file')
+      throw new SUP_ERR_NOT_EXECUTABLE('interpreter', spec.interpreter, 'is not an executable file (install it, or give --interpreter the path of one)')
     }
     return
   }
