@@ -2,7 +2,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import type { AppView, EventList } from '../../packages/protocol/src/index.ts'
+import type { AppView, EventList, NginxView } from '../../packages/protocol/src/index.ts'
 import { FIXTURES, freePortRange, httpGet, killPid, requireNginx, runSup, startLoad, startNginx, supJson, useSupHome, waitFor, type TestNginx } from '@sup/test-support'
 
 const hasNginx = requireNginx()
@@ -93,6 +93,20 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     expect(new Set(samples.map((x) => x.ports.join(','))).size).toBe(2)
     const reloads = (await supJson<EventList>(home, ['events', 'web', '--lines', '500'])).events.filter((e) => e.id > mark && e.type === 'nginx-reloaded')
     expect(reloads.map((e) => e.reason)).toHaveLength(1)
+  })
+
+  it("an app listening on ::1 only (`listen(PORT, 'localhost')` where localhost is ::1 first) is reached by nginx, through a reload", async () => {
+    const { home, nginx, sup } = await setup({ extra: ['--env', 'LISTEN_HOST=::1'] })
+    expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toMatch(/^ {4}server \[::1\]:\d+ max_fails/m)
+    expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).not.toMatch(/server 127\.0\.0\.1:\d+ max_fails/)
+    const load = startLoad(nginx.port, { maxMs: 20_000 })
+    await waitFor(() => load.result.ok > 200, { what: 'load to run' })
+    const r = await sup(['reload', 'web'])
+    const result = await load.stop()
+    expect(r.code, r.stderr).toBe(0)
+    await expectZeroFailures(home, nginx, result)
+    expect((await supJson<NginxView>(home, ['nginx', 'web'])).upstream).toMatch(/server \[::1\]:\d+ max_fails/)
+    expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toMatch(/^ {4}server \[::1\]:\d+ max_fails/m)
   })
 
   it('sup reload with fewer spare ports than workers: one at a time, zero failed requests, every pid replaced', async () => {

@@ -7,6 +7,7 @@ import { createSystemClock } from './adapters/system-clock.ts'
 import { createProcessSpawner } from './adapters/process-spawner.ts'
 import { compileCacheState, flushCompileCacheLater } from './adapters/compile-cache.ts'
 import { createPortProbe } from './adapters/port-probe.ts'
+import { readUpstreamHosts } from './adapters/listening-sockets.ts'
 import { createProcTable } from './adapters/proc-table.ts'
 import type { HomeLock } from './adapters/home-lock.ts'
 import { reapMarked } from './adapters/stray-reaper.ts'
@@ -45,9 +46,8 @@ function createLogd (config: DaemonConfig, settings: BootSettings): LogdKeeper {
   return createLogdKeeper({
     entry: new URL(isSource ? './logd-main.ts' : './logd-main.cjs', import.meta.url).pathname,
     execArgv: isSource ? process.execArgv : [],
-    // sup-logd gets the small base environment, never the daemon's secrets (docs/security.md; the keeper adds malloc's)
-    // plus NODE_OPTIONS: sup-logd is sup's own program and runs with the daemon's (SUP_NODE_OPTIONS: a --require of
-    // the operator's, or the test's per-Node better-sqlite3 build); workers and npm never get them
+    // the small base environment, never the daemon's secrets (docs/security.md; the keeper adds malloc's), and the daemon's
+    // NODE_OPTIONS (SUP_NODE_OPTIONS: the operator's --require, the tests' per-Node better-sqlite3 build); never workers'
     env: { ...baseEnvironment(process.env), SUP_HOME: config.home, ...pick(process.env, 'NODE_OPTIONS'), ...pick(settings.env, 'SUP_LOG_LEVEL') },
     lockPath: config.logdLockPath,
     pidPath: config.logdPidPath
@@ -81,7 +81,8 @@ function buildNginx (config: DaemonConfig, rt: Runtime): NginxPublisher {
     debounceMs: 50,
     // nginx's master waits ~100 ms before retiring old workers: a publish counts as done after that
     settleMs: 200,
-    onEvent: recordOn(rt.store, rt.log, 'an nginx event')
+    onEvent: recordOn(rt.store, rt.log, 'an nginx event'),
+    hostOf: readUpstreamHosts // 127.0.0.1 for each port, [::1] for a port that listens on ::1 only
   })
 }
 
@@ -140,7 +141,6 @@ async function buildServers (d: Daemon, configService: ConfigService, requestShu
   // the HTTP API (fastify, typebox) loads only now: a handed start request spawned its workers before (serveHandoff)
   const { buildServer } = await import('./http/server.ts')
   const metrics = createLazyMetrics({ apps: () => d.watch.listApps(), wallNow: () => Date.now() })
-  // Requests are logged at info by fastify: keep the daemon log for what matters (warn and up).
   const serverDeps: ServerDeps = {
     supervisor: { ...d.supervisor, listApps: d.watch.listApps, getApp: d.watch.getApp },
     version: VERSION,
@@ -150,8 +150,9 @@ async function buildServers (d: Daemon, configService: ConfigService, requestShu
     eventsAfter: (q) => d.store.listEventsAfter(q).map(toEventView),
     nginxDir: d.config.nginxDir,
     servingPorts: (app) => d.supervisor.servingPorts(app),
+    upstreamHosts: readUpstreamHosts,
     heldPorts: () => d.broker.list(),
-    logger: d.log.child({ component: 'http' }, { level: 'warn' }),
+    logger: d.log.child({ component: 'http' }, { level: 'warn' }), // fastify logs each request at info: warn and up only
     requestShutdown,
     deploy: d.deploys.service,
     usage: { metrics, samples: d.watch.samples, fresh: d.watch.fresh },

@@ -2,6 +2,7 @@
 // LISTEN lines of /proc/<pid>/net/tcp and tcp6 (the tree's own network namespace). Says why a worker did not get ready.
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import type { Listener } from '../core/not-ready.ts'
+import { upstreamHostFor, type HostOf } from '../core/upstream.ts'
 import { readTreeStats } from './proc-tree.ts'
 
 /** An address of /proc/net/tcp (8 hex digits) or tcp6 (32), each 32-bit word in host (little-endian) order, as text. */
@@ -69,4 +70,11 @@ export async function listenersOf (pid: number): Promise<Listener[] | null> {
   } catch {
     return null
   }
+}
+
+/** nginx's address for each port (`upstreamHostFor`), from the LISTEN lines of this host's /proc/net/tcp and tcp6 now. */
+export async function readUpstreamHosts (): Promise<HostOf> {
+  const all: Listener[] = []
+  for (const table of ['tcp', 'tcp6']) all.push(...parseListeners(await readFile(`/proc/net/${table}`, 'utf8').catch(() => '')).values())
+  return (port) => upstreamHostFor(all, port)
 }

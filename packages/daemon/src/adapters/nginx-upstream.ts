@@ -1,7 +1,7 @@
 // Keeps $SUP_HOME/nginx/<app>.conf equal to each app's serving workers: debounced, atomic, `nginx -t` first, then reload.
 import { execFile } from 'node:child_process'
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { renderUpstream } from '../core/upstream.ts'
+import { renderUpstream, type HostOf } from '../core/upstream.ts'
 import type { PublishResult, UpstreamPublisher } from '../core/ports.ts'
 
 export type { PublishResult, UpstreamPublisher } from '../core/ports.ts'
@@ -24,6 +24,8 @@ export interface NginxPublisherDeps {
    */
   readonly settleMs?: number
   readonly onEvent: (app: string, type: NginxEventType, reason: string, data: Record<string, unknown>) => void
+  /** nginx's address of each port, read at each write (listening-sockets.ts readUpstreamHosts); absent: 127.0.0.1. */
+  readonly hostOf?: () => Promise<HostOf>
 }
 
 /** Test and reload commands are killed after this: a stuck nginx must not stall every later publish. */
@@ -152,11 +154,12 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   async function flush (asks: ReadonlyArray<{ app: string; ports: readonly number[] | null }>, force = false): Promise<Map<string, PublishResult>> {
     const results = new Map<string, PublishResult>()
     const changes: Change[] = []
+    const hostOf = deps.hostOf === undefined ? undefined : await deps.hostOf()
     for (const { app, ports } of asks) {
       try {
         mkdirSync(deps.dir, { recursive: true, mode: 0o755 })
         const path = `${deps.dir}/${app}.conf`
-        const c: Change = { app, ports, path, previous: readOrNull(path), next: ports === null ? null : renderUpstream(app, ports) }
+        const c: Change = { app, ports, path, previous: readOrNull(path), next: ports === null ? null : renderUpstream(app, ports, hostOf) }
         const isStale = deps.reloadCommand !== null && !synced.has(app) && c.next !== null
         if (c.next === c.previous && !isStale) { results.set(app, { ok: true }); continue }
         if (c.next !== c.previous) { synced.delete(app); put(c, c.next) }

@@ -1,5 +1,6 @@
 // nginx text for an app: the live `upstream` block (what sup writes) and a server block to include (what `sup nginx` prints).
 import { SUP_ERR_INTERNAL, SUP_ERR_INVALID_INPUT } from '../errors.ts'
+import type { Listener } from './not-ready.ts'
 
 /**
  * The upstream's name. nginx accepts `.` and `-` in upstream names (checked with `nginx -t`, 1.22), so a valid app
@@ -22,14 +23,32 @@ function isPort (p: number): boolean {
   return Number.isInteger(p) && p >= 1 && p <= 65535
 }
 
-/** The upstream block listing exactly `ports` (sorted, deduplicated); a `down` placeholder when none serves. */
-export function renderUpstream (app: string, ports: readonly number[]): string {
+/** The address nginx connects to for a worker's port (`127.0.0.1`, or `[::1]`). */
+export type HostOf = (port: number) => string
+
+/** The address for every port when nothing says otherwise: most apps listen on 0.0.0.0 or ::, which it reaches. */
+export const LOOPBACK_V4: HostOf = () => '127.0.0.1'
+
+/** Addresses on which a listener accepts connections to 127.0.0.1 (`::` is dual-stack, as node binds it). */
+const REACHED_ON_V4 = new Set(['0.0.0.0', '::', '127.0.0.1'])
+
+/**
+ * nginx's address for `port`, from what listens on the host: `[::1]` when the port listens on ::1 and on nothing 127.0.0.1
+ * reaches (an app bound to `localhost` that resolved to ::1, as node >= 17 does where ::1 comes first), else 127.0.0.1.
+ */
+export function upstreamHostFor (listeners: readonly Listener[], port: number): string {
+  const on = listeners.filter((l) => l.port === port).map((l) => l.address)
+  return on.includes('::1') && !on.some((a) => REACHED_ON_V4.has(a)) ? '[::1]' : '127.0.0.1'
+}
+
+/** The upstream block listing exactly `ports` (sorted, deduplicated) at `hostOf` each; a `down` placeholder when none serves. */
+export function renderUpstream (app: string, ports: readonly number[], hostOf: HostOf = LOOPBACK_V4): string {
   const bad = ports.find((p) => !isPort(p))
   if (bad !== undefined) throw new SUP_ERR_INTERNAL(`upstream of '${app}': ${String(bad)} is not a port`)
   const unique = [...new Set(ports)].sort((a, b) => a - b)
   const servers = unique.length === 0
     ? [`    server 127.0.0.1:${PLACEHOLDER_PORT} down; # no worker serves: nginx needs one server`]
-    : unique.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`)
+    : unique.map((p) => `    server ${hostOf(p)}:${p} max_fails=1 fail_timeout=2s;`)
   return [`upstream ${upstreamName(app)} {`, ...servers, '    keepalive 32;', '}', ''].join('\n')
 }
 

@@ -6,7 +6,7 @@ import { includeGlob, renderServerBlock, renderUpstream } from '../../core/upstr
 import type { ServerDeps } from '../server.ts'
 
 /** Registers GET /apps/:app/nginx; an unknown app is a 404 (servingPorts throws SUP_ERR_APP_NOT_FOUND). */
-export function registerNginxRoutes (fastify: FastifyInstance, deps: Pick<ServerDeps, 'nginxDir' | 'servingPorts'>): void {
+export function registerNginxRoutes (fastify: FastifyInstance, deps: Pick<ServerDeps, 'nginxDir' | 'servingPorts' | 'upstreamHosts'>): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.get('/apps/:app/nginx', { schema: { params: AppParams, querystring: NginxQuery, response: { 200: NginxView, 400: ErrorBody, 404: ErrorBody } } }, async (req) => {
     const name = req.params.app
@@ -14,7 +14,7 @@ export function registerNginxRoutes (fastify: FastifyInstance, deps: Pick<Server
     const { listen = '80', serverName } = req.query
     return {
       upstreamPath: `${deps.nginxDir}/${name}.conf`,
-      upstream: renderUpstream(name, ports),
+      upstream: renderUpstream(name, ports, await deps.upstreamHosts?.()),
       server: renderServerBlock(name, { listen, includePath: includeGlob(deps.nginxDir), ...(serverName === undefined ? {} : { serverName }) })
     }
   })

@@ -1,6 +1,7 @@
 // /proc/net/tcp and tcp6 LISTEN lines read into addresses and ports.
-import { describe, expect, it } from 'vitest'
-import { addressText, parseListeners } from '../../../src/adapters/listening-sockets.ts'
+import { createServer, type Server } from 'node:net'
+import { describe, expect, it, onTestFinished } from 'vitest'
+import { addressText, parseListeners, readUpstreamHosts } from '../../../src/adapters/listening-sockets.ts'
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41001 1 0000000000000000 100 0 0 10 0
@@ -40,5 +41,24 @@ describe('addressText', () => {
     expect(addressText('00000000000000000000000001000000')).toBe('::1')
     expect(addressText('0000000000000000FFFF00000100007F')).toBe('::ffff:7f00:1')
     expect(addressText('B80D0120000000000000000001000000')).toBe('2001:db8::1')
+  })
+})
+
+describe('readUpstreamHosts', () => {
+  /** A server listening on `host` at a port the kernel picks. */
+  async function listening (host: string): Promise<number> {
+    const server: Server = createServer()
+    await new Promise<void>((resolve) => server.listen(0, host, resolve))
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const address = server.address()
+    return typeof address === 'object' && address !== null ? address.port : 0
+  }
+
+  it("reads this host's listeners: [::1] for a port on ::1 only, 127.0.0.1 for the others", async () => {
+    const v6only = await listening('::1')
+    const any = await listening('0.0.0.0')
+    const hostOf = await readUpstreamHosts()
+    expect(hostOf(v6only)).toBe('[::1]')
+    expect(hostOf(any)).toBe('127.0.0.1')
   })
 })

@@ -1,6 +1,6 @@
 // The nginx text sup writes and prints: exact upstream blocks, the `down` placeholder, names, the server block.
 import { describe, expect, it } from 'vitest'
-import { includeGlob, PLACEHOLDER_PORT, renderServerBlock, renderUpstream, upstreamName } from '../../../src/core/upstream.ts'
+import { includeGlob, PLACEHOLDER_PORT, renderServerBlock, renderUpstream, upstreamHostFor, upstreamName } from '../../../src/core/upstream.ts'
 
 describe('renderUpstream', () => {
   it('is the block DESIGN.md shows, one server line per port', () => {
@@ -28,6 +28,29 @@ describe('renderUpstream', () => {
 
   it.each([[0], [65536], [-1], [80.5], [Number.NaN]])('refuses %s as a port (SUP_ERR_INTERNAL)', (port) => {
     expect(() => renderUpstream('api', [8000, port])).toThrow(expect.objectContaining({ code: 'SUP_ERR_INTERNAL' }))
+  })
+})
+
+describe('upstreamHostFor', () => {
+  const on = (address: string, port = 8000) => ({ address, port })
+  it('is [::1] for a port that listens on ::1 and on nothing 127.0.0.1 reaches', () => {
+    expect(upstreamHostFor([on('::1'), on('0.0.0.0', 9000)], 8000)).toBe('[::1]')
+  })
+
+  it.each([
+    ['0.0.0.0', [on('0.0.0.0')]],
+    [':: (dual-stack)', [on('::')]],
+    ['127.0.0.1', [on('127.0.0.1')]],
+    ['::1 and 127.0.0.1', [on('::1'), on('127.0.0.1')]],
+    ['nothing (yet)', []],
+    ['another loopback address only', [on('127.0.0.2')]]
+  ])('is 127.0.0.1 for a port on %s', (_what, listeners) => {
+    expect(upstreamHostFor(listeners, 8000)).toBe('127.0.0.1')
+  })
+
+  it('renders each server at its address', () => {
+    expect(renderUpstream('web', [8001, 8000], (p) => (p === 8001 ? '[::1]' : '127.0.0.1')))
+      .toContain('    server 127.0.0.1:8000 max_fails=1 fail_timeout=2s;\n    server [::1]:8001 max_fails=1 fail_timeout=2s;\n')
   })
 })
 
