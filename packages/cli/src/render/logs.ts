@@ -42,7 +42,8 @@ export function createLogFormatter (c: Colors, keepColour = false, withTime = fa
     const key = `${r.app}:${r.instance}`
     width = Math.max(width, key.length)
     const bar = r.stream === 'err' ? c.red('|') : r.stream === 'sup' ? c.dim('*') : c.dim('|')
-    const text = sanitizeLine(r.line, keepColour)
+    // a CRLF line end (an app writing \r\n) is a line end: its \r is not shown on every line
+    const text = sanitizeLine(r.line.endsWith('\r') ? r.line.slice(0, -1) : r.line, keepColour)
     const time = withTime ? `${c.dim(formatTime(r.time, true))} ` : ''
     return `${time}${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
   }

@@ -71,6 +71,11 @@ describe('createLogFormatter', () => {
   it('never lets a line drive the terminal', () => {
     expect(createLogFormatter(plain)(rec('api', 0, '\u001b]0;pwned\u0007\u001b[2J'))).toBe('api:0 | \\e]0;pwned\\x07\\e[2J')
   })
+
+  it("shows a CRLF line's end as a line end, not as a `\\r` on every line (a \\r inside the line stays shown)", () => {
+    expect(createLogFormatter(plain)(rec('api', 0, 'windows line\r'))).toBe('api:0 | windows line')
+    expect(createLogFormatter(plain)(rec('api', 0, 'over\rwrite\r'))).toBe('api:0 | over\\rwrite')
+  })
 })
 
 describe('renderEventLine', () => {
