@@ -57,6 +57,23 @@ describe('sup start ecosystem.config.js', () => {
     expect(back.restarts).toBeGreaterThanOrEqual(1)
   })
 
+  it("stops an app with SIGINT, as PM2 does: a queue worker's SIGINT handler (PM2's graceful stop) finishes its job", async () => {
+    const home = useSupHome()
+    const dir = project(1)
+    // PM2's documented graceful stop: `process.on('SIGINT', …)`; node's default for SIGTERM would end it mid-job
+    writeFileSync(`${dir}/graceful.js`, "setInterval(() => {}, 1000); process.on('SIGINT', () => { console.log('finished the job, exiting'); process.exit(0) })\n")
+    writeFileSync(`${dir}/ecosystem.config.js`, "module.exports = { apps: [{ name: 'jobs', script: 'graceful.js' }, { name: 'own', script: 'graceful.js', killSignal: 'SIGTERM' }] }\n")
+    const r = await runSup(home, ['start', 'ecosystem.config.js'], { cwd: dir })
+    expect(r.code, r.stderr).toBe(0)
+    expect((await supJson<AppView>(home, ['show', 'jobs'])).spec.killSignal).toBe('SIGINT')
+    expect((await runSup(home, ['stop', 'jobs'])).code).toBe(0)
+    const stopped = await supJson<AppView>(home, ['show', 'jobs'])
+    expect(stopped.workers.map((w) => [w.state, w.lastExit?.code, w.lastExit?.signal])).toEqual([['stopped', 0, null]])
+    expect((await runSup(home, ['logs', 'jobs', '--no-follow'])).stdout).toContain('finished the job, exiting')
+    // sup's own key, given in the file, is kept
+    expect((await supJson<AppView>(home, ['show', 'own'])).spec.killSignal).toBe('SIGTERM')
+  })
+
   it('--only starts the apps named; --env <name> picks env_<name>', async () => {
     const home = useSupHome()
     const ports = await freePortRange(2)

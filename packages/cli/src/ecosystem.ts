@@ -138,6 +138,9 @@ export function mapPm2App (app: Record<string, unknown>, where: string, known: r
   const iargs = [...(words(app.node_args) ?? []), ...(words(app.interpreter_args) ?? [])]
   if (iargs.length > 0) out.interpreterArgs = iargs
   if (app.autorestart === false) out.restart = 'never'
+  // PM2 stops a process with SIGINT, and its docs' graceful stop handles SIGINT (node ends at once on a signal it does
+  // not handle): an app from PM2's format keeps the signal it was written for; sup's own key says otherwise
+  out.killSignal ??= 'SIGINT'
   if (app.ignore_watch !== undefined) out.watchIgnore = words(app.ignore_watch)
   if (typeof app.watch === 'string') out.watch = [app.watch]
   if (app.increment_var !== undefined && app.increment_var !== 'PORT') unsupported.push(`increment_var '${String(app.increment_var)}' (only PORT)`)

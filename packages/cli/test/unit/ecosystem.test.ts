@@ -7,7 +7,7 @@ import { appsOf, readConfigFile } from '../../src/config-file.ts'
 import { mapPm2App } from '../../src/ecosystem.ts'
 
 const FILE = '/srv/app/ecosystem.config.js'
-const map = (app: Record<string, unknown>, envName?: string) => mapPm2App(app, 'apps[0]', ['portRange', 'health', 'maxCpu', 'over', 'port'], envName)
+const map = (app: Record<string, unknown>, envName?: string) => mapPm2App(app, 'apps[0]', ['portRange', 'health', 'maxCpu', 'over', 'port', 'killSignal'], envName)
 
 describe('mapPm2App', () => {
   it('maps every PM2 key sup runs with', () => {
@@ -21,8 +21,14 @@ describe('mapPm2App', () => {
     expect(spec).toEqual({
       name: 'api', script: 'server.js', args: ['--verbose', 'two words'], cwd: 'srv', instances: 4, interpreter: 'python3',
       interpreterArgs: ['--inspect', '-u'], maxMemory: '300M', cronRestart: '0 3 * * *', watch: ['src'], watchIgnore: ['tmp'],
-      maxRestarts: 7, minUptime: '5s', restartDelay: 200, killTimeout: 3000, listenTimeout: 9000, waitReady: true, restart: 'never', port: false
+      maxRestarts: 7, minUptime: '5s', restartDelay: 200, killTimeout: 3000, listenTimeout: 9000, waitReady: true, restart: 'never', port: false,
+      killSignal: 'SIGINT'
     })
+  })
+
+  it("stops with SIGINT, PM2's stop signal (its documented graceful stop handles SIGINT), unless sup's killSignal says", () => {
+    expect(map({ script: 'w.js' }).spec).toMatchObject({ killSignal: 'SIGINT' })
+    expect(map({ script: 'w.js', killSignal: 'SIGTERM' }).spec).toMatchObject({ killSignal: 'SIGTERM' })
   })
 
   it('turns env.PORT (+ increment_var) into a port range, and env_<name> over env with --env <name>', () => {
@@ -74,15 +80,15 @@ describe('appsOf', () => {
       ]
     }, FILE, { pm2: true, path: process.env.PATH, warn: (l) => warned.push(l) })
     const node = process.execPath.replace(/\/[^/]+$/, '/node')
-    expect(specs[0]).toEqual({ name: 'web', script: '/srv/app/server.js', portRange: '8100-8100', health: '/healthz' })
-    expect(specs[1]).toEqual({ name: 'npm', script: node, args: ['start'], cwd: '/srv/app', port: false })
-    expect(specs[2]).toEqual({ name: 'api', script: node, args: ['start'], cwd: '/srv/app/api', port: false })
+    expect(specs[0]).toEqual({ name: 'web', script: '/srv/app/server.js', cwd: '/srv/app', portRange: '8100-8100', health: '/healthz', killSignal: 'SIGINT' })
+    expect(specs[1]).toEqual({ name: 'npm', script: node, args: ['start'], cwd: '/srv/app', port: false, killSignal: 'SIGINT' })
+    expect(specs[2]).toEqual({ name: 'api', script: node, args: ['start'], cwd: '/srv/app/api', port: false, killSignal: 'SIGINT' })
     expect(warned).toEqual(["sup: app 'web': PM2 keys sup does not support, ignored: out_file"])
   })
 
   it('keeps the sup meaning of a plain JSON app (a port from the pool), PM2 meaning once it uses a PM2 key', () => {
-    expect(appsOf({ apps: [{ script: 'a.js' }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js' }])
-    expect(appsOf({ apps: [{ script: 'a.js', kill_timeout: 100 }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', killTimeout: 100, port: false }])
+    expect(appsOf({ apps: [{ script: 'a.js' }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', cwd: '/srv' }])
+    expect(appsOf({ apps: [{ script: 'a.js', kill_timeout: 100 }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', cwd: '/srv', killTimeout: 100, port: false, killSignal: 'SIGINT' }])
   })
 
   it('--only picks apps and names a missing one; a missing interpreter is refused', () => {
@@ -95,9 +101,9 @@ describe('appsOf', () => {
   it("PM2's interpreter 'none' runs the script as is, 'node' is node (sup's own for a .js script), whichever key names it", () => {
     const app = (script: string, extra: Record<string, unknown>) => appsOf({ apps: [{ name: 'w', script, ...extra }] }, FILE, { pm2: true, path: '/usr/bin' })[0]
     for (const key of ['interpreter', 'exec_interpreter']) {
-      expect(app('/usr/bin/sleep', { args: '1000', [key]: 'none' })).toEqual({ name: 'w', script: '/usr/bin/sleep', args: ['1000'], port: false })
-      expect(app('/srv/app/server.mjs', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/server.mjs', port: false })
-      expect(app('/srv/app/bin/www', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/bin/www', interpreter: '/usr/bin/node', port: false })
+      expect(app('/usr/bin/sleep', { args: '1000', [key]: 'none' })).toEqual({ name: 'w', script: '/usr/bin/sleep', cwd: '/srv/app', args: ['1000'], port: false, killSignal: 'SIGINT' })
+      expect(app('/srv/app/server.mjs', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/server.mjs', cwd: '/srv/app', port: false, killSignal: 'SIGINT' })
+      expect(app('/srv/app/bin/www', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/bin/www', cwd: '/srv/app', interpreter: '/usr/bin/node', port: false, killSignal: 'SIGINT' })
     }
   })
 })
@@ -114,7 +120,7 @@ describe('readConfigFile', () => {
     ['ecosystem.json', '{ "apps": [{ "name": "w", "script": "w.js", "exec_mode": "fork" }] }']
   ])('reads %s', async (name, text) => {
     writeFileSync(join(dir, name), text)
-    expect(await readConfigFile(name, dir)).toEqual([{ name: 'w', script: join(dir, 'w.js'), port: false }])
+    expect(await readConfigFile(name, dir)).toEqual([{ name: 'w', script: join(dir, 'w.js'), cwd: dir, port: false, killSignal: 'SIGINT' }])
   })
 
   it('names the file when it does not load', async () => {
