@@ -1,5 +1,6 @@
-// e2e: a Capistrano-style layout (releases/<id>, a `current` symlink switched at each deploy). An app started from a
-// shell inside `current` (`cd /srv/app/current && sup start server.js`) runs the release `current` names at each
+// e2e: an app runs in the directory `sup start` ran in, as `node dist/main.js` and PM2 do: files it opens relative to
+// process.cwd() (.env, config/) are the project's. A Capistrano-style layout (releases/<id>, a `current` symlink
+// switched at each deploy): an app started from a shell inside `current` runs the release `current` names at each
 // (re)start, as the shell's own path says; PM2 resolves the symlink once, and a reload after a deploy runs the old code.
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
@@ -17,6 +18,36 @@ function switchTo (root: string, id: string): void {
   symlinkSync(`releases/${id}`, `${root}/current.new`)
   renameSync(`${root}/current.new`, `${root}/current`)
 }
+
+describe("an app's working directory", () => {
+  it('is where `sup start` ran, not the script\'s directory: `sup start dist/main.js` finds the project\'s .env', async () => {
+    const home = useSupHome()
+    const root = `${home}/project`
+    mkdirSync(`${root}/dist`, { recursive: true })
+    writeFileSync(`${root}/.env`, 'GREETING=from the project root\n')
+    // as dotenv does: .env is read from process.cwd()
+    writeFileSync(`${root}/dist/main.js`, "const env = require('node:fs').readFileSync('.env', 'utf8'); require('node:http').createServer((q, s) => s.end(env.trim())).listen(+process.env.PORT, '127.0.0.1')\n")
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', 'dist/main.js', '--name', 'api', '--port-range', ports.range], { cwd: root })
+    expect(r.code, r.stderr).toBe(0)
+    expect((await supJson<AppView>(home, ['show', 'api'])).spec.cwd).toBe(root)
+    expect((await httpGet(ports.from)).body).toBe('GREETING=from the project root')
+  })
+
+  it('of an app in a config file is the file\'s directory, when the app names none', async () => {
+    const home = useSupHome()
+    const root = `${home}/project`
+    mkdirSync(`${root}/dist`, { recursive: true })
+    writeFileSync(`${root}/.env`, 'GREETING=from the project root\n')
+    writeFileSync(`${root}/dist/main.js`, "const env = require('node:fs').readFileSync('.env', 'utf8'); require('node:http').createServer((q, s) => s.end(env.trim())).listen(+process.env.PORT, '127.0.0.1')\n")
+    const ports = await freePortRange(1)
+    writeFileSync(`${root}/ecosystem.config.js`, `module.exports = { apps: [{ name: 'api', script: 'dist/main.js', env: { PORT: ${ports.from} } }] }\n`)
+    const r = await runSup(home, ['start', `${root}/ecosystem.config.js`])
+    expect(r.code, r.stderr).toBe(0)
+    expect((await supJson<AppView>(home, ['show', 'api'])).spec.cwd).toBe(root)
+    expect((await httpGet(ports.from)).body).toBe('GREETING=from the project root')
+  })
+})
 
 describe('an app started inside a symlinked release directory', () => {
   it('keeps the path the shell gave (PWD), so a reload after the symlink moved runs the new release', async () => {

@@ -47,15 +47,18 @@ export function parseEnvPairs (pairs: readonly string[]): Record<string, string>
   return env
 }
 
-/** The spec for `sup start <script> [flags] [-- args]`; script and --cwd resolve against `cwd`. */
+/**
+ * The spec for `sup start <script> [flags] [-- args]`; script and --cwd resolve against `cwd`, the shell's directory,
+ * where the app runs unless --cwd says otherwise: as `node dist/main.js` and `pm2 start dist/main.js` do, so files it
+ * opens relative to process.cwd() (.env, config/) are the project's, not dist/'s.
+ */
 export function specFromArgs (script: string, args: readonly string[], flags: StartFlags, cwd: string): AppSpecInput {
-  const spec: AppSpecInput = { script: resolve(cwd, script) }
+  const spec: AppSpecInput = { script: resolve(cwd, script), cwd: resolve(cwd, flags.cwd ?? '.') }
   for (const key of VERBATIM) {
     const value = flags[key]
     if (value !== undefined) spec[key] = value
   }
   if (spec.instances === 'max') spec.instances = availableParallelism() // PM2's -i max, and an ecosystem file's
-  if (flags.cwd !== undefined) spec.cwd = resolve(cwd, flags.cwd)
   const env = { ...flags.fileEnv, ...parseEnvPairs(flags.env ?? []) }
   if (Object.keys(env).length > 0) spec.env = env
   if (flags.port === false) spec.port = false

@@ -126,7 +126,8 @@ function resolveInterpreter (name: string, where: string, path: string | undefin
 
 /**
  * The apps of a parsed config document. `file` is its absolute path: a relative `cwd` resolves against the file's
- * directory, a relative `script` against the app's cwd when it has one (as PM2 does), else the file's directory.
+ * directory, a relative `script` against the app's cwd when it has one (as PM2 does), else the file's directory,
+ * which is then its cwd.
  */
 export function appsOf (doc: unknown, file: string, opts: ConfigOptions = {}): AppSpecInput[] {
   if (!isRecord(doc) || !Array.isArray(doc.apps) || doc.apps.length === 0) {
@@ -140,10 +141,12 @@ export function appsOf (doc: unknown, file: string, opts: ConfigOptions = {}): A
     const pm2 = opts.pm2 === true || (isRecord(entry) && usesPm2Keys(entry))
     const app = checkApp(pm2 ? fromPm2(entry, where, opts) : entry, where)
     const spec = { ...app } as AppSpecInput
-    if (spec.cwd !== undefined) spec.cwd = resolve(dir, spec.cwd)
-    const script = resolveScript(spec.script, spec.cwd ?? dir, opts.path)
+    const named = spec.cwd !== undefined
+    // an app that names no cwd runs by the file (the project's root, where PM2 users run `pm2 start`): its .env,
+    // config/ and package.json (`npm start`) are there, whichever directory its script is in
+    spec.cwd = resolve(dir, spec.cwd ?? '.')
+    const script = resolveScript(spec.script, named ? spec.cwd : dir, opts.path)
     spec.script = script.script
-    if (script.inPath) spec.cwd ??= dir // `npm` runs by the file (its package.json), not in /usr/bin
     if (spec.interpreter !== undefined) spec.interpreter = resolveInterpreter(spec.interpreter, where, opts.path)
     if (isRecord(app.env)) spec.env = Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)]))
     return spec

@@ -2,7 +2,7 @@
 import { isSupClientError, type AppSpecInput, type AppView } from '@sup/client'
 import type { Command } from 'commander'
 import { stat } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { classifyTarget, flagName, SPEC_FLAGS, specFromArgs, type StartFlags } from '../app-spec-args.ts'
 import { readConfigFile } from '../config-file.ts'
 import { action, type CliContext } from '../context.ts'
@@ -107,12 +107,18 @@ function interpreterPath (ctx: CliContext, name: string | undefined): string | u
   return found
 }
 
-function scriptSpec (ctx: CliContext, script: string, args: readonly string[], opts: StartOptions): AppSpecInput {
+/**
+ * The spec of `sup start <script>`. A bare `--watch` watches the script's directory (what the app is, wherever it was
+ * started from: never a whole home directory), a command from PATH (`isCommand`) the directory it runs in.
+ */
+function scriptSpec (ctx: CliContext, script: string, args: readonly string[], opts: StartOptions, isCommand = false): AppSpecInput {
   const flags: StartFlags = { ...opts, fileEnv: readEnvFiles((opts.envFile ?? []).map((f) => resolve(ctx.cwd, f))) }
   const interpreter = interpreterPath(ctx, opts.interpreter)
   if (interpreter === undefined) delete flags.interpreter
   else flags.interpreter = interpreter
-  return { ...specFromArgs(script, args, flags, ctx.cwd), shellEnv: shellEnvironment(ctx.env) }
+  const spec = specFromArgs(script, args, flags, ctx.cwd)
+  if (spec.watch === true && !isCommand) spec.watch = [dirname(spec.script)]
+  return { ...spec, shellEnv: shellEnvironment(ctx.env) }
 }
 
 /** `sup start file [--only a,b] [--env <name>]`: the file's apps, each carrying the caller's environment. */
@@ -127,11 +133,11 @@ async function startFile (ctx: CliContext, path: string, opts: StartOptions, giv
 
 /**
  * A bare name that is no file: an existing app, else a command found in PATH (`sup start npm -- start`). A command
- * runs where `sup start` ran (unless --cwd): its own directory (/usr/bin) is no place for `npm start`.
+ * runs where `sup start` ran (unless --cwd), as any script does.
  */
 async function startNamed (ctx: CliContext, target: string, args: readonly string[], opts: StartOptions, extra: readonly string[]): Promise<void> {
   const command = findInPath(target, ctx.env.PATH)
-  const commandSpec = (path: string): AppSpecInput => scriptSpec(ctx, path, args, { ...opts, cwd: opts.cwd ?? ctx.cwd })
+  const commandSpec = (path: string): AppSpecInput => scriptSpec(ctx, path, args, opts, true)
   if (command !== undefined && extra.length > 0) return startSpecs(ctx, [commandSpec(command)], opts, false)
   try {
     await startExisting(ctx, target, extra, opts)
@@ -169,7 +175,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('-n, --instances <n>', 'number of workers (default 1; max: one per CPU)')
     .option('--name <name>', "app name (default: the script's file name)")
     .option('--port-range <from-to>', "ports for the workers, e.g. 8000-8004 (default: the daemon's pool)")
-    .option('--cwd <dir>', "working directory (default: the script's directory; for a command from PATH, this one)")
+    .option('--cwd <dir>', 'working directory (default: this one, as node and PM2)')
     .option('--no-port', 'the app does not listen (queue worker, bot): no PORT, online once it stayed up --ready-after')
     .option('--ready-after <duration>', 'with --no-port: uptime that counts as ready (default 1s)')
     .option('--interpreter <program>', 'run the script with this program (python3, bash...; looked up in PATH)')
@@ -194,7 +200,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('--health-timeout <duration>', 'one health check (default 2s)')
     .option('--health-failures <n>', 'failures in a row that restart the worker (default 3)')
     .option('--drain <duration>', 'how long a withdrawn worker keeps serving before it is stopped (default 1s)')
-    .option('--watch [paths]', 'reload (zero-downtime) when files change: the app directory, or comma-separated paths')
+    .option('--watch [paths]', "reload (zero-downtime) when files change: the script's directory, or comma-separated paths")
     .option('--watch-ignore <pattern>', 'more paths to ignore when watching (repeatable; * and ** globs)', collect)
     .option('--max-memory <size>', 'restart a worker whose process tree uses more memory, e.g. 150M (K/M/G)')
     .option('--max-cpu <percent>', 'restart a worker whose process tree uses more CPU, percent of one core, e.g. 50')

@@ -5,9 +5,10 @@ import { classifyTarget, flagName, parseEnvPairs, SPEC_FLAGS, specFromArgs } fro
 import { CliError } from '../../src/errors.ts'
 
 describe('specFromArgs', () => {
-  it('resolves the script against the cwd and sends nothing else by default', () => {
-    expect(specFromArgs('app.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/app.js' })
-    expect(specFromArgs('/abs/app.js', [], {}, '/srv')).toEqual({ script: '/abs/app.js' })
+  it('resolves the script against the cwd, runs it there (as node and PM2 do), and sends nothing else by default', () => {
+    expect(specFromArgs('app.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/app.js', cwd: '/srv/api' })
+    expect(specFromArgs('dist/main.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/dist/main.js', cwd: '/srv/api' })
+    expect(specFromArgs('/abs/app.js', [], {}, '/srv')).toEqual({ script: '/abs/app.js', cwd: '/srv' })
   })
 
   it('passes numbers and durations as given, for the daemon to validate', () => {
@@ -16,7 +17,7 @@ describe('specFromArgs', () => {
       minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
     }, '/srv')
     expect(spec).toEqual({
-      script: '/srv/app.js', instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
+      script: '/srv/app.js', cwd: '/srv', instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
       minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
     })
   })
