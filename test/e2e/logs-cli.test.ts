@@ -77,6 +77,26 @@ describe('sup logs', () => {
     expect(cli.stderr()).toBe('')
   })
 
+  it('follows on through a daemon restart: every line once, none missed, and exits 0 on Ctrl-C', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    expect((await runSup(home, ['start', `${FIXTURES}/print-forever.js`, '--name', 'chatty', '--port-range', ports.range])).code).toBe(0)
+    const cli = spawnSup(home, ['logs', 'chatty', '--lines', '0'])
+    const numbers = (): number[] => [...cli.stdout().matchAll(/^chatty:0 \| line (\d+)$/gm)].map((m) => Number(m[1]))
+    await waitFor(() => numbers().length > 100, { what: 'the follower to show lines' })
+    const restart = await runSup(home, ['daemon', '--restart'])
+    expect(restart.code, restart.stderr).toBe(0)
+    const atRestart = Math.max(...numbers())
+    // the app prints a line every 2 ms: 1000 more is ~2 s of lines after the new daemon took over
+    await waitFor(() => Math.max(...numbers()) > atRestart + 1_000, { what: 'lines after the restart', timeoutMs: 20_000 })
+    killPid(cli.pid, 'SIGINT')
+    expect(await cli.exited).toBe(0)
+    const shown = numbers()
+    const first = shown[0] ?? 0
+    expect(shown).toEqual(Array.from({ length: shown.length }, (_, i) => first + i))
+    expect(cli.stderr()).toContain('the daemon went away; following again once one answers')
+  })
+
   it('fails clearly for an unknown app', async () => {
     const home = useSupHome()
     const r = await runSup(home, ['logs', 'ghost', '--no-follow'])

@@ -4,6 +4,7 @@ import { action, type CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
 import { createLogFormatter } from '../render/logs.ts'
 import { untilSignal } from './follow.ts'
+import { createLogCursor, isDaemonGone, RESUME_WAIT_MS, waitForDaemon } from '../follow-resume.ts'
 
 export const DEFAULT_LOG_LINES = 20
 export const MAX_LOG_LINES = 10_000
@@ -45,16 +46,36 @@ export function registerLogs (program: Command, ctx: CliContext): void {
     .action(action(ctx, async (target: string, opts: LogsOptions) => {
       const client = await ctx.daemon()
       const format = createLogFormatter(ctx.colors, opts.colorOutput === true, opts.time === true)
+      const cursor = createLogCursor(Date.now())
       await untilSignal(async (signal) => {
-        const records = client.logs(target, {
-          lines: opts.lines ?? DEFAULT_LOG_LINES,
-          follow: opts.follow,
-          ...(opts.err === true ? { stream: 'err' as const } : {}),
-          ...(opts.since === undefined ? {} : { since: opts.since }),
-          signal
-        })
-        for await (const r of records) ctx.print(opts.json === true ? JSON.stringify(r) : format(r))
-        if (opts.follow && !signal.aborted) throw new CliError('the daemon ended the log stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
+        // a daemon that goes away while this follows (restart, upgrade, crash) is waited for, and the stream opened
+        // again from where each worker was (follow-resume.ts): the log files outlive the daemon
+        for (let resumed = false; ; resumed = true) {
+          const since = resumed ? cursor.since() : opts.since
+          const records = client.logs(target, {
+            lines: resumed ? MAX_LOG_LINES : opts.lines ?? DEFAULT_LOG_LINES,
+            follow: opts.follow,
+            ...(opts.err === true ? { stream: 'err' as const } : {}),
+            ...(since === undefined ? {} : { since }),
+            signal
+          })
+          try {
+            for await (const r of records) {
+              if (resumed && !cursor.isNew(r)) continue
+              cursor.shown(r)
+              ctx.print(opts.json === true ? JSON.stringify(r) : format(r))
+            }
+          } catch (err) {
+            if (!opts.follow || signal.aborted || !isDaemonGone(err)) throw err
+          }
+          if (!opts.follow || signal.aborted) return
+          ctx.warn(ctx.colors.dim(`sup: the daemon went away; following again once one answers (up to ${RESUME_WAIT_MS / 1000} s)`))
+          if (!await waitForDaemon(client, signal)) {
+            if (signal.aborted) return
+            throw new CliError('the daemon ended the log stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
+          }
+          cursor.resume()
+        }
       })
     }))
 }
