@@ -110,6 +110,24 @@ describe('sup logs', () => {
 })
 
 describe('sup events --follow', () => {
+  it('goes on through a daemon restart: the new daemon\'s events, none twice', async () => {
+    const home = useSupHome()
+    await startPrinter(home, 1)
+    const cli = spawnSup(home, ['events', 'pl', '--follow', '--json', '--lines', '1'])
+    await waitFor(() => cli.stdout().includes('\n'), { what: 'the last event' })
+    expect((await runSup(home, ['daemon', '--restart'])).code).toBe(0)
+    // the new daemon records a `restore` for the app; then a change made through it
+    expect((await runSup(home, ['scale', 'pl', '1'])).code).toBe(0)
+    const events = await waitFor(() => {
+      const all = cli.stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as EventView)
+      return all.some((e) => e.type === 'scale') ? all : null
+    }, { what: 'the scale event after the restart', timeoutMs: 20_000 })
+    expect(events.some((e) => e.type === 'restore')).toBe(true)
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
+    killPid(cli.pid, 'SIGINT')
+    expect(await cli.exited).toBe(0)
+  })
+
   it('prints the last events, then new ones as they happen', async () => {
     const home = useSupHome()
     await startPrinter(home, 1)

@@ -5,6 +5,7 @@ import { CliError } from '../errors.ts'
 import { renderEventLine } from '../render/logs.ts'
 import { renderEvents } from '../render/views.ts'
 import { untilSignal } from './follow.ts'
+import { isDaemonGone, RESUME_WAIT_MS, waitForDaemon } from '../follow-resume.ts'
 
 /** How many events `sup events` prints unless told. */
 export const DEFAULT_EVENT_LINES = 50
@@ -31,10 +32,26 @@ export function registerEvents (program: Command, ctx: CliContext): void {
       const client = await ctx.daemon()
       if (opts.follow === true) {
         await untilSignal(async (signal) => {
-          for await (const e of client.streamEvents({ ...query, follow: true, signal })) {
-            ctx.print(opts.json === true ? JSON.stringify(e) : renderEventLine(e, ctx.colors))
+          // a daemon that goes away (restart, upgrade, crash) is waited for; the stream opened again shows the events
+          // after the last one shown (their ids only grow)
+          let lastId = 0
+          for (let resumed = false; ; resumed = true) {
+            try {
+              for await (const e of client.streamEvents({ ...query, ...(resumed ? { limit: MAX_EVENT_LINES } : {}), follow: true, signal })) {
+                if (e.id <= lastId) continue
+                lastId = e.id
+                ctx.print(opts.json === true ? JSON.stringify(e) : renderEventLine(e, ctx.colors))
+              }
+            } catch (err) {
+              if (signal.aborted || !isDaemonGone(err)) throw err
+            }
+            if (signal.aborted) return
+            ctx.warn(ctx.colors.dim(`sup: the daemon went away; following again once one answers (up to ${RESUME_WAIT_MS / 1000} s)`))
+            if (!await waitForDaemon(client, signal)) {
+              if (signal.aborted) return
+              throw new CliError('the daemon ended the event stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
+            }
           }
-          if (!signal.aborted) throw new CliError('the daemon ended the event stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
         })
         return
       }
