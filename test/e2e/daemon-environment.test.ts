@@ -2,12 +2,13 @@
 // code runs, and the daemon makes no TLS connection); the workers it starts still get it with the shell's environment.
 // A relative SUP_HOME means the same directory to the CLI and to the daemon it spawns. The shell's NODE_OPTIONS are the
 // app's; SUP_NODE_OPTIONS are sup's own processes'.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { rootCertificates } from 'node:tls'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, daemonPid, freePortRange, httpGet, logdPid, runSup, useSupHome, waitFor } from '@sup/test-support'
+import { EXAMPLES, SUP_BIN, daemonPid, freePortRange, httpGet, logdPid, runSup, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 
@@ -133,5 +134,25 @@ describe('a SUP_HOME no daemon can use', () => {
     expect(foreground.code).toBe(1)
     expect(foreground.stderr).toContain(`sup-daemon: cannot use SUP_HOME ${home}: ENOTDIR: not a directory`)
     expect(foreground.stderr).not.toMatch(/^\s+at /m)
+  })
+})
+
+describe('the node a Node script runs on', () => {
+  it("is the node of the shell that ran `sup start` (nvm's, say), not the one the daemon started under", async () => {
+    const home = useSupHome()
+    // another node binary at another path (a hard link, else a copy), as `nvm use 22` puts one first in PATH
+    const otherNode = `${home}/bin/node`
+    mkdirSync(`${home}/bin`)
+    try { linkSync(process.execPath, otherNode) } catch { copyFileSync(process.execPath, otherNode) }
+    expect((await runSup(home, ['list'])).code).toBe(0) // the daemon starts on the test's node
+    const ports = await freePortRange(1)
+    const r = await new Promise<{ code: number | null, stderr: string }>((resolve) => {
+      execFile(otherNode, [SUP_BIN, 'start', HELLO, '--name', 'hello', '--port-range', ports.range], { env: { ...process.env, SUP_HOME: home, NO_COLOR: '1' } }, (err, _out, stderr) => resolve({ code: err === null ? 0 : 1, stderr }))
+    })
+    expect(r.code, r.stderr).toBe(0)
+    const listed = JSON.parse((await runSup(home, ['list', '--json'])).stdout) as AppList
+    const worker = listed.apps[0]?.workers[0]?.pid ?? 0
+    expect(readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0')[0]).toBe(otherNode)
+    expect(readFileSync(`/proc/${daemonPid(home) ?? 0}/cmdline`, 'utf8').split('\0')[0]).toBe(process.execPath)
   })
 })

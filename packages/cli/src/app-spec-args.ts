@@ -47,6 +47,18 @@ export function parseEnvPairs (pairs: readonly string[]): Record<string, string>
   return env
 }
 
+const JAVASCRIPT = /\.(c|m)?js$/
+const TYPESCRIPT = /\.(c|m)?ts$/
+
+/**
+ * The node a Node script runs on: the one running this `sup start`, i.e. the `node` of the operator's shell (nvm's
+ * included), as `node app.js` there would run it. Not the daemon's, which may have started under another version
+ * long before (PM2's well-known trap). undefined for any other script (its interpreter or shebang decides).
+ */
+export function shellNode (script: string, node: string = process.execPath, stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript)): string | undefined {
+  return JAVASCRIPT.test(script) || (stripsTypes && TYPESCRIPT.test(script)) ? node : undefined
+}
+
 /**
  * The spec for `sup start <script> [flags] [-- args]`; script and --cwd resolve against `cwd`, the shell's directory,
  * where the app runs unless --cwd says otherwise: as `node dist/main.js` and `pm2 start dist/main.js` do, so files it
@@ -62,7 +74,8 @@ export function specFromArgs (script: string, args: readonly string[], flags: St
   const env = { ...flags.fileEnv, ...parseEnvPairs(flags.env ?? []) }
   if (Object.keys(env).length > 0) spec.env = env
   if (flags.port === false) spec.port = false
-  if (flags.interpreter !== undefined) spec.interpreter = flags.interpreter
+  const interpreter = flags.interpreter ?? shellNode(spec.script)
+  if (interpreter !== undefined) spec.interpreter = interpreter
   if (flags.waitReady === true) spec.waitReady = true
   if (flags.watch === true) spec.watch = true
   else if (typeof flags.watch === 'string') spec.watch = flags.watch.split(',').filter((p) => p !== '').map((p) => resolve(cwd, p))

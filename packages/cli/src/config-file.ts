@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { shellNode } from './app-spec-args.ts'
 import { mapPm2App, usesPm2Keys } from './ecosystem.ts'
 import { CliError } from './errors.ts'
 import { findInPath } from './shell-env.ts'
@@ -148,6 +149,10 @@ export function appsOf (doc: unknown, file: string, opts: ConfigOptions = {}): A
     const script = resolveScript(spec.script, named ? spec.cwd : dir, opts.path)
     spec.script = script.script
     if (spec.interpreter !== undefined) spec.interpreter = resolveInterpreter(spec.interpreter, where, opts.path)
+    else {
+      const node = script.inPath ? undefined : shellNode(spec.script) // a Node script runs on this shell's node
+      if (node !== undefined) spec.interpreter = node
+    }
     if (isRecord(app.env)) spec.env = Object.fromEntries(Object.entries(app.env).map(([k, v]) => [k, String(v)]))
     return spec
   })

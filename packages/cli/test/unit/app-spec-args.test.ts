@@ -1,14 +1,15 @@
 // `sup start` arguments -> AppSpecInput, and how a start target is read.
 import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
-import { classifyTarget, flagName, parseEnvPairs, SPEC_FLAGS, specFromArgs } from '../../src/app-spec-args.ts'
+import { classifyTarget, flagName, parseEnvPairs, shellNode, SPEC_FLAGS, specFromArgs } from '../../src/app-spec-args.ts'
 import { CliError } from '../../src/errors.ts'
 
 describe('specFromArgs', () => {
-  it('resolves the script against the cwd, runs it there (as node and PM2 do), and sends nothing else by default', () => {
-    expect(specFromArgs('app.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/app.js', cwd: '/srv/api' })
-    expect(specFromArgs('dist/main.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/dist/main.js', cwd: '/srv/api' })
-    expect(specFromArgs('/abs/app.js', [], {}, '/srv')).toEqual({ script: '/abs/app.js', cwd: '/srv' })
+  it('resolves the script against the cwd, runs it there (as node and PM2 do) on the node running sup, and sends nothing else by default', () => {
+    expect(specFromArgs('app.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/app.js', cwd: '/srv/api', interpreter: process.execPath })
+    expect(specFromArgs('dist/main.js', [], {}, '/srv/api')).toEqual({ script: '/srv/api/dist/main.js', cwd: '/srv/api', interpreter: process.execPath })
+    expect(specFromArgs('run.sh', [], {}, '/srv/api')).toEqual({ script: '/srv/api/run.sh', cwd: '/srv/api' })
+    expect(specFromArgs('/abs/app.js', [], {}, '/srv')).toEqual({ script: '/abs/app.js', cwd: '/srv', interpreter: process.execPath })
   })
 
   it('passes numbers and durations as given, for the daemon to validate', () => {
@@ -17,7 +18,7 @@ describe('specFromArgs', () => {
       minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
     }, '/srv')
     expect(spec).toEqual({
-      script: '/srv/app.js', cwd: '/srv', instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
+      script: '/srv/app.js', cwd: '/srv', interpreter: process.execPath, instances: '5', name: 'api', portRange: '8000-8004', restart: 'on-failure', restartDelay: '10s', maxRestartDelay: 'x',
       minUptime: '1m', maxRestarts: '3', restartWindow: '60s', retryIn: '5m', listenTimeout: '8s', killTimeout: '500ms', killSignal: 'SIGINT'
     })
   })
@@ -28,7 +29,7 @@ describe('specFromArgs', () => {
 
   it('resolves --cwd, parses --env, keeps --wait-ready and app args', () => {
     const spec = specFromArgs('../bin/app.js', ['--port', '3'], { cwd: 'work', env: ['A=1', 'B=x=y'], waitReady: true }, '/srv/api')
-    expect(spec).toEqual({ script: '/srv/bin/app.js', cwd: '/srv/api/work', env: { A: '1', B: 'x=y' }, waitReady: true, args: ['--port', '3'] })
+    expect(spec).toEqual({ script: '/srv/bin/app.js', cwd: '/srv/api/work', interpreter: process.execPath, env: { A: '1', B: 'x=y' }, waitReady: true, args: ['--port', '3'] })
   })
 
   it('leaves waitReady out unless set', () => {
@@ -76,5 +77,15 @@ describe('flags', () => {
       'cronRestart', 'cwd', 'drain', 'env', 'envFile', 'health', 'healthFailures', 'healthInterval', 'healthTimeout', 'instances', 'interpreter', 'killSignal', 'killTimeout', 'listenTimeout', 'logFiles', 'logMaxSize', 'maxCpu', 'maxMemory', 'maxRestartDelay', 'maxRestarts', 'minUptime',
       'name', 'over', 'port', 'portRange', 'readyAfter', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'sampleInterval', 'waitReady', 'watch', 'watchIgnore'
     ])
+  })
+})
+
+describe('shellNode', () => {
+  it('is the node running `sup start` for a JavaScript script, and for TypeScript where that node strips types', () => {
+    expect(shellNode('/srv/a.js', '/nvm/v22/bin/node', false)).toBe('/nvm/v22/bin/node')
+    expect(shellNode('/srv/a.mjs', '/nvm/v22/bin/node', false)).toBe('/nvm/v22/bin/node')
+    expect(shellNode('/srv/a.ts', '/nvm/v22/bin/node', false)).toBeUndefined()
+    expect(shellNode('/srv/a.ts', '/nvm/v24/bin/node', true)).toBe('/nvm/v24/bin/node')
+    expect(shellNode('/srv/run.sh', '/nvm/v22/bin/node', true)).toBeUndefined()
   })
 })

@@ -17,15 +17,15 @@ describe('parseConfig', () => {
         { script: '/abs/x.js', cwd: '/abs' }
       ]
     })).toEqual([
-      { script: '/srv/deploy/api/server.js', cwd: '/srv/deploy', instances: 4, restartDelay: '10s' },
-      { name: 'worker', cwd: '/srv/deploy/jobs', script: '/srv/deploy/jobs/run.js', args: ['-v'], waitReady: true },
-      { script: '/abs/x.js', cwd: '/abs' }
+      { script: '/srv/deploy/api/server.js', interpreter: process.execPath, cwd: '/srv/deploy', instances: 4, restartDelay: '10s' },
+      { name: 'worker', cwd: '/srv/deploy/jobs', script: '/srv/deploy/jobs/run.js', interpreter: process.execPath, args: ['-v'], waitReady: true },
+      { script: '/abs/x.js', cwd: '/abs', interpreter: process.execPath }
     ])
   })
 
   it('turns number and boolean env values into strings', () => {
     expect(parse({ apps: [{ script: 'a.js', env: { PORT_BASE: 3000, DEBUG: true, NAME: 'x' } }] }))
-      .toEqual([{ script: '/srv/deploy/a.js', cwd: '/srv/deploy', env: { PORT_BASE: '3000', DEBUG: 'true', NAME: 'x' } }])
+      .toEqual([{ script: '/srv/deploy/a.js', interpreter: process.execPath, cwd: '/srv/deploy', env: { PORT_BASE: '3000', DEBUG: 'true', NAME: 'x' } }])
   })
 
   it.each<[string, unknown, RegExp]>([
@@ -53,7 +53,7 @@ describe('readConfigFile', () => {
     const dir = await mkdtemp(join(tmpdir(), 'sup-cli-'))
     try {
       await writeFile(join(dir, 'apps.json'), JSON.stringify({ apps: [{ script: 'a.js' }] }))
-      await expect(readConfigFile('apps.json', dir)).resolves.toEqual([{ script: join(dir, 'a.js'), cwd: dir }])
+      await expect(readConfigFile('apps.json', dir)).resolves.toEqual([{ script: join(dir, 'a.js'), interpreter: process.execPath, cwd: dir }])
       await expect(readConfigFile('none.json', dir)).rejects.toThrow(/does not exist/)
     } finally {
       await rm(dir, { recursive: true, force: true })

@@ -80,15 +80,15 @@ describe('appsOf', () => {
       ]
     }, FILE, { pm2: true, path: process.env.PATH, warn: (l) => warned.push(l) })
     const node = process.execPath.replace(/\/[^/]+$/, '/node')
-    expect(specs[0]).toEqual({ name: 'web', script: '/srv/app/server.js', cwd: '/srv/app', portRange: '8100-8100', health: '/healthz', killSignal: 'SIGINT' })
+    expect(specs[0]).toEqual({ name: 'web', script: '/srv/app/server.js', interpreter: process.execPath, cwd: '/srv/app', portRange: '8100-8100', health: '/healthz', killSignal: 'SIGINT' })
     expect(specs[1]).toEqual({ name: 'npm', script: node, args: ['start'], cwd: '/srv/app', port: false, killSignal: 'SIGINT' })
     expect(specs[2]).toEqual({ name: 'api', script: node, args: ['start'], cwd: '/srv/app/api', port: false, killSignal: 'SIGINT' })
     expect(warned).toEqual(["sup: app 'web': PM2 keys sup does not support, ignored: out_file"])
   })
 
   it('keeps the sup meaning of a plain JSON app (a port from the pool), PM2 meaning once it uses a PM2 key', () => {
-    expect(appsOf({ apps: [{ script: 'a.js' }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', cwd: '/srv' }])
-    expect(appsOf({ apps: [{ script: 'a.js', kill_timeout: 100 }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', cwd: '/srv', killTimeout: 100, port: false, killSignal: 'SIGINT' }])
+    expect(appsOf({ apps: [{ script: 'a.js' }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', interpreter: process.execPath, cwd: '/srv' }])
+    expect(appsOf({ apps: [{ script: 'a.js', kill_timeout: 100 }] }, '/srv/sup.json')).toEqual([{ script: '/srv/a.js', interpreter: process.execPath, cwd: '/srv', killTimeout: 100, port: false, killSignal: 'SIGINT' }])
   })
 
   it('--only picks apps and names a missing one; a missing interpreter is refused', () => {
@@ -98,11 +98,11 @@ describe('appsOf', () => {
     expect(() => appsOf({ apps: [{ script: 'a.py', interpreter: 'python-nope' }] }, FILE, { pm2: true, path: '/usr/bin' })).toThrow(/interpreter 'python-nope' not found in PATH/)
   })
 
-  it("PM2's interpreter 'none' runs the script as is, 'node' is node (sup's own for a .js script), whichever key names it", () => {
+  it("PM2's interpreter 'none' runs the script as is, 'node' is node (this shell's for a .js script), whichever key names it", () => {
     const app = (script: string, extra: Record<string, unknown>) => appsOf({ apps: [{ name: 'w', script, ...extra }] }, FILE, { pm2: true, path: '/usr/bin' })[0]
     for (const key of ['interpreter', 'exec_interpreter']) {
       expect(app('/usr/bin/sleep', { args: '1000', [key]: 'none' })).toEqual({ name: 'w', script: '/usr/bin/sleep', cwd: '/srv/app', args: ['1000'], port: false, killSignal: 'SIGINT' })
-      expect(app('/srv/app/server.mjs', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/server.mjs', cwd: '/srv/app', port: false, killSignal: 'SIGINT' })
+      expect(app('/srv/app/server.mjs', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/server.mjs', interpreter: process.execPath, cwd: '/srv/app', port: false, killSignal: 'SIGINT' })
       expect(app('/srv/app/bin/www', { [key]: 'node' })).toEqual({ name: 'w', script: '/srv/app/bin/www', cwd: '/srv/app', interpreter: '/usr/bin/node', port: false, killSignal: 'SIGINT' })
     }
   })
@@ -120,7 +120,7 @@ describe('readConfigFile', () => {
     ['ecosystem.json', '{ "apps": [{ "name": "w", "script": "w.js", "exec_mode": "fork" }] }']
   ])('reads %s', async (name, text) => {
     writeFileSync(join(dir, name), text)
-    expect(await readConfigFile(name, dir)).toEqual([{ name: 'w', script: join(dir, 'w.js'), cwd: dir, port: false, killSignal: 'SIGINT' }])
+    expect(await readConfigFile(name, dir)).toEqual([{ name: 'w', script: join(dir, 'w.js'), interpreter: process.execPath, cwd: dir, port: false, killSignal: 'SIGINT' }])
   })
 
   it('names the file when it does not load', async () => {
