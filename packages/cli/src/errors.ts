@@ -25,8 +25,8 @@ export function hintFor (code: string): string | undefined {
   switch (code) {
     case 'SUP_ERR_APP_NOT_FOUND': return 'run `sup list` to see apps'
     case 'SUP_ERR_PORT_EXHAUSTED': return 'widen --port-range, or stop what holds the ports'
+    // an app option (start's); SUP_ERR_INVALID_INPUT's message names the bad value of whichever command sent it
     case 'SUP_ERR_INVALID_SPEC':
-    case 'SUP_ERR_INVALID_INPUT':
     case 'FST_ERR_VALIDATION': return 'see `sup start --help`'
     case 'SUP_ERR_SCRIPT_NOT_FOUND': return 'check the path: a relative script resolves against the current directory'
     case 'SUP_ERR_APP_EXISTS': return 'another script with the same file name? give this one its own name with --name <name>; or use `sup restart <app>`, `sup scale <app> <N>`, `sup delete <app>`'

@@ -39,6 +39,8 @@ describe('hintFor', () => {
     expect(hintFor('SUP_ERR_APP_NOT_FOUND')).toBe('run `sup list` to see apps')
     expect(hintFor('FST_ERR_VALIDATION')).toBe('see `sup start --help`')
     expect(hintFor('NOPE')).toBeUndefined()
+    // `sup signal SIGFOO api` is no `sup start` matter: its message says what is wrong
+    expect(hintFor('SUP_ERR_INVALID_INPUT')).toBeUndefined()
   })
 })
 
