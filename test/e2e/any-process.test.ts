@@ -1,5 +1,5 @@
 // e2e: what PM2 users run: any command, workers without a port, their shell's environment, everyday verbs, bad input refused.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppList, AppView, EventList } from '../../packages/protocol/src/index.ts'
 import { freePortRange, httpGet, killPid, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
@@ -184,13 +184,26 @@ describe('a job on a schedule', () => {
   })
 })
 
+describe('--node-args', () => {
+  it("passes node its options before the script, as PM2's --node-args", async () => {
+    const home = useSupHome()
+    const dir = tmpProject({ 'server.js': ENV_SERVER })
+    const ports = await freePortRange(1)
+    const r = await runSup(home, ['start', 'server.js', '--name', 'big', '--port-range', ports.range, '--node-args=--max-old-space-size=200 --no-deprecation'], { cwd: dir })
+    expect(r.code, r.stderr).toBe(0)
+    const [worker] = await workersOf(home, 'big')
+    expect(readFileSync(`/proc/${worker?.pid ?? 0}/cmdline`, 'utf8').split('\0').slice(1, 4)).toEqual(['--max-old-space-size=200', '--no-deprecation', `${dir}/server.js`])
+  })
+})
+
 describe('bad input: a clear error, nothing started', () => {
   it.each<[string, (dir: string) => string[], RegExp]>([
     ['an unknown PM2 key', () => ['start', 'ecosystem.config.js'], /apps\[0\] has an unknown key 'instancez'/],
     ['--env PORT=', () => ['start', 'server.js', '--env', 'PORT=1234'], /PORT is set by sup/],
     ['a script without the execute bit', () => ['start', './plain.sh', '--no-port'], /has no execute permission/],
     ['a missing interpreter', () => ['start', 'app.py', '--interpreter', 'python-nope'], /interpreter 'python-nope' not found/],
-    ['a missing interpreter in a file', () => ['start', 'py.config.js'], /interpreter 'python-nope' not found/]
+    ['a missing interpreter in a file', () => ['start', 'py.config.js'], /interpreter 'python-nope' not found/],
+    ['a command line in one string, as `pm2 start "npm start"`', () => ['start', 'npm run serve'], /'npm run serve' is no file[^]*hint: sup start npm --name <name> -- run serve/]
   ])('%s', async (_name, args, message) => {
     const home = useSupHome()
     const dir = tmpProject({

@@ -2,6 +2,7 @@
 import type { AppSpecInput } from '@sup/protocol'
 import { availableParallelism } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
+import { words } from './ecosystem.ts'
 import { CliError } from './errors.ts'
 
 /** The `sup start` options that define an app (camelCase, as commander names them and AppSpecInput spells them). */
@@ -9,7 +10,7 @@ export const SPEC_FLAGS = [
   'instances', 'name', 'portRange', 'port', 'readyAfter', 'interpreter', 'envFile', 'cwd', 'env', 'restart', 'restartDelay', 'maxRestartDelay', 'minUptime',
   'maxRestarts', 'restartWindow', 'retryIn', 'listenTimeout', 'killTimeout', 'killSignal', 'waitReady',
   'logMaxSize', 'logFiles', 'health', 'healthInterval', 'healthTimeout', 'healthFailures', 'drain',
-  'watch', 'watchIgnore', 'maxMemory', 'maxCpu', 'over', 'sampleInterval', 'cronRestart'
+  'watch', 'watchIgnore', 'maxMemory', 'maxCpu', 'over', 'sampleInterval', 'cronRestart', 'nodeArgs'
 ] as const
 export type SpecFlag = typeof SPEC_FLAGS[number]
 
@@ -28,6 +29,8 @@ export type StartFlags = { [K in typeof VERBATIM[number]]?: string } & {
   port?: boolean
   /** Absolute path (the caller looked a bare name up in PATH). */
   interpreter?: string
+  /** `--node-args '--max-old-space-size=4096'`: before the script, split as PM2 splits them. */
+  nodeArgs?: string
   /** Variables read from `--env-file` files: below --env. */
   fileEnv?: Readonly<Record<string, string>>
   waitReady?: boolean
@@ -76,6 +79,8 @@ export function specFromArgs (script: string, args: readonly string[], flags: St
   if (flags.port === false) spec.port = false
   const interpreter = flags.interpreter ?? shellNode(spec.script)
   if (interpreter !== undefined) spec.interpreter = interpreter
+  const nodeArgs = words(flags.nodeArgs) ?? []
+  if (nodeArgs.length > 0) spec.interpreterArgs = nodeArgs
   if (flags.waitReady === true) spec.waitReady = true
   if (flags.watch === true) spec.watch = true
   else if (typeof flags.watch === 'string') spec.watch = flags.watch.split(',').filter((p) => p !== '').map((p) => resolve(cwd, p))

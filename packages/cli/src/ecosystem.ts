@@ -36,10 +36,10 @@ export function usesPm2Keys (app: Record<string, unknown>): boolean {
   return Object.keys(app).some((k) => PM2_KEYS.includes(k) || PM2_UNSUPPORTED.includes(k) || /^env_./.test(k))
 }
 
-const words = (v: unknown): string[] | undefined => {
+/** A PM2 argument list: an array as is, a string split on spaces keeping quoted parts together (PM2's rule). */
+export const words = (v: unknown): string[] | undefined => {
   if (v === undefined) return undefined
   if (Array.isArray(v)) return v.map(String)
-  // PM2 splits a string on spaces, keeping quoted parts together
   return (String(v).match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((w) => w.replace(/^(["'])(.*)\1$/, '$2'))
 }
 

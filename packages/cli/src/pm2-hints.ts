@@ -22,6 +22,7 @@ const OPTIONS: ReadonlyMap<string, string> = new Map([
   ['--cron', 'PM2\'s --cron is `--cron-restart <expr>`'],
   ['--time', LOG_FILES], ['--log-date-format', LOG_FILES], ['--merge-logs', LOG_FILES],
   ['--timestamp', 'PM2\'s --timestamp is `sup logs --time`'],
+  ['--interpreter-args', 'PM2\'s --interpreter-args is `--node-args <args>`'],
   ['-l', LOG_FILES], ['--log', LOG_FILES], ['-o', LOG_FILES], ['--output', LOG_FILES], ['-e', LOG_FILES], ['--error', LOG_FILES]
 ])
 

@@ -99,6 +99,14 @@ async function createOrApply (ctx: CliContext, spec: AppSpecInput, opts: StartOp
   }
 }
 
+/** `sup start "npm run serve"`, as `pm2 start "npm run serve"` is written: sup takes the command and its arguments apart. */
+function commandLineInOneString (target: string): CliError {
+  const [command = '', ...rest] = target.trim().split(/\s+/)
+  return new CliError(`'${target}' is no file: a command with its arguments goes as the command, then its arguments after --`, {
+    hint: `sup start ${command} --name <name> -- ${rest.join(' ')}`
+  })
+}
+
 /** `--interpreter python3`: looked up in PATH now, so a missing one is refused before anything starts. */
 function interpreterPath (ctx: CliContext, name: string | undefined): string | undefined {
   if (name === undefined || name.startsWith('/')) return name
@@ -179,6 +187,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
     .option('--no-port', 'the app does not listen (queue worker, bot): no PORT, online once it stayed up --ready-after')
     .option('--ready-after <duration>', 'with --no-port: uptime that counts as ready (default 1s)')
     .option('--interpreter <program>', 'run the script with this program (python3, bash...; looked up in PATH)')
+    .option('--node-args <args>', 'options for node (or the --interpreter) before the script, e.g. "--max-old-space-size=4096"')
     .option('--env <K=V>', "environment variable for every worker (repeatable); with a config file: --env <name> uses PM2's env_<name>", collect)
     .option('--env-file <file>', 'read variables from a dotenv file (repeatable; --env wins)', collect)
     .option('--only <apps>', 'with a config file: only these apps (comma-separated)')
@@ -218,6 +227,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
       if (kind === 'config') return startFile(ctx, path, opts, given, args)
       const extra = [...given.map(flagName), ...(args.length > 0 ? ['app arguments'] : [])]
       if (kind === 'app') return startNamed(ctx, target, args, opts, extra)
+      if (/\s/.test(target.trim()) && !await isFile(path)) throw commandLineInOneString(target)
       return startScript(ctx, scriptSpec(ctx, target, args, opts), opts, extra)
     }))
 }

@@ -72,11 +72,15 @@ describe('flags', () => {
     expect(flagName('name')).toBe('--name')
   })
 
-  it('covers every AppSpecInput field but script and args', () => {
+  it('covers every AppSpecInput field but script and args (interpreterArgs as --node-args)', () => {
     expect([...SPEC_FLAGS].sort()).toEqual([
       'cronRestart', 'cwd', 'drain', 'env', 'envFile', 'health', 'healthFailures', 'healthInterval', 'healthTimeout', 'instances', 'interpreter', 'killSignal', 'killTimeout', 'listenTimeout', 'logFiles', 'logMaxSize', 'maxCpu', 'maxMemory', 'maxRestartDelay', 'maxRestarts', 'minUptime',
-      'name', 'over', 'port', 'portRange', 'readyAfter', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'sampleInterval', 'waitReady', 'watch', 'watchIgnore'
+      'name', 'nodeArgs', 'over', 'port', 'portRange', 'readyAfter', 'restart', 'restartDelay', 'restartWindow', 'retryIn', 'sampleInterval', 'waitReady', 'watch', 'watchIgnore'
     ])
+  })
+
+  it("--node-args are split as PM2 splits them, quoted parts kept together", () => {
+    expect(specFromArgs('a.js', [], { nodeArgs: '--max-old-space-size=4096 --title "my app"' }, '/srv').interpreterArgs).toEqual(['--max-old-space-size=4096', '--title', 'my app'])
   })
 })
 
