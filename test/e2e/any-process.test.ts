@@ -167,6 +167,12 @@ describe('a one-shot job', () => {
       await waitFor(async () => (await runSup(home, ['logs', name, '--no-follow'])).stdout.includes('job done'), { what: `${name}'s output` })
       expect((await workersOf(home, name)).map((w) => [w.state, w.restarts, w.lastExit?.code])).toEqual([['exited', 0, 0]])
     }
+    // run again by name, or restarted: each run says so too
+    for (const verb of ['start', 'restart']) {
+      const again = await runSup(home, [verb, 'once'])
+      expect(again.code, again.stderr).toBe(0)
+      expect(again.stderr).toContain('once: worker 0 ran to its end (exit code 0), not restarted (restart never)')
+    }
   })
 })
 

@@ -4,6 +4,7 @@ import type { AppView } from '@sup/protocol'
 import type { SupClient } from '@sup/client'
 import { action, type CliContext } from '../context.ts'
 import { renderAppList } from '../render/views.ts'
+import { finishedNote } from '../start-failure.ts'
 import { shellEnvironment } from '../shell-env.ts'
 import { appNames, forEachApp, parseAppTarget } from '../targets.ts'
 
@@ -21,6 +22,12 @@ export interface AppActionSpec {
 }
 
 interface Flags { json?: boolean; only?: string; updateEnv?: boolean }
+
+/** A job restarted that ran to its end again (`--restart never|on-failure`) is said to have, as `sup start` says it. */
+function sayFinished (ctx: CliContext, views: readonly AppView[]): void {
+  const notes = views.map(finishedNote).filter((n): n is string => n !== null)
+  if (notes.length > 0) ctx.warn(notes)
+}
 
 /** Registers `sup <verb> <app|app:i|all|file> [--only a,b] [--json]`. */
 export function registerAppAction (program: Command, ctx: CliContext, spec: AppActionSpec): void {
@@ -40,11 +47,13 @@ export function registerAppAction (program: Command, ctx: CliContext, spec: AppA
       const view = await spec.call(client, app, instance === undefined ? base : { ...base, instance })
       if (opts.json === true) ctx.json(view)
       else ctx.print(renderAppList([view], Date.now(), ctx.colors))
+      sayFinished(ctx, [view])
       return
     }
     const apps = await forEachApp(ctx, names, (name) => spec.call(client, name, base), spec.parallel)
     if (opts.json === true) ctx.json({ apps })
     else if (names.length === 0) ctx.print(ctx.colors.dim(`no apps to ${spec.verb}`))
     else if (apps.length > 0) ctx.print(renderAppList(apps, Date.now(), ctx.colors))
+    sayFinished(ctx, apps)
   }))
 }

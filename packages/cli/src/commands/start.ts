@@ -44,6 +44,8 @@ async function startExisting (ctx: CliContext, name: string, ignored: readonly s
   const view = await client.startExisting(name)
   if (ignored.length > 0) ctx.warn(`sup: app '${name}' already exists: ${ignored.join(', ')} ignored (use \`sup delete ${name}\` first to redefine it)`)
   show(ctx, [view], opts.json, false)
+  const finished = finishedNote(view)
+  if (finished !== null) ctx.warn(finished)
 }
 
 /** `sup start all`: every app that is stopped (or has stopped workers) is started again. */
