@@ -101,6 +101,13 @@ async function createOrApply (ctx: CliContext, spec: AppSpecInput, opts: StartOp
   }
 }
 
+/** True for `"npm run serve"`: no file, but words whose first is a command in PATH or a file (`"./run.sh --fast"`). */
+async function isCommandLine (ctx: CliContext, target: string, path: string): Promise<boolean> {
+  const [first = '', ...rest] = target.trim().split(/\s+/)
+  if (rest.length === 0 || await isFile(path)) return false
+  return findInPath(first, ctx.env.PATH) !== undefined || await isFile(resolve(ctx.cwd, first))
+}
+
 /** `sup start "npm run serve"`, as `pm2 start "npm run serve"` is written: sup takes the command and its arguments apart. */
 function commandLineInOneString (target: string): CliError {
   const [command = '', ...rest] = target.trim().split(/\s+/)
@@ -229,7 +236,7 @@ export function registerStart (program: Command, ctx: CliContext): void {
       if (kind === 'config') return startFile(ctx, path, opts, given, args)
       const extra = [...given.map(flagName), ...(args.length > 0 ? ['app arguments'] : [])]
       if (kind === 'app') return startNamed(ctx, target, args, opts, extra)
-      if (/\s/.test(target.trim()) && !await isFile(path)) throw commandLineInOneString(target)
+      if (await isCommandLine(ctx, target, path)) throw commandLineInOneString(target)
       return startScript(ctx, scriptSpec(ctx, target, args, opts), opts, extra)
     }))
 }
