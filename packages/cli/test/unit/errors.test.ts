@@ -19,7 +19,7 @@ describe('formatError', () => {
   })
 
   it("adds no 'chmod +x' to a refused script or interpreter: each refusal says its own way out", () => {
-    const ts = "The script '/srv/app.ts' is TypeScript, which the daemon's node (v20.20.2) does not run (Node 22.18+ does: run the daemon on it, or give --interpreter tsx); nothing was started"
+    const ts = "The script '/srv/app.ts' is TypeScript, which node v20.20.2 does not run (Node 22.18+ does: run `sup start` with it, or give --interpreter tsx); nothing was started"
     expect(formatError(new SupClientError('SUP_ERR_NOT_EXECUTABLE', ts, { statusCode: 400 }))).toEqual([`sup: ${ts}`])
   })
 

@@ -154,7 +154,7 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   async function flush (asks: ReadonlyArray<{ app: string; ports: readonly number[] | null }>, force = false): Promise<Map<string, PublishResult>> {
     const results = new Map<string, PublishResult>()
     const changes: Change[] = []
-    const hostOf = deps.hostOf === undefined ? undefined : await deps.hostOf()
+    const hostOf = deps.hostOf === undefined ? undefined : await deps.hostOf().catch(() => undefined) // never throws
     for (const { app, ports } of asks) {
       try {
         mkdirSync(deps.dir, { recursive: true, mode: 0o755 })

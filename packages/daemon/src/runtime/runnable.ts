@@ -21,7 +21,7 @@ export async function checkRunnable (spec: AppSpec, fs: RunnableChecks, stripsTy
   if (isNodeScript(spec.script, stripsTypes)) return
   if (await (fs.isExecutable?.(spec.script) ?? true)) return
   if (isTypeScript(spec.script)) {
-    throw new SUP_ERR_NOT_EXECUTABLE('script', spec.script, `is TypeScript, which the daemon's node (${process.version}) does not run (Node 22.18+ does: run the daemon on it, or give --interpreter tsx)`)
+    throw new SUP_ERR_NOT_EXECUTABLE('script', spec.script, `is TypeScript, which node ${process.version} does not run (Node 22.18+ does: run \`sup start\` with it, or give --interpreter tsx)`)
   }
   throw new SUP_ERR_NOT_EXECUTABLE('script', spec.script, 'has no execute permission (chmod +x it, or give --interpreter)')
 }

@@ -106,7 +106,7 @@ describe('checkRunnable', () => {
     await expect(checkRunnable(ts, fs(['/srv/app.ts'], ['/srv/app.ts']), false)).resolves.toBeUndefined()
     const refused = await rejection(checkRunnable(ts, fs(['/srv/app.ts'], []), false))
     expect(refused).toMatchObject({ code: 'SUP_ERR_NOT_EXECUTABLE' })
-    expect(String((refused as Error).message)).toMatch(/is TypeScript, which the daemon's node \(v\d+\.\d+\.\d+\) does not run \(Node 22\.18\+ does/)
+    expect(String((refused as Error).message)).toMatch(/is TypeScript, which node v\d+\.\d+\.\d+ does not run \(Node 22\.18\+ does: run `sup start` with it, or give --interpreter tsx\)/)
   })
 
   it('refuses a missing interpreter and a missing script', async () => {
