@@ -57,6 +57,16 @@ function sampleUpstream (path: string): { stop (): Promise<UpstreamSample[]> } {
   return { async stop () { stopped = true; await loop; return samples } }
 }
 
+/** `sup reload web` while a load runs through nginx: the reload succeeds and no request fails. */
+async function reloadUnderLoad (home: string, nginx: TestNginx, sup: (args: string[]) => Promise<{ code: number, stderr: string }>): Promise<void> {
+  const load = startLoad(nginx.port, { maxMs: 20_000 })
+  await waitFor(() => load.result.ok > 200, { what: 'load to run' })
+  const r = await sup(['reload', 'web'])
+  const result = await load.stop()
+  expect(r.code, r.stderr).toBe(0)
+  await expectZeroFailures(home, nginx, result)
+}
+
 /** Zero failed requests: no error answer (a 502 means nginx had nowhere to send it) and no socket error. */
 async function expectZeroFailures (home: string, nginx: TestNginx, result: { failures: string[] }): Promise<void> {
   if (result.failures.length > 0) {
@@ -99,12 +109,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     const { home, nginx, sup } = await setup({ extra: ['--env', 'LISTEN_HOST=::1'] })
     expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toMatch(/^ {4}server \[::1\]:\d+ max_fails/m)
     expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).not.toMatch(/server 127\.0\.0\.1:\d+ max_fails/)
-    const load = startLoad(nginx.port, { maxMs: 20_000 })
-    await waitFor(() => load.result.ok > 200, { what: 'load to run' })
-    const r = await sup(['reload', 'web'])
-    const result = await load.stop()
-    expect(r.code, r.stderr).toBe(0)
-    await expectZeroFailures(home, nginx, result)
+    await reloadUnderLoad(home, nginx, sup)
     expect((await supJson<NginxView>(home, ['nginx', 'web'])).upstream).toMatch(/server \[::1\]:\d+ max_fails/)
     expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toMatch(/^ {4}server \[::1\]:\d+ max_fails/m)
   })
@@ -112,12 +117,7 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
   it('sup reload with fewer spare ports than workers: one at a time, zero failed requests, every pid replaced', async () => {
     const { home, nginx, sup } = await setup({ ports: 6 })
     const before = pidsOf(await supJson<AppView>(home, ['show', 'web']))
-    const load = startLoad(nginx.port, { maxMs: 20_000 })
-    await waitFor(() => load.result.ok > 200, { what: 'load to run' })
-    const r = await sup(['reload', 'web'])
-    const result = await load.stop()
-    expect(r.code, r.stderr).toBe(0)
-    await expectZeroFailures(home, nginx, result)
+    await reloadUnderLoad(home, nginx, sup)
     const after = pidsOf(await supJson<AppView>(home, ['show', 'web']))
     for (const p of after) expect(before).not.toContain(p)
     const reloaded = (await supJson<EventList>(home, ['events', 'web', '--lines', '500'])).events.filter((e) => e.type === 'reloaded').at(-1)

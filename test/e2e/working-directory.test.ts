@@ -19,14 +19,19 @@ function switchTo (root: string, id: string): void {
   renameSync(`${root}/current.new`, `${root}/current`)
 }
 
+/** `<home>/project` with a .env at its root and dist/main.js, which reads .env from process.cwd() (as dotenv does) and serves it. */
+function dotenvProject (home: string): string {
+  const root = `${home}/project`
+  mkdirSync(`${root}/dist`, { recursive: true })
+  writeFileSync(`${root}/.env`, 'GREETING=from the project root\n')
+  writeFileSync(`${root}/dist/main.js`, "const env = require('node:fs').readFileSync('.env', 'utf8'); require('node:http').createServer((q, s) => s.end(env.trim())).listen(+process.env.PORT, '127.0.0.1')\n")
+  return root
+}
+
 describe("an app's working directory", () => {
   it('is where `sup start` ran, not the script\'s directory: `sup start dist/main.js` finds the project\'s .env', async () => {
     const home = useSupHome()
-    const root = `${home}/project`
-    mkdirSync(`${root}/dist`, { recursive: true })
-    writeFileSync(`${root}/.env`, 'GREETING=from the project root\n')
-    // as dotenv does: .env is read from process.cwd()
-    writeFileSync(`${root}/dist/main.js`, "const env = require('node:fs').readFileSync('.env', 'utf8'); require('node:http').createServer((q, s) => s.end(env.trim())).listen(+process.env.PORT, '127.0.0.1')\n")
+    const root = dotenvProject(home)
     const ports = await freePortRange(1)
     const r = await runSup(home, ['start', 'dist/main.js', '--name', 'api', '--port-range', ports.range], { cwd: root })
     expect(r.code, r.stderr).toBe(0)
@@ -36,10 +41,7 @@ describe("an app's working directory", () => {
 
   it('of an app in a config file is the file\'s directory, when the app names none', async () => {
     const home = useSupHome()
-    const root = `${home}/project`
-    mkdirSync(`${root}/dist`, { recursive: true })
-    writeFileSync(`${root}/.env`, 'GREETING=from the project root\n')
-    writeFileSync(`${root}/dist/main.js`, "const env = require('node:fs').readFileSync('.env', 'utf8'); require('node:http').createServer((q, s) => s.end(env.trim())).listen(+process.env.PORT, '127.0.0.1')\n")
+    const root = dotenvProject(home)
     const ports = await freePortRange(1)
     writeFileSync(`${root}/ecosystem.config.js`, `module.exports = { apps: [{ name: 'api', script: 'dist/main.js', env: { PORT: ${ports.from} } }] }\n`)
     const r = await runSup(home, ['start', `${root}/ecosystem.config.js`])
