@@ -3,20 +3,11 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { daemonPid, isAlive, isGone, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { daemonPid, isGone, pidsWithHome, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
-/** Live pids whose environment holds SUP_HOME=home: the daemon and sup-logd (workers do not get SUP_HOME). */
+/** The live daemon and sup-logd of `home` (by their SUP_HOME; workers, which have it too, are left out). */
 export function homeProcesses (home: string): number[] {
-  const needle = Buffer.from(`\0SUP_HOME=${home}\0`)
-  const out: number[] = []
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue
-    try {
-      const env = Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${d}/environ`)])
-      if (env.includes(needle) && isAlive(Number(d))) out.push(Number(d))
-    } catch { /* gone, or not ours */ }
-  }
-  return out
+  return pidsWithHome(home)
 }
 
 /** useSupHome(), plus: sup-logd (which useSupHome does not know) and any daemon of this home are killed after the test. */

@@ -8,7 +8,7 @@ import { basename, dirname } from 'node:path'
 import { rootCertificates } from 'node:tls'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, SUP_BIN, daemonPid, freePortRange, httpGet, logdPid, runSup, useSupHome, waitFor } from '@sup/test-support'
+import { EXAMPLES, SUP_BIN, daemonPid, freePortRange, httpGet, killPid, logdPid, runSup, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 
@@ -154,5 +154,23 @@ describe('the node a Node script runs on', () => {
     const worker = listed.apps[0]?.workers[0]?.pid ?? 0
     expect(readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0')[0]).toBe(otherNode)
     expect(readFileSync(`/proc/${daemonPid(home) ?? 0}/cmdline`, 'utf8').split('\0')[0]).toBe(process.execPath)
+  })
+})
+
+describe('an app that runs `sup` itself (a deploy webhook, a maintenance job)', () => {
+  it('reaches the daemon that runs it, whatever SUP_HOME the app was started with, and starts no daemon of its own', async () => {
+    const home = useSupHome()
+    // the app's HOME: where a `sup` that knew no SUP_HOME would start a daemon of its own (~/.sup)
+    const appHome = useSupHome()
+    onTestFinished(() => {
+      for (const f of [`${appHome}/.sup/sup.pid`, `${appHome}/.sup/logd.pid`]) if (existsSync(f)) killPid(Number(readFileSync(f, 'utf8').trim()), 'SIGKILL')
+    })
+    const dir = mkdtempSync('/tmp/sup-caller-')
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(`${dir}/caller.js`, "const out = require('node:child_process').execFileSync(process.execPath, [process.env.SUP_BIN_PATH, 'list', '--json'], { encoding: 'utf8' }); console.log('sees ' + JSON.parse(out).apps.map((a) => a.name).join(','))\n")
+    const r = await runSup(home, ['start', `${dir}/caller.js`, '--no-port', '--restart', 'never', '--env', `HOME=${appHome}`, '--env', `SUP_BIN_PATH=${SUP_BIN}`])
+    expect(r.code, r.stderr).toBe(0)
+    await waitFor(async () => (await runSup(home, ['logs', 'caller', '--no-follow'])).stdout.includes('sees caller'), { what: "the app's `sup list` to list it" })
+    expect(existsSync(`${appHome}/.sup/sup.pid`)).toBe(false)
   })
 })

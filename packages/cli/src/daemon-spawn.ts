@@ -41,9 +41,11 @@ export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1']
  * or `-r dotenv/config` does not resolve from the daemon's `/` (no daemon started), and `--inspect` would open the
  * daemon to a debugger. SUP_NODE_OPTIONS, when set, are the Node options of sup's own processes (daemon, sup-logd).
  * A relative SUP_HOME is made absolute against `cwd` (the CLI's): the daemon runs in `/`, where `./h` is `/h`.
+ * Less a worker's identity (SUP_MARKER, SUP_APP, SUP_INSTANCE) when an app runs `sup`: a daemon it starts is no part of
+ * that worker's process tree, which is stopped with the worker.
  */
 export function daemonEnvironment (env: NodeJS.ProcessEnv, cwd: string = process.cwd()): NodeJS.ProcessEnv {
-  const { NODE_EXTRA_CA_CERTS: _ca, NODE_OPTIONS: _app, ...rest } = env
+  const { NODE_EXTRA_CA_CERTS: _ca, NODE_OPTIONS: _app, SUP_MARKER: _marker, SUP_APP: _name, SUP_INSTANCE: _instance, ...rest } = env
   if (rest.SUP_HOME !== undefined && rest.SUP_HOME !== '') rest.SUP_HOME = resolve(cwd, rest.SUP_HOME)
   if (rest.SUP_NODE_OPTIONS !== undefined && rest.SUP_NODE_OPTIONS.trim() !== '') rest.NODE_OPTIONS = rest.SUP_NODE_OPTIONS
   return rest

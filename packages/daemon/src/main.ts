@@ -103,7 +103,7 @@ function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublish
     removeOutput: (app, instance) => output.remove(app, instance),
     markerPrefix: config.markerPrefix,
     // workers start from a small base, never the daemon's own environment (secrets, NODE_PATH of the sup shim)
-    baseEnv: baseEnvironment(rt.baseEnv),
+    baseEnv: { ...baseEnvironment(rt.baseEnv), SUP_HOME: config.home },
     get portPool () { return live.current.portPool },
     get logDefaults () { return { maxSize: live.current.logMaxSize, files: live.current.logFiles } },
     isFile: async (p) => (await stat(p).catch(() => null))?.isFile() ?? false,

@@ -25,15 +25,19 @@ export function markedPids (home: string): number[] {
   return out
 }
 
-/** Pids of live processes (a daemon, its sup-logd) started with SUP_HOME=home, this test process excepted. */
-export function pidsWithHome (home: string): number[] {
+/**
+ * Pids of live processes started with SUP_HOME=home, this test process excepted: the daemon and its sup-logd, and
+ * (`workers`) the workers too, which get their daemon's SUP_HOME (their environment also has a SUP_MARKER).
+ */
+export function pidsWithHome (home: string, workers = false): number[] {
   const needle = Buffer.from(`\0SUP_HOME=${resolve(home)}\0`)
+  const marked = Buffer.from('\0SUP_MARKER=')
   const out: number[] = []
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue
     try {
       const env = Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${d}/environ`)])
-      if (env.includes(needle) && isAlive(Number(d))) out.push(Number(d))
+      if (env.includes(needle) && (workers || !env.includes(marked)) && isAlive(Number(d))) out.push(Number(d))
     } catch { /* gone or not ours */ }
   }
   return out

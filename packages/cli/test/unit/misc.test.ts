@@ -43,6 +43,10 @@ describe('daemonEnvironment', () => {
       .toEqual({ NODE_OPTIONS: '--require=/opt/x.cjs', SUP_NODE_OPTIONS: '--require=/opt/x.cjs' })
     expect(daemonEnvironment({ NODE_OPTIONS: '--inspect', SUP_NODE_OPTIONS: ' ' }, '/srv')).toEqual({ SUP_NODE_OPTIONS: ' ' })
   })
+
+  it("drops a worker's identity when an app runs sup: a daemon it starts is no part of that worker's tree", () => {
+    expect(daemonEnvironment({ SUP_HOME: '/h', SUP_MARKER: 'sup-1:web:0:x', SUP_APP: 'web', SUP_INSTANCE: '0', A: '1' }, '/srv')).toEqual({ SUP_HOME: '/h', A: '1' })
+  })
 })
 
 describe('daemon entry', () => {

@@ -14,7 +14,8 @@ export interface OutputPaths { readonly stdoutPath: string; readonly stderrPath:
 
 /**
  * A worker's environment, later layers winning: the daemon's small base, the environment of the shell that ran
- * `sup start`, `--env-file` and `--env`, then what sup sets (PORT unless --no-port, SUP_APP, SUP_INSTANCE, NODE_APP_INSTANCE).
+ * `sup start`, `--env-file` and `--env`, then what sup sets (PORT unless --no-port, SUP_APP, SUP_INSTANCE, NODE_APP_INSTANCE,
+ * and SUP_HOME when the base carries the daemon's).
  */
 export function workerEnv (spec: AppSpec, instance: number, port: number | null, baseEnv: Readonly<Record<string, string>>): Record<string, string> {
   const env: Record<string, string> = {}
@@ -24,6 +25,8 @@ export function workerEnv (spec: AppSpec, instance: number, port: number | null,
   env.SUP_APP = spec.name
   env.SUP_INSTANCE = String(instance)
   env.NODE_APP_INSTANCE = String(instance)
+  // this daemon's home (never a shell's or --env's): a `sup` the app runs (a deploy hook, a job) reaches this daemon
+  if (baseEnv.SUP_HOME !== undefined) env.SUP_HOME = baseEnv.SUP_HOME
   return env
 }
 

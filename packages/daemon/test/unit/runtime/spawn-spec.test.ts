@@ -14,17 +14,20 @@ describe('buildSpawnSpec', () => {
     expect(s.env).toMatchObject({ PORT: '8002', SUP_APP: 'api', SUP_INSTANCE: '2', NODE_APP_INSTANCE: '2', NODE_ENV: 'production', PATH: '/usr/bin' })
   })
 
-  it("keeps the daemon's own SUP_HOME, SUP_MARKER, SUP_PORT_POOL and SUP_DAEMON_ENTRY out of workers", () => {
+  it("keeps the daemon's own SUP_MARKER, SUP_PORT_POOL and SUP_DAEMON_ENTRY out of workers; SUP_HOME is the daemon's home", () => {
     const { env } = buildSpawnSpec(app(), 0, 8000, 'm-1', OUT, BASE)
-    for (const k of ['SUP_HOME', 'SUP_MARKER', 'SUP_PORT_POOL', 'SUP_DAEMON_ENTRY']) expect(env).not.toHaveProperty(k)
+    for (const k of ['SUP_MARKER', 'SUP_PORT_POOL', 'SUP_DAEMON_ENTRY']) expect(env).not.toHaveProperty(k)
+    expect(env.SUP_HOME).toBe('/home/u/.sup') // a `sup` the app runs reaches this daemon
     expect(env.SUP_LOG_LEVEL).toBe('debug')
+    const { SUP_HOME: _home, ...noHome } = BASE
+    expect(buildSpawnSpec(app(), 0, 8000, 'm-1', OUT, noHome).env).not.toHaveProperty('SUP_HOME')
   })
 
   it('layers base < shell environment < --env < what sup sets', () => {
-    const spec = app({ shellEnv: { PATH: '/shell/bin', DATABASE_URL: 'x', NODE_ENV: 'dev', SUP_HOME: '/other' }, env: { NODE_ENV: 'production' } })
+    const spec = app({ shellEnv: { PATH: '/shell/bin', DATABASE_URL: 'x', NODE_ENV: 'dev', SUP_HOME: '/other' }, env: { NODE_ENV: 'production', SUP_HOME: '/mine' } })
     const { env } = buildSpawnSpec(spec, 1, 8001, 'm', OUT, BASE)
     expect(env).toMatchObject({ PATH: '/shell/bin', HOME: '/home/u', DATABASE_URL: 'x', NODE_ENV: 'production', PORT: '8001', SUP_APP: 'api', SUP_INSTANCE: '1', NODE_APP_INSTANCE: '1' })
-    expect(env).not.toHaveProperty('SUP_HOME')
+    expect(env.SUP_HOME).toBe('/home/u/.sup') // neither the shell's nor --env's
   })
 
   it('gives a --no-port worker no PORT, not even one from the shell', () => {

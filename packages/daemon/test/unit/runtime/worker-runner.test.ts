@@ -26,7 +26,7 @@ async function waitDelay (w: Runner, delayMs: number): Promise<void> {
 }
 
 describe('starting a worker', () => {
-  it('spawns one process with PORT, SUP_APP, SUP_INSTANCE, NODE_APP_INSTANCE and the app env, and records it', async () => {
+  it('spawns one process with PORT, SUP_APP, SUP_INSTANCE, NODE_APP_INSTANCE, SUP_HOME and the app env, and records it', async () => {
     const w = createRunner()
     w.runner.start('test')
     w.runner.start('again')
@@ -34,7 +34,7 @@ describe('starting a worker', () => {
     expect(w.spawner.procs).toHaveLength(1)
     const p = w.spawner.last()
     expect(p.spec.env).toMatchObject({ PORT: '8000', SUP_APP: 'api', SUP_INSTANCE: '0', NODE_APP_INSTANCE: '0', GREETING: 'hi', PATH: '/usr/bin' })
-    expect(p.spec.env).not.toHaveProperty('SUP_HOME')
+    expect(p.spec.env.SUP_HOME).toBe('/home/u/.sup') // the daemon's home, from the base: a `sup` the app runs reaches it
     expect(p.spec).toMatchObject({ args: ['/srv/api/server.js'], cwd: '/srv/api', stdoutPath: '/sup/logs/.pipes/api-0.out', stderrPath: '/sup/logs/.pipes/api-0.err' })
     expect(p.spec.marker).toMatch(/^sup-test:api:0:/)
     expect(w.runner.record()).toMatchObject({ port: 8000, marker: p.spec.marker, pidStartTime: p.pid! * 10, snapshot: { state: 'online', pid: p.pid } })
