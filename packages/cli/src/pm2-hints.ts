@@ -23,6 +23,7 @@ const OPTIONS: ReadonlyMap<string, string> = new Map([
   ['--time', LOG_FILES], ['--log-date-format', LOG_FILES], ['--merge-logs', LOG_FILES],
   ['--timestamp', 'PM2\'s --timestamp is `sup logs --time`'],
   ['--interpreter-args', 'PM2\'s --interpreter-args is `--node-args <args>`'],
+  ['--ignore-watch', 'PM2\'s --ignore-watch is `--watch-ignore <pattern>` (repeat it for each pattern)'],
   ['-l', LOG_FILES], ['--log', LOG_FILES], ['-o', LOG_FILES], ['--output', LOG_FILES], ['-e', LOG_FILES], ['--error', LOG_FILES]
 ])
 
@@ -30,6 +31,8 @@ const OPTIONS: ReadonlyMap<string, string> = new Map([
 export function pm2Hint (error: string): string {
   const m = /^error: unknown (command|option) '([^']+)'/.exec(error)
   if (m === null) return ''
-  const hint = (m[1] === 'command' ? COMMANDS : OPTIONS).get(m[2] ?? '')
+  // `--max-memory-restart=300M` is named with its value: the option is what comes before the `=`
+  const word = m[1] === 'option' ? (m[2] ?? '').replace(/=.*$/s, '') : m[2] ?? ''
+  const hint = (m[1] === 'command' ? COMMANDS : OPTIONS).get(word)
   return hint === undefined ? '' : `hint: ${hint} (docs/pm2.md)\n`
 }

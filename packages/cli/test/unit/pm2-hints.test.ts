@@ -18,7 +18,10 @@ describe('pm2Hint', () => {
     ["error: unknown option '--cron'\n", /`--cron-restart <expr>`/],
     ["error: unknown option '--time'\n", /every line of a log carries its time: `sup logs --time` shows it/],
     ["error: unknown option '--timestamp'\n", /PM2's --timestamp is `sup logs --time`/],
-    ["error: unknown option '-o'\n", /logs\/<app>-<i>\.log/]
+    ["error: unknown option '-o'\n", /logs\/<app>-<i>\.log/],
+    ["error: unknown option '--max-memory-restart=300M'\n", /`--max-memory <size>`/],
+    ["error: unknown option '--ignore-watch=node_modules'\n", /`--watch-ignore <pattern>`/],
+    ["error: unknown option '--interpreter-args'\n", /`--node-args <args>`/]
   ])('%j', (error, hint) => {
     expect(pm2Hint(error)).toMatch(hint)
     expect(pm2Hint(error)).toMatch(/^hint: .*\(docs\/pm2\.md\)\n$/)
