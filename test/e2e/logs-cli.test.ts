@@ -47,6 +47,9 @@ describe('sup logs', () => {
       expect.objectContaining({ app: 'pl', instance: 1, stream: 'out', line: 'line 12' })
     ])
 
+    // --raw (PM2's): the lines alone, for grep and pipes
+    expect((await runSup(home, ['logs', 'pl:1', '--no-follow', '--lines', '2', '--raw'])).stdout).toBe('line 11\nline 12\n')
+
     // --time: each line starts with the time of its record, as local time to the millisecond
     const [record] = (await runSup(home, ['logs', 'pl:1', '--no-follow', '--lines', '1', '--json'])).stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as LogRecord)
     const d = new Date(record?.time ?? 0)

@@ -27,7 +27,7 @@ export function parseSince (value: string, now = Date.now()): number {
   return date
 }
 
-interface LogsOptions { lines?: number; follow: boolean; err?: boolean; json?: boolean; since?: number; colorOutput?: boolean; time?: boolean }
+interface LogsOptions { lines?: number; follow: boolean; err?: boolean; json?: boolean; since?: number; colorOutput?: boolean; time?: boolean; raw?: boolean }
 
 /** Registers `sup logs`. */
 export function registerLogs (program: Command, ctx: CliContext): void {
@@ -40,12 +40,13 @@ export function registerLogs (program: Command, ctx: CliContext): void {
     .option('--err', 'only stderr')
     .option('--since <when>', 'only lines from then on: 30s, 10m, 1h, 2d, or a date', (v: string) => parseSince(v))
     .option('--time', 'start each line with the time sup-logd read it (local, to the millisecond)')
+    .option('--raw', 'print each line as the app wrote it, without the `app:i |` prefix (for grep and pipes)')
     .option('--json', 'print each line as a JSON record {time, app, instance, stream, line} (NDJSON)')
     .option('--color-output', "let the app's colour sequences (ESC [ … m) through; every other control character stays escaped")
     .addHelpText('after', '\nControl characters in app output are shown escaped (\\e, \\r, \\x07), colours too unless --color-output. Ctrl-C stops following.')
     .action(action(ctx, async (target: string, opts: LogsOptions) => {
       const client = await ctx.daemon()
-      const format = createLogFormatter(ctx.colors, opts.colorOutput === true, opts.time === true)
+      const format = createLogFormatter(ctx.colors, { colour: opts.colorOutput === true, time: opts.time === true, raw: opts.raw === true })
       const cursor = createLogCursor(Date.now())
       await untilSignal(async (signal) => {
         // a daemon that goes away while this follows (restart, upgrade, crash) is waited for, and the stream opened

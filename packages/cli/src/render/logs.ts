@@ -32,19 +32,21 @@ export function sanitizeLine (line: string, keepColour = false): string {
   })
 }
 
-/**
- * Formats records one by one; prefixes are padded to the widest seen so far, so columns settle at once. `withTime`
- * (`sup logs --time`) starts each line with the time sup-logd read it.
- */
-export function createLogFormatter (c: Colors, keepColour = false, withTime = false) {
+/** How `sup logs` shows a record: `colour` lets colour sequences through, `time` starts each line with the time
+ * sup-logd read it, `raw` prints the app's line alone (PM2's `--raw`: no `app:i |` prefix, for grep and pipes). */
+export interface LogFormat { readonly colour?: boolean; readonly time?: boolean; readonly raw?: boolean }
+
+/** Formats records one by one; prefixes are padded to the widest seen so far, so columns settle at once. */
+export function createLogFormatter (c: Colors, format: LogFormat = {}) {
   let width = 0
   return (r: LogRecord): string => {
+    // a CRLF line end (an app writing \r\n) is a line end: its \r is not shown on every line
+    const text = sanitizeLine(r.line.endsWith('\r') ? r.line.slice(0, -1) : r.line, format.colour === true)
+    const time = format.time === true ? `${c.dim(formatTime(r.time, true))} ` : ''
+    if (format.raw === true) return `${time}${text}`
     const key = `${r.app}:${r.instance}`
     width = Math.max(width, key.length)
     const bar = r.stream === 'err' ? c.red('|') : r.stream === 'sup' ? c.dim('*') : c.dim('|')
-    // a CRLF line end (an app writing \r\n) is a line end: its \r is not shown on every line
-    const text = sanitizeLine(r.line.endsWith('\r') ? r.line.slice(0, -1) : r.line, keepColour)
-    const time = withTime ? `${c.dim(formatTime(r.time, true))} ` : ''
     return `${time}${c[workerColor(key)](key.padEnd(width))} ${bar} ${r.stream === 'sup' ? c.dim(text) : text}`
   }
 }

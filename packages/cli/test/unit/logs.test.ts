@@ -63,13 +63,20 @@ describe('createLogFormatter', () => {
 
   it('with --time, starts each line with the time sup-logd read it, local, to the millisecond', () => {
     const t = new Date(2026, 11, 7, 9, 5, 3, 42).getTime()
-    expect(createLogFormatter(plain, false, true)({ ...rec('api', 0, 'hello'), time: t })).toBe('2026-12-07 09:05:03.042 api:0 | hello')
-    expect(createLogFormatter(color, false, true)({ ...rec('api', 0, 'hello'), time: t }))
+    expect(createLogFormatter(plain, { time: true })({ ...rec('api', 0, 'hello'), time: t })).toBe('2026-12-07 09:05:03.042 api:0 | hello')
+    expect(createLogFormatter(color, { time: true })({ ...rec('api', 0, 'hello'), time: t }))
       .toBe(`${color.dim('2026-12-07 09:05:03.042')} ${color[workerColor('api:0')]('api:0')} ${color.dim('|')} hello`)
   })
 
   it('never lets a line drive the terminal', () => {
     expect(createLogFormatter(plain)(rec('api', 0, '\u001b]0;pwned\u0007\u001b[2J'))).toBe('api:0 | \\e]0;pwned\\x07\\e[2J')
+  })
+
+  it('with --raw, prints the line alone (with --time, after its time), still without control characters', () => {
+    expect(createLogFormatter(color, { raw: true })(rec('api', 0, 'GET /health 200'))).toBe('GET /health 200')
+    expect(createLogFormatter(plain, { raw: true })(rec('api', 0, '\u001b[2J boom', 'err'))).toBe('\\e[2J boom')
+    const t = new Date(2026, 11, 7, 9, 5, 3, 42).getTime()
+    expect(createLogFormatter(plain, { raw: true, time: true })({ ...rec('api', 0, 'hello'), time: t })).toBe('2026-12-07 09:05:03.042 hello')
   })
 
   it("shows a CRLF line's end as a line end, not as a `\\r` on every line (a \\r inside the line stays shown)", () => {
