@@ -24,6 +24,10 @@ const OPTIONS: ReadonlyMap<string, string> = new Map([
   ['--timestamp', 'PM2\'s --timestamp is `sup logs --time`'],
   ['--interpreter-args', 'PM2\'s --interpreter-args is `--node-args <args>`'],
   ['--ignore-watch', 'PM2\'s --ignore-watch is `--watch-ignore <pattern>` (repeat it for each pattern)'],
+  ['--exec-mode', 'sup has no exec mode: `-n <n>` runs n separate workers, each on its own PORT (no shared port), behind nginx'],
+  ['-x', 'sup has no exec mode: `-n <n>` runs n separate workers, each on its own PORT (no shared port), behind nginx'],
+  ['--no-treekill', 'sup always stops a worker\'s whole process tree'],
+  ['--no-vizion', 'nothing to do: sup keeps no git metadata'], ['--no-pmx', 'nothing to do: sup injects nothing into apps'],
   ['-l', LOG_FILES], ['--log', LOG_FILES], ['-o', LOG_FILES], ['--output', LOG_FILES], ['-e', LOG_FILES], ['--error', LOG_FILES]
 ])
 

@@ -21,7 +21,9 @@ describe('pm2Hint', () => {
     ["error: unknown option '-o'\n", /logs\/<app>-<i>\.log/],
     ["error: unknown option '--max-memory-restart=300M'\n", /`--max-memory <size>`/],
     ["error: unknown option '--ignore-watch=node_modules'\n", /`--watch-ignore <pattern>`/],
-    ["error: unknown option '--interpreter-args'\n", /`--node-args <args>`/]
+    ["error: unknown option '--interpreter-args'\n", /`--node-args <args>`/],
+    ["error: unknown option '--exec-mode=cluster'\n", /`-n <n>` runs n separate workers, each on its own PORT/],
+    ["error: unknown option '--no-pmx'\n", /sup injects nothing into apps/]
   ])('%j', (error, hint) => {
     expect(pm2Hint(error)).toMatch(hint)
     expect(pm2Hint(error)).toMatch(/^hint: .*\(docs\/pm2\.md\)\n$/)
