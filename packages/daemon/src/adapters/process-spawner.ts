@@ -2,7 +2,7 @@
 // killed whole. (It was execa: for a detached child with its output on fds, an exit and IPC, execa added nothing
 // node's spawn lacks, and loading it cost the daemon ~4 MiB of heap and its start ~30 ms.)
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ExitResult, SpawnSpec, Spawner, WorkerProcess } from '../core/ports.ts'
@@ -95,8 +95,18 @@ function checkCwd (cwd: string): void {
   if (!isDir) throw new Error(`cannot use cwd ${cwd}: not a directory`)
 }
 
+/**
+ * A program that is gone is said as such: node's spawn reports only ENOENT, and an app's node (the one that ran `sup
+ * start`, nvm's say) or interpreter may have been uninstalled since the app started.
+ */
+function checkCommand (command: string): void {
+  if (!command.startsWith('/') || existsSync(command)) return
+  throw new Error(`cannot run ${command}: it no longer exists (ENOENT: a node or interpreter uninstalled since the app started? start the app again: \`sup delete\`, then \`sup start\`)`)
+}
+
 function startProcess (spec: SpawnSpec): ChildProcess {
   checkCwd(spec.cwd)
+  checkCommand(spec.command)
   const out = openLog(spec.stdoutPath)
   let err = out
   try {

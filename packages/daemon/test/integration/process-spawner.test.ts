@@ -62,7 +62,8 @@ describe('process spawner', () => {
   })
 
   it.each([
-    ['a missing executable', (_dir: string) => ({ command: '/nonexistent/sup-test-binary' }), /ENOENT/],
+    // a node or interpreter uninstalled since the app started (nvm uninstall): said so, with the way out
+    ['a missing executable', (_dir: string) => ({ command: '/nonexistent/sup-test-binary' }), /^cannot run \/nonexistent\/sup-test-binary: it no longer exists \(ENOENT: a node or interpreter uninstalled since the app started\? start the app again: `sup delete`, then `sup start`\)$/],
     ['a file that is not executable', (dir: string) => ({ command: join(dir, 'plain.txt') }), /EACCES/],
     ['a missing cwd', (_dir: string) => ({ cwd: '/nonexistent/sup-test-dir' }), /cwd/]
   ])('reports %s as a spawn error, without throwing', async (_label, extra, message) => {
