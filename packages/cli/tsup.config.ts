@@ -30,7 +30,8 @@ export default defineConfig([
     onSuccess: async () => { cpSync('../daemon/bundle', 'bundle/daemon', { recursive: true }) }
   },
   // `sup list`'s short path (bin/sup.js): CommonJS files, so node starts no ESM loader (~7 ms). plain-list.cjs is
-  // the check bin/sup.js makes for every command line; list.cjs the list action. The client's dynamic import of
+  // the check bin/sup.js makes for every command line; list.cjs the list action; list-json.cjs `sup list --json`'s
+  // one exchange, which bin/sup.js loads alone (it falls back to list.cjs). The client's dynamic import of
   // pack-dir stays an import() of the ESM bundle's pack-dir.js: inlined, its 180 KB cost list.cjs ~7 ms to compile.
   {
     ...shared,
@@ -38,7 +39,7 @@ export default defineConfig([
       name: 'pack-dir-from-esm-bundle',
       setup (build) { build.onResolve({ filter: /\/pack-dir\.ts$/ }, () => ({ path: './pack-dir.js', external: true })) }
     }],
-    entry: { 'plain-list': 'src/plain-list.ts', list: 'src/plain-list-run.ts' },
+    entry: { 'plain-list': 'src/plain-list.ts', list: 'src/plain-list-run.ts', 'list-json': 'src/list-json.ts' },
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
     shims: true // import.meta.url (the daemon launcher finds bundle/daemon/ from it)

@@ -10,10 +10,16 @@ if (typeof require('node:module').enableCompileCache === 'function') {
   try { require('../bundle/daemon/compile-cache.cjs').enableCompileCache(process.env) } catch { /* an optimisation */ }
 }
 const args = process.argv.slice(2)
-const plain = require('../bundle/plain-list.cjs')
-if (plain.isPlainList(args)) {
-  void require('../bundle/list.cjs').runPlainList(args)
+const wholeList = () => { void require('../bundle/list.cjs').runPlainList(args) }
+if (args.length === 2 && (args[0] === 'list' || args[0] === 'ls') && args[1] === '--json') {
+  // `sup list --json`, what scripts run most: one pipelined exchange with the daemon (bundle/list-json.cjs, loaded
+  // alone); anything unusual (no daemon answering...) goes the whole way
+  require('../bundle/list-json.cjs').listJson(process.env, wholeList)
 } else {
-  plain.spawnEarlyDaemon(args)
-  void import('../bundle/bin.js')
+  const plain = require('../bundle/plain-list.cjs')
+  if (plain.isPlainList(args)) wholeList()
+  else {
+    plain.spawnEarlyDaemon(args)
+    void import('../bundle/bin.js')
+  }
 }

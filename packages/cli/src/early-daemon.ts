@@ -4,9 +4,9 @@
 // `sup start` first hands it its first app through the start handoff (start-handoff.ts), a socket pair made here.
 import { existsSync, readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
-import { MAX_SOCKET_PATH_BYTES } from '@sup/client'
+import { join } from 'node:path'
+import { MAX_SOCKET_PATH_BYTES } from '@sup/protocol/socket'
+import { homeOf } from './home.ts'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
 import { isAlive, parsePid } from './pid-file.ts'
 
@@ -18,11 +18,7 @@ interface EarlyDaemon { readonly home: string; readonly attempt: Attempt }
 interface EarlyHandoff { readonly home: string; readonly pipe: Socket }
 type Holder = { [EARLY]?: EarlyDaemon | undefined; [HANDOFF]?: EarlyHandoff | undefined }
 
-/** The sup home as the client computes it (`@sup/client` defaultHome: `$SUP_HOME`, else ~/.sup). */
-export function homeOf (env: NodeJS.ProcessEnv): string {
-  const home = env.SUP_HOME
-  return home === undefined || home === '' ? join(homedir(), '.sup') : resolve(home)
-}
+export { homeOf } from './home.ts'
 
 /** Whether `<home>/sup.pid` names a live process: a daemon may be starting there, its socket not made yet. */
 function pidFileLive (home: string): boolean {

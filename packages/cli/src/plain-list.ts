@@ -1,6 +1,6 @@
 // Which command lines take bin/sup.js's short path (bundle/list.cjs): `sup list` or `sup ls`, with nothing but
 // `--json` after it. Anything else (`--help`, an unknown option, a typo) goes to the whole program, which parses it
-// and answers as it always did.
+// and answers as it always did. `sup list --json` tries a shorter path still first (list-json.ts, from bin/sup.js).
 
 /** True for `list`/`ls` followed only by `--json` (argv without node and the script). */
 export function isPlainList (args: readonly string[]): boolean {

@@ -1,4 +1,5 @@
 // SupClientError: a daemon error body, or a failure to reach the daemon, as one thrown error with a code.
+import { MAX_SOCKET_PATH_BYTES } from '@sup/protocol/socket'
 
 /** No daemon answers on the socket (ENOENT: no socket file; ECONNREFUSED: a stale one; ENOTDIR: no home there). */
 export const SUP_ERR_DAEMON_UNREACHABLE = 'SUP_ERR_DAEMON_UNREACHABLE'
@@ -77,8 +78,8 @@ function logPathOf (socketPath: string): string {
   return `${slash <= 0 ? '' : socketPath.slice(0, slash)}/daemon.log`
 }
 
-/** A unix socket path takes at most 107 bytes on Linux (sun_path's 108 with its NUL). */
-export const MAX_SOCKET_PATH_BYTES = 107
+/** A unix socket path takes at most 107 bytes on Linux: a longer `<SUP_HOME>/sup.sock` is refused before connecting. */
+export { MAX_SOCKET_PATH_BYTES }
 
 /**
  * Why no daemon can listen on `socketPath`: it is longer than a unix socket path can be (connect() would try it cut

@@ -2,6 +2,7 @@
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { createHash } from 'node:crypto'
+import { MAX_SOCKET_PATH_BYTES } from '@sup/protocol/socket'
 import { DEFAULT_LOG_LEVEL } from './core/defaults.ts'
 import type { PortRange } from './core/port-allocator.ts'
 import { liveSettingsFrom } from './settings/boot.ts'
@@ -34,8 +35,6 @@ export interface DaemonConfig {
   readonly nginxTest: string[] | null
 }
 
-/** Unix socket paths are limited to 107 bytes on Linux (sun_path's 108 with its NUL). */
-const MAX_SOCKET_PATH = 107
 
 /** A SUP_HOME this daemon cannot use: main prints its message (no stack trace) and exits 1. */
 export class HomeError extends Error {
@@ -46,7 +45,7 @@ export function loadDaemonConfig (env: Readonly<Record<string, string | undefine
   const home = resolve(env.SUP_HOME ?? `${homedir()}/.sup`)
   const socketPath = `${home}/sup.sock`
   const bytes = Buffer.byteLength(socketPath)
-  if (bytes > MAX_SOCKET_PATH) throw new HomeError(`SUP_HOME is too long: its socket ${socketPath} would be ${bytes} bytes, and a unix socket path takes at most ${MAX_SOCKET_PATH}; set SUP_HOME to a shorter directory`)
+  if (bytes > MAX_SOCKET_PATH_BYTES) throw new HomeError(`SUP_HOME is too long: its socket ${socketPath} would be ${bytes} bytes, and a unix socket path takes at most ${MAX_SOCKET_PATH_BYTES}; set SUP_HOME to a shorter directory`)
   const live = liveSettingsFrom(env)
   const id = createHash('sha256').update(home).digest('hex').slice(0, 16)
   return {

@@ -3,12 +3,7 @@ import pc from 'picocolors'
 
 export type Colors = ReturnType<typeof pc.createColors>
 
-/** NO_COLOR (any value) turns colour off, FORCE_COLOR (not "0") on; otherwise a terminal that is not "dumb". */
-export function shouldColor (env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false
-  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false') return true
-  return isTTY && env.TERM !== 'dumb'
-}
+export { shouldColor } from './color-choice.ts'
 
 /** picocolors' formatters, switched on or off once. */
 export function createPalette (enabled: boolean): Colors {
