@@ -1,5 +1,5 @@
 // SupClientError: a daemon error body, or a failure to reach the daemon, as one thrown error with a code.
-import { MAX_SOCKET_PATH_BYTES } from '@sup/protocol/socket'
+import { MAX_SOCKET_PATH_BYTES as SOCKET_PATH_LIMIT } from '@sup/protocol/socket'
 
 /** No daemon answers on the socket (ENOENT: no socket file; ECONNREFUSED: a stale one; ENOTDIR: no home there). */
 export const SUP_ERR_DAEMON_UNREACHABLE = 'SUP_ERR_DAEMON_UNREACHABLE'
@@ -79,7 +79,7 @@ function logPathOf (socketPath: string): string {
 }
 
 /** A unix socket path takes at most 107 bytes on Linux: a longer `<SUP_HOME>/sup.sock` is refused before connecting. */
-export { MAX_SOCKET_PATH_BYTES }
+export const MAX_SOCKET_PATH_BYTES: number = SOCKET_PATH_LIMIT // typed here: the packed client's types name no @sup/protocol
 
 /**
  * Why no daemon can listen on `socketPath`: it is longer than a unix socket path can be (connect() would try it cut
