@@ -1,17 +1,31 @@
 // Why a waited `sup start` left workers down: the reason of each one's last state change and its last log lines. A
 // worker that ran to its end (a one-shot job: exit code 0 under `--restart never|on-failure`) is no failure.
 import type { AppView, SupClient, WorkerView } from '@sup/client'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { CliError } from './errors.ts'
 import { sanitizeLine } from './render/logs.ts'
 
 const DOWN = new Set(['backoff', 'errored', 'exited', 'stopped'])
 
-async function lastLines (client: SupClient, target: string, n: number): Promise<string[]> {
-  const lines: string[] = []
-  try {
-    for await (const r of client.logs(target, { lines: n, follow: false })) if (r.stream !== 'sup') lines.push(r.line)
-  } catch { /* the reason alone still helps */ }
-  return lines.slice(-n)
+/** How long a failed start waits for its worker's last lines to reach the log, and how often it asks. */
+export const LAST_LINES_WAIT_MS = 1_500
+const LAST_LINES_POLL_MS = 100
+
+/**
+ * The worker's last `n` lines. A daemon spawned for this start (the start handoff) starts sup-logd only once the
+ * start is answered, so what a worker printed before it died may still be in its pipe: asked again until some line
+ * is there, for up to `waitMs` (a worker that printed nothing costs that wait, on a start that failed anyway).
+ */
+export async function lastLines (client: Pick<SupClient, 'logs'>, target: string, n: number, waitMs = LAST_LINES_WAIT_MS): Promise<string[]> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const lines: string[] = []
+    try {
+      for await (const r of client.logs(target, { lines: n, follow: false })) if (r.stream !== 'sup') lines.push(r.line)
+    } catch { /* the reason alone still helps */ }
+    if (lines.length > 0 || Date.now() >= deadline) return lines.slice(-n)
+    await sleep(LAST_LINES_POLL_MS)
+  }
 }
 
 /** Exited with code 0, and not restarted for it: a job done (`exited` is the state of no restart due). */
