@@ -4,6 +4,8 @@
 import { isSupClientError, SUP_ERR_CLIENT_CONNECTION, SUP_ERR_DAEMON_LOST, SUP_ERR_DAEMON_UNREACHABLE, type SupClient } from '@sup/client'
 import type { LogRecord } from '@sup/protocol'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { CliContext } from './context.ts'
+import { CliError } from './errors.ts'
 
 /** How long a follower waits for a daemon to answer again before it gives up (a `sup kill` brings none back). */
 export const RESUME_WAIT_MS = 15_000
@@ -69,4 +71,16 @@ export async function waitForDaemon (client: Pick<SupClient, 'health'>, signal: 
     await sleep(RESUME_POLL_MS, undefined, { signal }).catch(() => undefined)
   }
   return false
+}
+
+/**
+ * After a followed stream (`what`: 'log', 'event') ended with its daemon gone: says so, waits for a daemon to answer.
+ * True to open the stream again; false when the follow was stopped meanwhile (Ctrl-C); throws SUP_ERR_STREAM_ENDED
+ * when none came back.
+ */
+export async function followAgain (ctx: Pick<CliContext, 'warn' | 'colors'>, client: Pick<SupClient, 'health'>, signal: AbortSignal, what: string, waitMs = RESUME_WAIT_MS): Promise<boolean> {
+  ctx.warn(ctx.colors.dim(`sup: the daemon went away; following again once one answers (up to ${waitMs / 1000} s)`))
+  if (await waitForDaemon(client, signal, waitMs)) return true
+  if (signal.aborted) return false
+  throw new CliError(`the daemon ended the ${what} stream`, { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
 }

@@ -1,11 +1,10 @@
 // `sup events [app]`: the last persisted events (crashes, restarts, state changes), oldest first; `--follow` for new ones.
 import { InvalidArgumentError, type Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
-import { CliError } from '../errors.ts'
 import { renderEventLine } from '../render/logs.ts'
 import { renderEvents } from '../render/views.ts'
 import { untilSignal } from './follow.ts'
-import { isDaemonGone, RESUME_WAIT_MS, waitForDaemon } from '../follow-resume.ts'
+import { followAgain, isDaemonGone } from '../follow-resume.ts'
 
 /** How many events `sup events` prints unless told. */
 export const DEFAULT_EVENT_LINES = 50
@@ -45,12 +44,7 @@ export function registerEvents (program: Command, ctx: CliContext): void {
             } catch (err) {
               if (signal.aborted || !isDaemonGone(err)) throw err
             }
-            if (signal.aborted) return
-            ctx.warn(ctx.colors.dim(`sup: the daemon went away; following again once one answers (up to ${RESUME_WAIT_MS / 1000} s)`))
-            if (!await waitForDaemon(client, signal)) {
-              if (signal.aborted) return
-              throw new CliError('the daemon ended the event stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
-            }
+            if (signal.aborted || !await followAgain(ctx, client, signal, 'event')) return
           }
         })
         return

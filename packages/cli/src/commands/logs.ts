@@ -1,10 +1,9 @@
 // `sup logs [app|app:i|all]`: the last lines of each worker merged in time order, then new ones until Ctrl-C.
 import { InvalidArgumentError, type Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
-import { CliError } from '../errors.ts'
 import { createLogFormatter } from '../render/logs.ts'
 import { untilSignal } from './follow.ts'
-import { createLogCursor, isDaemonGone, RESUME_WAIT_MS, waitForDaemon } from '../follow-resume.ts'
+import { createLogCursor, followAgain, isDaemonGone } from '../follow-resume.ts'
 
 export const DEFAULT_LOG_LINES = 20
 export const MAX_LOG_LINES = 10_000
@@ -69,12 +68,7 @@ export function registerLogs (program: Command, ctx: CliContext): void {
           } catch (err) {
             if (!opts.follow || signal.aborted || !isDaemonGone(err)) throw err
           }
-          if (!opts.follow || signal.aborted) return
-          ctx.warn(ctx.colors.dim(`sup: the daemon went away; following again once one answers (up to ${RESUME_WAIT_MS / 1000} s)`))
-          if (!await waitForDaemon(client, signal)) {
-            if (signal.aborted) return
-            throw new CliError('the daemon ended the log stream', { code: 'SUP_ERR_STREAM_ENDED', hint: 'did the daemon stop? `sup list` starts it again' })
-          }
+          if (!opts.follow || signal.aborted || !await followAgain(ctx, client, signal, 'log')) return
           cursor.resume()
         }
       })

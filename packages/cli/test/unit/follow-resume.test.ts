@@ -1,7 +1,8 @@
 // Following logs across a daemon restart: the cursor opens the stream again where each worker was, no line twice.
 import { describe, expect, it } from 'vitest'
 import type { LogRecord } from '@sup/protocol'
-import { createLogCursor, waitForDaemon } from '../../src/follow-resume.ts'
+import { createPalette } from '../../src/render/format.ts'
+import { createLogCursor, followAgain, waitForDaemon } from '../../src/follow-resume.ts'
 
 const rec = (app: string, instance: number, time: number, line: string): LogRecord => ({ app, instance, time, stream: 'out', line })
 
@@ -41,5 +42,23 @@ describe('waitForDaemon', () => {
     const ac = new AbortController()
     ac.abort()
     expect(await waitForDaemon(never, ac.signal, 5_000)).toBe(false)
+  })
+})
+
+describe('followAgain', () => {
+  const down = { health: async () => { throw new Error('down') } }
+  it('says the daemon went away, and is true once one answers', async () => {
+    const warned: string[] = []
+    const ctx = { warn: (l: string | readonly string[]) => { warned.push(String(l)) }, colors: createPalette(false) }
+    expect(await followAgain(ctx, { health: async () => ({}) as never }, new AbortController().signal, 'log')).toBe(true)
+    expect(warned).toEqual(['sup: the daemon went away; following again once one answers (up to 15 s)'])
+  })
+
+  it('ends the follow with SUP_ERR_STREAM_ENDED when none comes back, quietly when it was stopped', async () => {
+    const ctx = { warn: () => undefined, colors: createPalette(false) }
+    await expect(followAgain(ctx, down, new AbortController().signal, 'event', 200)).rejects.toMatchObject({ code: 'SUP_ERR_STREAM_ENDED', message: 'the daemon ended the event stream' })
+    const stopped = new AbortController()
+    stopped.abort()
+    expect(await followAgain(ctx, down, stopped.signal, 'log', 200)).toBe(false)
   })
 })
