@@ -5,15 +5,10 @@ import { onTestFinished } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { daemonPid, isGone, pidsWithHome, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
-/** The live daemon and sup-logd of `home` (by their SUP_HOME; workers, which have it too, are left out). */
-export function homeProcesses (home: string): number[] {
-  return pidsWithHome(home)
-}
-
 /** useSupHome(), plus: sup-logd (which useSupHome does not know) and any daemon of this home are killed after the test. */
 export function useHome (): string {
   const home = useSupHome()
-  onTestFinished(() => { for (const pid of homeProcesses(home)) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } } })
+  onTestFinished(() => { for (const pid of pidsWithHome(home)) { try { process.kill(pid, 'SIGKILL') } catch { /* gone */ } } })
   return home
 }
 

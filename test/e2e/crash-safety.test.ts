@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { AppView } from '../../packages/protocol/src/index.ts'
-import { EXAMPLES, FIXTURES, daemonPid, freePortRange, httpGet, isAlive, logdPid, markedPids, supJson, waitFor } from '@sup/test-support'
-import { hammer, homeProcesses, killDaemon, listApps, readWorkerLog, startApp, useHome, workerPids, workerPorts } from './crash-safety-support.ts'
+import { EXAMPLES, FIXTURES, daemonPid, freePortRange, httpGet, isAlive, logdPid, markedPids, pidsWithHome, supJson, waitFor } from '@sup/test-support'
+import { hammer, killDaemon, listApps, readWorkerLog, startApp, useHome, workerPids, workerPorts } from './crash-safety-support.ts'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 
@@ -135,7 +135,7 @@ describe('crash safety: SIGKILL of sup-logd', () => {
     const second = await waitFor(() => { const p = logdPid(home); return p !== null && p !== first && isAlive(p) ? p : null },
       { timeoutMs: 10_000, what: 'the daemon to start a new sup-logd (it checks every 2 s)' })
     expect(readFileSync(`${home}/logd.lock`, 'latin1')).toMatch(lockLine(second))
-    expect(homeProcesses(home).sort()).toEqual([daemonPid(home), second].sort()) // one collector, not two
+    expect(pidsWithHome(home).sort()).toEqual([daemonPid(home), second].sort()) // one collector, not two
     const n = Number((await httpGet(ports.from)).body.trim()) // a line printed after the new one started
     await waitFor(() => readWorkerLog(home, 'chatty', 0).some((r) => r.text === `line ${n}`), { what: `line ${n} in the log` })
     // said once the new one holds its lock, which the keeper sees up to 20 ms after this test may (CI, Node 22: read before)

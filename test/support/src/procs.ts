@@ -26,10 +26,10 @@ export function markedPids (home: string): number[] {
 }
 
 /**
- * Pids of live processes started with SUP_HOME=home, this test process excepted: the daemon and its sup-logd, and
- * (`workers`) the workers too, which get their daemon's SUP_HOME (their environment also has a SUP_MARKER).
+ * Pids of the live daemon and sup-logd of `home` (started with SUP_HOME=home), this test process excepted. Workers
+ * get their daemon's SUP_HOME too; they are left out by their SUP_MARKER (markedPids finds them).
  */
-export function pidsWithHome (home: string, workers = false): number[] {
+export function pidsWithHome (home: string): number[] {
   const needle = Buffer.from(`\0SUP_HOME=${resolve(home)}\0`)
   const marked = Buffer.from('\0SUP_MARKER=')
   const out: number[] = []
@@ -37,7 +37,7 @@ export function pidsWithHome (home: string, workers = false): number[] {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue
     try {
       const env = Buffer.concat([Buffer.from('\0'), readFileSync(`/proc/${d}/environ`)])
-      if (env.includes(needle) && (workers || !env.includes(marked)) && isAlive(Number(d))) out.push(Number(d))
+      if (env.includes(needle) && !env.includes(marked) && isAlive(Number(d))) out.push(Number(d))
     } catch { /* gone or not ours */ }
   }
   return out
