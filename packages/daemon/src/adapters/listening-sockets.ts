@@ -1,5 +1,6 @@
 // What a process tree listens on now, read from /proc (Linux): its sockets' inodes (/proc/<pid>/fd) matched against the
 // LISTEN lines of /proc/<pid>/net/tcp and tcp6 (the tree's own network namespace). Says why a worker did not get ready.
+import { readFileSync } from 'node:fs'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import type { Listener } from '../core/not-ready.ts'
 import { upstreamHostFor, type HostOf } from '../core/upstream.ts'
@@ -72,9 +73,17 @@ export async function listenersOf (pid: number): Promise<Listener[] | null> {
   }
 }
 
-/** nginx's address for each port (`upstreamHostFor`), from the LISTEN lines of this host's /proc/net/tcp and tcp6 now. */
-export async function readUpstreamHosts (): Promise<HostOf> {
+/**
+ * nginx's address for each port (`upstreamHostFor`), from the LISTEN lines of this host's /proc/net/tcp and tcp6 now.
+ * Synchronous, as the upstream writer's own file writes are: a flush takes no turn of the event loop before it writes
+ * (a `sup kill` right after `sup start` still finds the file written).
+ */
+export function readUpstreamHosts (): HostOf {
   const all: Listener[] = []
-  for (const table of ['tcp', 'tcp6']) all.push(...parseListeners(await readFile(`/proc/net/${table}`, 'utf8').catch(() => '')).values())
+  for (const table of ['tcp', 'tcp6']) {
+    let text = ''
+    try { text = readFileSync(`/proc/net/${table}`, 'utf8') } catch { /* no such table (IPv6 off): none listens there */ }
+    all.push(...parseListeners(text).values())
+  }
   return (port) => upstreamHostFor(all, port)
 }

@@ -25,7 +25,7 @@ export interface NginxPublisherDeps {
   readonly settleMs?: number
   readonly onEvent: (app: string, type: NginxEventType, reason: string, data: Record<string, unknown>) => void
   /** nginx's address of each port, read at each write (listening-sockets.ts readUpstreamHosts); absent: 127.0.0.1. */
-  readonly hostOf?: () => Promise<HostOf>
+  readonly hostOf?: () => HostOf
 }
 
 /** Test and reload commands are killed after this: a stuck nginx must not stall every later publish. */
@@ -154,7 +154,8 @@ export function createNginxPublisher (deps: NginxPublisherDeps): UpstreamPublish
   async function flush (asks: ReadonlyArray<{ app: string; ports: readonly number[] | null }>, force = false): Promise<Map<string, PublishResult>> {
     const results = new Map<string, PublishResult>()
     const changes: Change[] = []
-    const hostOf = deps.hostOf === undefined ? undefined : await deps.hostOf().catch(() => undefined) // never throws
+    let hostOf: HostOf | undefined
+    try { hostOf = deps.hostOf?.() } catch { /* never throws: 127.0.0.1 for every port */ }
     for (const { app, ports } of asks) {
       try {
         mkdirSync(deps.dir, { recursive: true, mode: 0o755 })

@@ -33,7 +33,7 @@ export interface ServerDeps {
   /** The ports an app's upstream lists now (online, healthy, not withdrawn); throws SUP_ERR_APP_NOT_FOUND for an unknown app. */
   readonly servingPorts: (app: string) => number[]
   /** nginx's address of each port now (127.0.0.1, or [::1] for a port on ::1 only); absent: 127.0.0.1. */
-  readonly upstreamHosts?: () => Promise<HostOf>
+  readonly upstreamHosts?: () => HostOf
   /** The first `limit` persisted events after an id, oldest first (the store's listEventsAfter): GET /events?follow polls it. */
   readonly eventsAfter: (q: { afterId: number; limit: number; app?: string | undefined }) => EventView[]
   /** Called after the shutdown answer is sent; keepWorkers leaves every worker running for the next daemon. */

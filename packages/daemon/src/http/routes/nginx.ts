@@ -14,7 +14,7 @@ export function registerNginxRoutes (fastify: FastifyInstance, deps: Pick<Server
     const { listen = '80', serverName } = req.query
     return {
       upstreamPath: `${deps.nginxDir}/${name}.conf`,
-      upstream: renderUpstream(name, ports, await deps.upstreamHosts?.()),
+      upstream: renderUpstream(name, ports, deps.upstreamHosts?.()),
       server: renderServerBlock(name, { listen, includePath: includeGlob(deps.nginxDir), ...(serverName === undefined ? {} : { serverName }) })
     }
   })

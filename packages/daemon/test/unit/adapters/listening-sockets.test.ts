@@ -57,7 +57,7 @@ describe('readUpstreamHosts', () => {
   it("reads this host's listeners: [::1] for a port on ::1 only, 127.0.0.1 for the others", async () => {
     const v6only = await listening('::1')
     const any = await listening('0.0.0.0')
-    const hostOf = await readUpstreamHosts()
+    const hostOf = readUpstreamHosts()
     expect(hostOf(v6only)).toBe('[::1]')
     expect(hostOf(any)).toBe('127.0.0.1')
   })
