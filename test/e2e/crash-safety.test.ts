@@ -39,8 +39,10 @@ describe('crash safety: SIGKILL of the daemon', () => {
   it('a crash loop keeps its restart count across daemon SIGKILLs and still ends errored at its limit', async () => {
     const home = useHome()
     const ports = await freePortRange(1)
-    // --retry-in 10m: once errored it must stay errored, even across a daemon restart.
-    const args = ['--name', 'loop', '--port-range', ports.range, '--max-restarts', '6', '--restart-delay', '200ms', '--restart-window', '1m', '--retry-in', '10m']
+    // --retry-in 10m: once errored it must stay errored, even across a daemon restart. A fixed 2 s between restarts
+    // (a new daemon restarts at once): the loop outlasts a few daemon kills however slow the box is (with a doubling
+    // 200 ms it once reached its limit on a busy CI box before the second kill)
+    const args = ['--name', 'loop', '--port-range', ports.range, '--max-restarts', '6', '--restart-delay', '2s', '--max-restart-delay', '2s', '--restart-window', '1m', '--retry-in', '10m']
     await startApp(home, `${FIXTURES}/exit-at-once.js`, args).catch(() => undefined) // its workers never come online: a failed start
     const show = (): Promise<AppView> => supJson<AppView>(home, ['show', 'loop'])
     const seen: number[] = [(await show()).workers[0]?.restarts ?? 0]

@@ -63,7 +63,8 @@ async function reloadUnderLoad (home: string, nginx: TestNginx, sup: (args: stri
   await waitFor(() => load.result.ok > 200, { what: 'load to run' })
   const r = await sup(['reload', 'web'])
   const result = await load.stop()
-  expect(r.code, r.stderr).toBe(0)
+  // a reload that failed or outlasted runSup's 30 s (killed: code 1, no stderr) says where its time went
+  if (r.code !== 0) expect(r.code, `${r.stderr}\n${await whatTheDaemonSaid(home)}`).toBe(0)
   await expectZeroFailures(home, nginx, result)
 }
 
@@ -114,14 +115,18 @@ describe.skipIf(!hasNginx)('reload through nginx', () => {
     expect(readFileSync(`${home}/nginx/web.conf`, 'utf8')).toMatch(/^ {4}server \[::1\]:\d+ max_fails/m)
   })
 
-  it('sup reload with fewer spare ports than workers: one at a time, zero failed requests, every pid replaced', async () => {
+  it('sup reload with fewer spare ports than workers: in batches of the spare ports, zero failed requests, every pid replaced', async () => {
     const { home, nginx, sup } = await setup({ ports: 6 })
     const before = pidsOf(await supJson<AppView>(home, ['show', 'web']))
+    const mark = Math.max(0, ...(await supJson<EventList>(home, ['events', 'web', '--lines', '500'])).events.map((e) => e.id))
     await reloadUnderLoad(home, nginx, sup)
     const after = pidsOf(await supJson<AppView>(home, ['show', 'web']))
     for (const p of after) expect(before).not.toContain(p)
-    const reloaded = (await supJson<EventList>(home, ['events', 'web', '--lines', '500'])).events.filter((e) => e.type === 'reloaded').at(-1)
-    expect(reloaded?.data).toMatchObject({ replaced: 4, inPlace: 0 })
+    const events = (await supJson<EventList>(home, ['events', 'web', '--lines', '500'])).events.filter((e) => e.id > mark)
+    expect(events.filter((e) => e.type === 'reloaded').at(-1)?.data).toMatchObject({ replaced: 4, inPlace: 0, upstreamChanges: 2 })
+    // 2 spare ports for 4 workers: two swaps of two, two nginx reloads (one per worker before: twice the time and
+    // twice the keep-alive connections closed; it outlasted 30 s on a busy CI box)
+    expect(events.filter((e) => e.type === 'nginx-reloaded')).toHaveLength(2)
   })
 
   it('a worker SIGKILLed under load: zero failed requests', async () => {

@@ -105,24 +105,41 @@ async function restartInPlace (ctx: ReloadContext, old: WorkerRunner, moved: Mov
 }
 
 /**
+ * The longest head of `rest` the range has a spare port for each of (all or none per try), with those ports; none
+ * when not even one is free.
+ */
+async function claimBatch (ctx: ReloadContext, rest: readonly WorkerRunner[]): Promise<{ batch: WorkerRunner[]; ports: number[] } | null> {
+  for (let n = rest.length; n > 0; n--) {
+    const batch = rest.slice(0, n)
+    const ports = await ctx.claimSpares(batch.map((r) => r.instance))
+    if (ports !== null) return { batch, ports }
+  }
+  return null
+}
+
+/**
  * Replaces every worker of the app. When the range can spare a port for each, all at once (one nginx reload);
- * else one at a time, on a spare port when one is free, in place otherwise. Stops at the first failure (the workers
- * not yet moved keep serving); `moved` tells the caller which instances run the new spec.
+ * else in batches as large as the spare ports (4 workers and 2 spares: two swaps, not four), and in place, one
+ * at a time, when no port is spare. Stops at the first failure (the workers not yet moved keep serving); `moved`
+ * tells the caller which instances run the new spec.
  */
 export async function rollingReload (ctx: ReloadContext, moved: MovedInstances = new Set()): Promise<ReloadResult> {
-  const olds = ctx.runners()
-  const spares = await ctx.claimSpares(olds.map((r) => r.instance))
+  let rest = ctx.runners()
   let replaced = 0
   let inPlace = 0
   let upstreamChanges = 0
-  if (spares !== null) {
-    await replaceAll(ctx, olds, spares, moved)
-    replaced = olds.length
-    upstreamChanges = 1
-  } else {
-    for (const old of olds) {
-      const port = (await ctx.claimSpares([old.instance]))?.[0] ?? null
-      if (port === null) { await restartInPlace(ctx, old, moved); inPlace++; upstreamChanges += 2 } else { await replaceAll(ctx, [old], [port], moved); replaced++; upstreamChanges++ }
+  for (let old = rest[0]; old !== undefined; old = rest[0]) {
+    const claimed = await claimBatch(ctx, rest)
+    if (claimed !== null) {
+      await replaceAll(ctx, claimed.batch, claimed.ports, moved)
+      replaced += claimed.batch.length
+      upstreamChanges++
+      rest = rest.slice(claimed.batch.length)
+    } else {
+      await restartInPlace(ctx, old, moved)
+      inPlace++
+      upstreamChanges += 2
+      rest = rest.slice(1)
     }
   }
   ctx.event('reloaded', `reloaded: ${replaced} worker(s) replaced, ${inPlace} restarted in place`, { replaced, inPlace, upstreamChanges })

@@ -52,6 +52,16 @@ describe('ports of reload replacements', () => {
     expectPortsOwnedByWorkers(s)
   })
 
+  it('with fewer spare ports than workers: in batches as large as the spares, one upstream swap each (was one per worker)', async () => {
+    const s = createSup()
+    const before = await s.sup.createApp({ ...API, instances: 4, portRange: '8000-8005' }, true)
+    await flush()
+    const after = await settle(s, s.sup.reloadApp('api'))
+    for (const w of after.workers) expect(before.workers.map((b) => b.pid)).not.toContain(w.pid)
+    expect(s.sup.events({ app: 'api', limit: 50 }).find((e) => e.type === 'reloaded')?.data).toMatchObject({ replaced: 4, inPlace: 0, upstreamChanges: 2 })
+    expectPortsOwnedByWorkers(s)
+  })
+
   it('a batch whose replacement fails discards every replacement: old workers untouched, every spare port back', async () => {
     const s = createSup()
     const before = await s.sup.createApp({ ...API, portRange: '8000-8003' }, true)
