@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { AppList } from '../../packages/protocol/src/index.ts'
 import { SUP_VERSION } from '../../packages/protocol/src/version.ts'
-import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, isGone, logdPid, markedPids, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
+import { DAEMON_BIN, EXAMPLES, daemonPid, freePortRange, httpGet, isAlive, isGone, logdPid, markedPids, pidsWithHome, runSup, supJson, useSupHome, waitFor } from '@sup/test-support'
 
 const HELLO = `${EXAMPLES}/hello/server.js`
 const TAKEN = 'start request taken from the CLI that spawned this daemon'
@@ -70,6 +70,29 @@ describe('a cold `sup start`', () => {
       expect(await appsOf(cold)).toEqual([])
     }
     expect(await appsOf(warm)).toEqual([])
+  })
+
+  it('ended by a usage error (PM2\'s `-i 4`) leaves no daemon behind in a home that had none', async () => {
+    const home = useSupHome()
+    const r = await runSup(home, ['start', HELLO, '-i', '4'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/unknown option '-i'/)
+    // bin/sup.js spawned the daemon before the line was parsed: told it was not needed, it exits
+    await waitFor(() => pidsWithHome(home).length === 0, { what: 'the daemon spawned for the start to exit' })
+    expect(readFileSync(`${home}/daemon.log`, 'utf8')).toMatch(/not needed by the command that started it: `sup start .* -i 4` ended \(exit code 1\)/)
+    expect(existsSync(`${home}/sup.sock`)).toBe(false)
+  })
+
+  it('told it was not needed, stays up when its home has apps (it restored them)', async () => {
+    const home = useSupHome()
+    const ports = await freePortRange(1)
+    expect((await runSup(home, ['start', HELLO, '--name', 'hello', '--port-range', ports.range])).code).toBe(0)
+    expect((await runSup(home, ['stop', 'hello'])).code).toBe(0)
+    expect((await runSup(home, ['kill'])).code).toBe(0)
+    const pipe = spawnWithHandoff(home)
+    pipe.end(`${JSON.stringify({ unused: '`sup start x -i 4` ended (exit code 1) without needing a daemon' })}\n`)
+    expect((await appsOf(home)).map((a) => a.name)).toEqual(['hello'])
+    expect(daemonPid(home)).not.toBeNull()
   })
 
   it('of an app its home already has is refused as by the API, and the app keeps running', async () => {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
+import type { HandoffUnused } from '@sup/protocol/handoff'
 import { MAX_SOCKET_PATH_BYTES } from '@sup/protocol/socket'
 import { homeOf } from './home.ts'
 import { followAttempt, locateDaemonEntry, spawnDaemon, type Attempt } from './daemon-spawn.ts'
@@ -54,7 +55,22 @@ export function spawnEarlyDaemon (args: readonly string[], env: NodeJS.ProcessEn
   const holder = globalThis as Holder
   holder[EARLY] = { home, attempt: followAttempt(child) }
   const pipe = child.stdio?.[3] as Socket | null | undefined
-  if (pipe !== null && pipe !== undefined) holder[HANDOFF] = { home, pipe }
+  if (pipe === null || pipe === undefined) return
+  holder[HANDOFF] = { home, pipe }
+  process.once('exit', (code) => { tellNotNeeded(holder, code) })
+}
+
+/**
+ * At exit, a handoff nothing took (the command failed before it needed a daemon: a usage error, a missing script)
+ * tells the daemon so (@sup/protocol/handoff HandoffUnused): one with no app exits instead of running on unasked.
+ * The line is written at once (libuv writes to an idle socket synchronously), before the process ends.
+ */
+function tellNotNeeded (holder: Holder, code: number): void {
+  const left = holder[HANDOFF]
+  if (left === undefined) return
+  holder[HANDOFF] = undefined
+  const line: HandoffUnused = { unused: `\`sup ${process.argv.slice(2).join(' ')}\` ended (exit code ${code}) without needing a daemon` }
+  try { left.pipe.write(`${JSON.stringify(line)}\n`) } catch { /* the daemon is gone: nothing to tell */ }
 }
 
 /** What bin/sup.js left under `key` for this home, once. */

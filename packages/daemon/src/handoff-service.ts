@@ -1,6 +1,7 @@
 // The daemon's side of the start handoff (adapters/start-handoff.ts, http/handed-start.ts): a request a cold
 // `sup start` handed over is answered as POST /apps would be, and decides when the daemon may open its API.
 import type { Logger } from 'pino'
+import { isHandoffUnused } from '@sup/protocol/handoff'
 import type { HandoffChannel } from './adapters/start-handoff.ts'
 import { answerHandedStart, startRouteChecks, type HandedStartDeps } from './http/handed-start.ts'
 import { VERSION } from './version.ts'
@@ -14,6 +15,16 @@ export interface HandoffServiceDeps {
   readonly createApp: HandedStartDeps['createApp']
   readonly health: HandedStartDeps['health']
   readonly log: Logger
+  /** The CLI that spawned this daemon ended without needing it (HandoffUnused): why, as it said. */
+  readonly notNeeded: (why: string) => void
+}
+
+/** The CLI's HandoffUnused line, or null for any other line. */
+function unusedWhy (text: string): string | null {
+  try {
+    const value: unknown = JSON.parse(text)
+    return isHandoffUnused(value) ? value.unused : null
+  } catch { return null }
 }
 
 /**
@@ -28,6 +39,8 @@ export function serveHandoff (handoff: HandoffChannel, deps: HandoffServiceDeps)
     const openIn = (ms: number): void => { clearTimeout(timer); timer = setTimeout(resolve, ms) }
     void handoff.request.then(async (text) => {
       if (text === null) return openIn(0)
+      const unused = unusedWhy(text)
+      if (unused !== null) { deps.notNeeded(unused); return openIn(0) }
       const answer = await answerHandedStart(text, {
         version: VERSION,
         checks: startRouteChecks(),

@@ -277,7 +277,8 @@ async function main (): Promise<void> {
     await serveHandoff(handoff, {
       createApp: (input, wait) => d.supervisor.createApp(input, wait),
       health: () => healthAnswer({ pid: process.pid, version: VERSION, home: d.config.home, config: configService }),
-      log: d.log
+      log: d.log,
+      notNeeded: (why) => { if (d.supervisor.listApps().length === 0) void shutdown(`no app, and not needed by the command that started it: ${why}`) }
     })
   }
   if (shutdown.began()) return

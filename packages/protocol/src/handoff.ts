@@ -11,5 +11,16 @@ export const HANDOFF_FLAG = '--handoff'
 /** The CLI's line: its sup version (the daemon declines another), POST /apps' body and its `wait`. */
 export interface HandedStart { version: string; spec: AppSpecInput; wait: boolean }
 
+/**
+ * The CLI's line instead, as it exits, when it never needed the daemon it spawned (a usage error, a missing script):
+ * a daemon whose home has no app then exits, and no command leaves a daemon nobody asked for.
+ */
+export interface HandoffUnused { unused: string }
+
+/** Whether a line the CLI sent is HandoffUnused. */
+export function isHandoffUnused (value: unknown): value is HandoffUnused {
+  return typeof value === 'object' && value !== null && typeof (value as { unused?: unknown }).unused === 'string'
+}
+
 /** The daemon's lines. */
 export type HandedLine = { taken: true } | { status: number; body: unknown; health: HealthView } | { declined: string }
