@@ -24,7 +24,7 @@ export class CliError extends Error {
 export function hintFor (code: string): string | undefined {
   switch (code) {
     case 'SUP_ERR_APP_NOT_FOUND': return 'run `sup list` to see apps'
-    case 'SUP_ERR_PORT_EXHAUSTED': return 'widen --port-range, or stop what holds the ports'
+    case 'SUP_ERR_PORT_EXHAUSTED': return "widen the app's range with `sup scale <app> <N> --port-range <from-to>` (a config file: its port range), or stop what holds the ports"
     // an app option (start's); SUP_ERR_INVALID_INPUT's message names the bad value of whichever command sent it
     case 'SUP_ERR_INVALID_SPEC':
     case 'FST_ERR_VALIDATION': return 'see `sup start --help`'

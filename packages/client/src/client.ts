@@ -95,8 +95,11 @@ export interface SupClient {
   workerEnv (name: string, opts?: InstanceOptions & { values?: boolean }): Promise<EnvView>
   /** POST /apps/:app/flush: empties the app's log files. */
   flushLogs (name: string, opts?: CallOptions): Promise<FlushResult>
-  /** POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"). */
-  scaleApp (name: string, instances: number | string, opts?: CallOptions): Promise<AppView>
+  /**
+   * POST /apps/:app/scale: `instances` as a number or a string the daemon parses ("5"); `portRange` ("8000-8019")
+   * changes the app's port range first: it must keep every worker's port (no worker moves).
+   */
+  scaleApp (name: string, instances: number | string, opts?: CallOptions & { portRange?: string }): Promise<AppView>
   /** DELETE /apps/:app: answers once its workers are gone. */
   deleteApp (name: string, opts?: CallOptions & { keepReleases?: boolean }): Promise<DeleteResult>
   /** GET /metrics: Prometheus text exposition (workers, apps, the daemon itself). */
@@ -182,7 +185,7 @@ export function createClient (options: ClientOptions = {}): SupClient {
     signalApp: (name, signal, opts) => transport.request({ method: 'POST', path: appPath(name, 'signal'), body: { signal, instance: opts?.instance }, timeoutMs: timeout(opts) }),
     workerEnv: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'env'), query: { instance: opts?.instance, values: opts?.values }, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     flushLogs: (name, opts) => transport.request({ method: 'POST', path: appPath(name, 'flush'), timeoutMs: timeout(opts) }),
-    scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: { instances }, timeoutMs: timeout(opts) }),
+    scaleApp: (name, instances, opts) => transport.request({ method: 'POST', path: appPath(name, 'scale'), body: opts?.portRange === undefined ? { instances } : { instances, portRange: opts.portRange }, timeoutMs: timeout(opts) }),
     deleteApp: (name, opts) => transport.request({ method: 'DELETE', path: appPath(name), query: { keepReleases: opts?.keepReleases === true ? true : undefined }, timeoutMs: timeout(opts) }),
     metrics: (opts) => transport.request<string>({ method: 'GET', path: '/metrics', text: true, timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),
     samples: (name, opts) => transport.request({ method: 'GET', path: appPath(name, 'samples'), timeoutMs: timeout(opts, READ_TIMEOUT_MS) }),

@@ -154,7 +154,8 @@ export const EnvView = Type.Object({ names: Type.Array(Type.String()), values: T
 export type EnvView = Static<typeof EnvView>
 export const FlushResult = Type.Object({ files: Type.Integer() })
 export type FlushResult = Static<typeof FlushResult>
-export const ScaleBody = Type.Object({ instances: NumberOrString }, { additionalProperties: false })
+/** POST /apps/:app/scale; `portRange` changes the app's range first (it must keep every worker's port). */
+export const ScaleBody = Type.Object({ instances: NumberOrString, portRange: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false })
 export type ScaleBody = Static<typeof ScaleBody>
 export const EventsQuery = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 256 })),

@@ -7,7 +7,7 @@ import { registerAppAction } from './app-action.ts'
 export function registerReload (program: Command, ctx: CliContext): void {
   registerAppAction(program, ctx, {
     verb: 'reload',
-    description: 'replace every worker one at a time: each new worker ready and published before the old one leaves',
+    description: 'replace every worker zero-downtime: each new worker ready and published before the old one leaves (all at once with a spare port for each)',
     call: (client, app, opts) => client.reloadApp(app, opts),
     updatesEnv: true,
     parallel: false

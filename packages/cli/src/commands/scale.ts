@@ -1,4 +1,6 @@
-// `sup scale <app> <N|+N|-N>`: start new workers or stop the highest instances until the app has N (+/-: relative, PM2's meaning).
+// `sup scale <app> <N|+N|-N> [--port-range]`: start new workers or stop the highest instances until the app has N
+// (+/-: relative, PM2's meaning); --port-range changes the app's range first (every worker keeps its port).
+import { isSupClientError } from '@sup/client'
 import type { Command } from 'commander'
 import { action, type CliContext } from '../context.ts'
 import { CliError } from '../errors.ts'
@@ -20,12 +22,16 @@ export function registerScale (program: Command, ctx: CliContext): void {
     .description('set the number of workers of an app (N), or add / remove some (+N / -N)')
     .argument('<app>', 'app name')
     .argument('<instances>', 'the number of workers wanted, or +N / -N')
+    .option('--port-range <from-to>', "change the app's port range first (it must keep every worker's port), e.g. to make room for more workers")
     .option('--json', 'print the API answer as JSON')
-    .action(action(ctx, async (name: string, instances: string, opts: { json?: boolean }) => {
+    .action(action(ctx, async (name: string, instances: string, opts: { json?: boolean; portRange?: string }) => {
       const client = await ctx.daemon()
       const relative = /^[+-]/.test(instances.trim())
       const wanted = relative ? targetCount(instances, (await client.getApp(name)).spec.instances) : instances
-      const view = await client.scaleApp(name, wanted)
+      const view = await client.scaleApp(name, wanted, opts.portRange === undefined ? undefined : { portRange: opts.portRange }).catch((err: unknown) => {
+        // a bad count or range: the hint by code would point at `sup start --help`
+        throw isSupClientError(err, 'SUP_ERR_INVALID_SPEC') ? new CliError(err.message, { code: err.code, cause: err, hint: 'see `sup scale --help`' }) : err
+      })
       if (opts.json === true) ctx.json(view)
       else ctx.print(renderAppList([view], Date.now(), ctx.colors))
     }))

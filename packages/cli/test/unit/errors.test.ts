@@ -8,7 +8,7 @@ describe('formatError', () => {
     expect(formatError(new SupClientError('SUP_ERR_APP_NOT_FOUND', "App 'x' not found", { statusCode: 404 })))
       .toEqual(["sup: App 'x' not found", 'hint: run `sup list` to see apps'])
     expect(formatError(new SupClientError('SUP_ERR_PORT_EXHAUSTED', 'Port range exhausted: 8000-8001', { statusCode: 409 }))[1])
-      .toContain('widen --port-range')
+      .toContain('sup scale <app> <N> --port-range <from-to>')
     expect(formatError(new SupClientError('SUP_ERR_INVALID_SPEC', "Invalid instances: 'x'", { statusCode: 400 }))[1])
       .toBe('hint: see `sup start --help`')
   })

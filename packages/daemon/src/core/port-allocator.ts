@@ -49,7 +49,7 @@ function describeHolders (range: PortRange, held: ReadonlyMap<number, string>, f
 
 /** The error for a range with fewer free ports than needed, naming who holds each port. */
 export function portExhaustedError (range: PortRange, needed: number, held: ReadonlyMap<number, string>, foreign: readonly number[]): Error {
-  const msg = `${formatPortRange(range)} has no room for ${needed} more worker(s) (${describeHolders(range, held, foreign)}). Widen --port-range or free a port.`
+  const msg = `${formatPortRange(range)} has no room for ${needed} more worker(s) (${describeHolders(range, held, foreign)}). Widen the app's port range or free a port.`
   return new SUP_ERR_PORT_EXHAUSTED(msg)
 }
 

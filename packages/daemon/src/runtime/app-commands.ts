@@ -1,6 +1,7 @@
 // The operator's commands on apps: create, stop, start, restart, scale, delete — each one job in the app's queue.
 import type { AppView } from '@sup/protocol'
 import { normalizeAppSpec, specDefaultsOf, validateName, MAX_INSTANCES, type AppSpec, type AppSpecInput } from '../core/app-spec.ts'
+import { formatPortRange, parsePortRange } from '../core/port-allocator.ts'
 import { parseCount } from '../core/units.ts'
 import { SUP_ERR_APP_EXISTS, SUP_ERR_INVALID_SPEC } from '../errors.ts'
 import type { AppContext } from './app-context.ts'
@@ -15,7 +16,8 @@ export interface AppCommands {
   stopApp (name: string): Promise<AppView>
   startApp (name: string): Promise<AppView>
   restartApp (name: string): Promise<AppView>
-  scaleApp (name: string, instances: number | string): Promise<AppView>
+  /** With `portRange`, the app's range changes first (every worker's port kept: none moves). */
+  scaleApp (name: string, instances: number | string, portRange?: string): Promise<AppView>
   deleteApp (name: string): Promise<string>
   /** Stops a worker past the app's instance count, then forgets it (row, output, port). */
   finishScaleDown (e: AppEntry, r: WorkerRunner): Promise<void>
@@ -88,16 +90,46 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
     await Promise.all([...e.runners.values()].filter((r) => r.instance >= n).map((r) => finishScaleDown(e, r)))
   }
 
-  async function scaleApp (name: string, instancesInput: number | string): Promise<AppView> {
+  /** Stores `spec` as the app's definition, in memory and in the store, for its workers' next starts too. */
+  function setSpec (e: AppEntry, spec: AppSpec): void {
+    deps.store.saveApp({ ...storedApp(e), spec })
+    e.spec = spec
+    for (const r of e.runners.values()) r.setSpec(spec)
+  }
+
+  /** The app's range as `text` says, checked: it must keep the port of every worker that stays (the first `keep`). */
+  function rangedSpec (e: AppEntry, text: string, keep: number): AppSpec {
+    if (!e.spec.hasPort) throw new SUP_ERR_INVALID_SPEC('portRange', 'an app without a port (--no-port) takes no port range')
+    const range = parsePortRange(text)
+    const outside = [...e.runners.values()].filter((r) => r.instance < keep && r.port !== null && (r.port < range.from || r.port > range.to))
+    if (outside.length > 0) {
+      const which = outside.map((r) => `${r.port ?? ''} (worker ${r.instance})`).join(', ')
+      throw new SUP_ERR_INVALID_SPEC('portRange', `${formatPortRange(range)} leaves out ${which}: a new range keeps every worker's port (\`sup delete\` and \`sup start\` move an app to other ports)`)
+    }
+    return { ...e.spec, portRange: range }
+  }
+
+  async function scaleApp (name: string, instancesInput: number | string, portRange?: string): Promise<AppView> {
     validateName(name, 'app')
     const n = parseCount(instancesInput)
     if (n === undefined || n < 1 || n > MAX_INSTANCES) throw new SUP_ERR_INVALID_SPEC('instances', `'${String(instancesInput)}' must be a whole number from 1 to ${MAX_INSTANCES} (use \`sup stop\` to stop an app)`)
     return queue.run(name, async () => {
       const e = registry.require(name)
       const old = e.spec.instances
-      if (n > old) await scaleUp(e, n)
-      else if (n < old) await scaleDown(e, n)
-      events.appEvent(name, 'scale', `scaled from ${old} to ${n}`, { from: old, to: n })
+      const before = e.spec
+      const ranged = portRange === undefined ? null : rangedSpec(e, portRange, n)
+      if (ranged !== null) setSpec(e, ranged)
+      try {
+        if (n > old) await scaleUp(e, n)
+        else if (n < old) await scaleDown(e, n)
+      } catch (err) {
+        if (ranged !== null) setSpec(e, { ...before, instances: e.spec.instances }) // a failed scale keeps the old range
+        throw err
+      }
+      if (ranged !== null && formatPortRange(before.portRange) !== formatPortRange(ranged.portRange)) {
+        events.appEvent(name, 'port-range', `port range ${formatPortRange(before.portRange)} -> ${formatPortRange(ranged.portRange)}`, { from: formatPortRange(before.portRange), to: formatPortRange(ranged.portRange) })
+      }
+      if (n !== old || ranged === null) events.appEvent(name, 'scale', `scaled from ${old} to ${n}`, { from: old, to: n })
       return ctx.view(e)
     })
   }

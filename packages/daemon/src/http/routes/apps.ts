@@ -41,7 +41,7 @@ export function registerAppRoutes (fastify: FastifyInstance, sup: Supervisor, lo
     req.query.instance === undefined ? sup.reloadApp(req.params.app, req.body?.shellEnv) : sup.reloadInstance(req.params.app, req.query.instance))
   app.post('/apps/:app/restart', { schema: { params: AppParams, querystring: InstanceQuery, body: RestartBody, response: { 200: AppView, ...errors } } }, async (req) =>
     req.query.instance === undefined ? sup.restartApp(req.params.app, req.body?.shellEnv) : sup.restartInstance(req.params.app, req.query.instance))
-  app.post('/apps/:app/scale', { schema: { params: AppParams, body: ScaleBody, response: { 200: AppView, ...errors } } }, async (req) => sup.scaleApp(req.params.app, req.body.instances))
+  app.post('/apps/:app/scale', { schema: { params: AppParams, body: ScaleBody, response: { 200: AppView, ...errors } } }, async (req) => sup.scaleApp(req.params.app, req.body.instances, req.body.portRange))
   app.delete('/apps/:app', { schema: { params: AppParams, querystring: DeleteQuery, response: { 200: DeleteResult, ...errors } } }, async (req) => {
     const deleted = await sup.deleteApp(req.params.app)
     // its logs go too: a new app of the same name must not show them as its own

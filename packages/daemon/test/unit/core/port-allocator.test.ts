@@ -62,7 +62,7 @@ describe('portExhaustedError', () => {
     expect(err.message).toContain('8000 held by api:0 (pid 41)')
     expect(err.message).toContain('8001 in use by a process outside sup')
     expect(err.message).toContain('8002 held by web:0')
-    expect(err.message).toMatch(/--port-range/)
+    expect(err.message).toMatch(/Widen the app's port range or free a port/)
   })
 
   it('reads cleanly when the range is simply too small (no port in use)', () => {

@@ -55,6 +55,36 @@ describe('scaleApp', () => {
       expect(rows(s)).toEqual(['api:0@8000:online'])
     })
 
+  it('--port-range widens the range first: more workers on the new ports, none of the running ones moved or restarted', async () => {
+    const s = createSup()
+    const before = await s.sup.createApp({ ...API, instances: 2, portRange: '8000-8001' }, true)
+    const v = await s.sup.scaleApp('api', 4, '8000-8003')
+    expect(v.workers.map((w) => [w.port, w.state])).toEqual([[8000, 'online'], [8001, 'online'], [8002, 'online'], [8003, 'online']])
+    expect(v.workers.slice(0, 2).map((w) => w.pid)).toEqual(before.workers.map((w) => w.pid))
+    expect(s.spawner.procs).toHaveLength(4)
+    expect(s.store.listApps()[0]?.spec.portRange).toEqual({ from: 8000, to: 8003 })
+    expect(s.sup.events({ app: 'api', limit: 10 }).map((e) => e.reason)).toEqual(expect.arrayContaining(['port range 8000-8001 -> 8000-8003', 'scaled from 2 to 4']))
+  })
+
+  it('a --port-range that leaves out a staying worker\'s port, or is no range, is refused and changes nothing', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 2, portRange: '8000-8001' }, true)
+    await expect(s.sup.scaleApp('api', 2, '8001-8005')).rejects.toMatchObject({ code: 'SUP_ERR_INVALID_SPEC', message: expect.stringContaining('leaves out 8000 (worker 0)') })
+    await expect(s.sup.scaleApp('api', 2, 'lots')).rejects.toMatchObject({ code: 'SUP_ERR_INVALID_SPEC' })
+    // worker 1 goes: its port may be left out
+    expect((await s.sup.scaleApp('api', 1, '8000-8000')).spec.portRange).toEqual({ from: 8000, to: 8000 })
+    expect(rows(s)).toEqual(['api:0@8000:online'])
+  })
+
+  it('a --port-range still too small for the count: SUP_ERR_PORT_EXHAUSTED, the old range kept', async () => {
+    const s = createSup()
+    await s.sup.createApp({ ...API, instances: 2, portRange: '8000-8001' }, true)
+    await expect(s.sup.scaleApp('api', 4, '8000-8002')).rejects.toMatchObject({ code: 'SUP_ERR_PORT_EXHAUSTED' })
+    expect(s.store.listApps()[0]?.spec).toMatchObject({ instances: 2, portRange: { from: 8000, to: 8001 } })
+    expect(s.sup.getApp('api').spec.portRange).toEqual({ from: 8000, to: 8001 })
+    expect(rows(s)).toEqual(['api:0@8000:online', 'api:1@8001:online'])
+  })
+
   it('scaling an unknown app → SUP_ERR_APP_NOT_FOUND', async () => {
     const s = createSup()
     await expect(s.sup.scaleApp('nope', 2)).rejects.toMatchObject({ code: 'SUP_ERR_APP_NOT_FOUND', statusCode: 404 })
