@@ -1,7 +1,10 @@
 // /proc/net/tcp and tcp6 LISTEN lines read into addresses and ports.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { addressText, parseListeners, readUpstreamHosts } from '../../../src/adapters/listening-sockets.ts'
+import { addressText, parseListeners, readListenLines, readUpstreamHosts } from '../../../src/adapters/listening-sockets.ts'
 
 const TCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 41001 1 0000000000000000 100 0 0 10 0
@@ -60,5 +63,35 @@ describe('readUpstreamHosts', () => {
     const hostOf = readUpstreamHosts()
     expect(hostOf(v6only)).toBe('[::1]')
     expect(hostOf(any)).toBe('127.0.0.1')
+  })
+})
+
+describe('readListenLines', () => {
+  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode'
+  const row = (sl: number, local: string, remote: string, st: string, inode: number): string =>
+    `   ${sl}: ${local} ${remote} ${st} 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0000000000000000 100 0 0 10 0`
+
+  it('reads the header and the LISTEN lines, which the kernel lists first, and stops at the first connection', () => {
+    const listen = [row(0, '0100007F:1F90', '00000000:0000', '0A', 101), row(1, '00000000:1F91', '00000000:0000', '0A', 102)]
+    // a LISTEN line after a connection never comes from the kernel: read, it would show the read went on
+    const rest = [row(2, '0100007F:1F90', '0100007F:A000', '01', 103), ...Array.from({ length: 500 }, (_, i) => row(3 + i, '0100007F:1F90', '0100007F:B000', '06', 0)), row(503, '0100007F:2000', '00000000:0000', '0A', 104)]
+    const dir = mkdtempSync(join(tmpdir(), 'sup-listen-'))
+    onTestFinished(() => { rmSync(dir, { recursive: true, force: true }) })
+    const path = join(dir, 'tcp')
+    writeFileSync(path, `${[HEADER, ...listen, ...rest].join('\n')}\n`)
+    for (const chunk of [7, 64, 65_536]) {
+      const text = readListenLines(path, chunk)
+      expect(text).toBe(`${[HEADER, ...listen].join('\n')}\n`)
+      expect([...parseListeners(text).keys()]).toEqual(['101', '102'])
+    }
+    expect(readListenLines(join(dir, 'none'))).toBe('')
+  })
+
+  it('reads a table of LISTEN lines only to its end', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sup-listen-'))
+    onTestFinished(() => { rmSync(dir, { recursive: true, force: true }) })
+    const text = `${[HEADER, row(0, '0100007F:1F90', '00000000:0000', '0A', 101)].join('\n')}\n`
+    writeFileSync(join(dir, 'tcp'), text)
+    expect(readListenLines(join(dir, 'tcp'), 5)).toBe(text)
   })
 })
