@@ -61,8 +61,9 @@ export function spawnEarlyDaemon (args: readonly string[], env: NodeJS.ProcessEn
 }
 
 /**
- * At exit, a handoff nothing took (the command failed before it needed a daemon: a usage error, a missing script)
- * tells the daemon so (@sup/protocol/handoff HandoffUnused): one with no app exits instead of running on unasked.
+ * At exit, a handoff nothing took (the command failed before it needed a daemon: a usage error) tells the daemon so
+ * (@sup/protocol/handoff HandoffUnused): one with no app exits instead of running on unasked. A start the daemon
+ * itself refused (a missing script) took the handoff: that daemon stays, as after a refused start to a running one.
  * The line is written at once (libuv writes to an idle socket synchronously), before the process ends.
  */
 function tellNotNeeded (holder: Holder, code: number): void {

@@ -105,11 +105,11 @@ async function restartInPlace (ctx: ReloadContext, old: WorkerRunner, moved: Mov
 }
 
 /**
- * The longest head of `rest` the range has a spare port for each of (all or none per try), with those ports; none
- * when not even one is free.
+ * The longest head of `rest`, of at most `max` workers, the range has a spare port for each of (all or none per try),
+ * with those ports; none when not even one is free.
  */
-async function claimBatch (ctx: ReloadContext, rest: readonly WorkerRunner[]): Promise<{ batch: WorkerRunner[]; ports: number[] } | null> {
-  for (let n = rest.length; n > 0; n--) {
+async function claimBatch (ctx: ReloadContext, rest: readonly WorkerRunner[], max: number): Promise<{ batch: WorkerRunner[]; ports: number[] } | null> {
+  for (let n = Math.min(rest.length, max); n > 0; n--) {
     const batch = rest.slice(0, n)
     const ports = await ctx.claimSpares(batch.map((r) => r.instance))
     if (ports !== null) return { batch, ports }
@@ -128,8 +128,12 @@ export async function rollingReload (ctx: ReloadContext, moved: MovedInstances =
   let replaced = 0
   let inPlace = 0
   let upstreamChanges = 0
+  // a batch frees as many ports as it took, so the next is no larger; with none spare, one port is tried per worker
+  // (one may free meanwhile): a range with no spare costs a few claims per worker, not one per batch size tried
+  let max = rest.length
   for (let old = rest[0]; old !== undefined; old = rest[0]) {
-    const claimed = await claimBatch(ctx, rest)
+    const claimed = await claimBatch(ctx, rest, max)
+    max = claimed?.batch.length ?? 1
     if (claimed !== null) {
       await replaceAll(ctx, claimed.batch, claimed.ports, moved)
       replaced += claimed.batch.length
