@@ -118,7 +118,8 @@ describe('followLog', () => {
     expect(openFds()).toBe(fds + 1)
     const started = performance.now()
     await f.stop()
-    expect(performance.now() - started).toBeLessThan(500)
+    // woken by the abort, not by its 60 s poll (a bound far below that: a busy CI box is no failure)
+    expect(performance.now() - started).toBeLessThan(5_000)
     expect(openFds()).toBe(fds)
     expect(timers()).toBe(timersBefore)
 
