@@ -35,12 +35,15 @@ function unusedWhy (text: string): string | null {
  */
 export function serveHandoff (handoff: HandoffChannel, deps: HandoffServiceDeps): Promise<void> {
   return new Promise((resolve) => {
-    let timer = setTimeout(resolve, HANDOFF_WAIT_MS)
-    const openIn = (ms: number): void => { clearTimeout(timer); timer = setTimeout(resolve, ms) }
+    let isOpen = false
+    const open = (): void => { isOpen = true; resolve() }
+    let timer = setTimeout(open, HANDOFF_WAIT_MS)
+    const openIn = (ms: number): void => { clearTimeout(timer); timer = setTimeout(open, ms) }
     void handoff.request.then(async (text) => {
       if (text === null) return openIn(0)
       const unused = unusedWhy(text)
-      if (unused !== null) { deps.notNeeded(unused); return openIn(0) }
+      // only while the API is not open: until then no other command can have used this daemon
+      if (unused !== null) { if (!isOpen) deps.notNeeded(unused); return openIn(0) }
       const answer = await answerHandedStart(text, {
         version: VERSION,
         checks: startRouteChecks(),
