@@ -87,6 +87,7 @@ export function createReloadContext (e: AppEntry, only: number | undefined, x: R
     },
     publish: () => publishUpstream(name),
     sleep: (ms) => new Promise((resolve) => { deps.clock.setTimer(ms, resolve) }),
+    now: () => deps.clock.now(),
     watchLetGo: (ports) => watchLetGo(deps, ports),
     isHealthy: async (port) => e.spec.health === null || await deps.httpCheck(port, e.spec.health.path, e.spec.health.timeoutMs),
     // what the failed worker printed goes through its FIFO and sup-logd to disk: give that a moment on a busy box

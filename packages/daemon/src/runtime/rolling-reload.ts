@@ -20,6 +20,8 @@ export interface ReloadContext {
   /** Writes the upstream and reloads nginx; resolves when done. */
   publish (): Promise<void>
   sleep (ms: number): Promise<void>
+  /** The daemon's clock, in ms (how long the reload took, in its event). */
+  now (): number
   /**
    * Called before the swap with the old workers' ports; the function it returns, called after the drain, resolves
    * once nginx let go of them (bounded). nginx workers still running the old upstream may send a new request there
@@ -124,6 +126,7 @@ async function claimBatch (ctx: ReloadContext, rest: readonly WorkerRunner[], ma
  * tells the caller which instances run the new spec.
  */
 export async function rollingReload (ctx: ReloadContext, moved: MovedInstances = new Set()): Promise<ReloadResult> {
+  const began = ctx.now()
   let rest = ctx.runners()
   let replaced = 0
   let inPlace = 0
@@ -146,6 +149,7 @@ export async function rollingReload (ctx: ReloadContext, moved: MovedInstances =
       rest = rest.slice(1)
     }
   }
-  ctx.event('reloaded', `reloaded: ${replaced} worker(s) replaced, ${inPlace} restarted in place`, { replaced, inPlace, upstreamChanges })
+  const ms = ctx.now() - began
+  ctx.event('reloaded', `reloaded in ${(ms / 1000).toFixed(1)} s: ${replaced} worker(s) replaced, ${inPlace} restarted in place`, { replaced, inPlace, upstreamChanges, ms })
   return { replaced, inPlace, upstreamChanges }
 }

@@ -48,7 +48,11 @@ describe('ports of reload replacements', () => {
     // the replacements are withdrawn until the swap (in the daemon, the publisher debounces the swap's steps into one write)
     expect(published.at(-1)).toBe('api=8003,8004,8005')
     for (const u of published) expect(u.split('=')[1]?.split(',').length).toBeGreaterThanOrEqual(3)
-    expect(s.sup.events({ app: 'api', limit: 50 }).find((e) => e.type === 'reloaded')?.data).toMatchObject({ replaced: 3, inPlace: 0, upstreamChanges: 1 })
+    const reloaded = s.sup.events({ app: 'api', limit: 50 }).find((e) => e.type === 'reloaded')
+    expect(reloaded?.data).toMatchObject({ replaced: 3, inPlace: 0, upstreamChanges: 1 })
+    // how long it took, by the daemon's clock: at least the 1 s drain
+    expect((reloaded?.data as { ms: number }).ms).toBeGreaterThanOrEqual(1_000)
+    expect(reloaded?.reason).toMatch(/^reloaded in \d+\.\d s: 3 worker\(s\) replaced, 0 restarted in place$/)
     expectPortsOwnedByWorkers(s)
   })
 
