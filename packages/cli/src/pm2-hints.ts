@@ -5,11 +5,20 @@ const LOG_FILES = 'sup-logd writes logs/<app>-<i>.log and every line of a log ca
 
 /** PM2 commands sup has under another name, or has no need for. */
 const COMMANDS: ReadonlyMap<string, string> = new Map([
-  ['save', SAVED], ['dump', SAVED], ['resurrect', SAVED],
+  ['save', SAVED], ['dump', SAVED], ['resurrect', SAVED], ['cleardump', SAVED],
   ['status', 'PM2\'s status is `sup list`'], ['jlist', 'PM2\'s jlist is `sup list --json`'], ['prettylist', 'PM2\'s prettylist is `sup list --json`'],
   ['describe', 'PM2\'s describe is `sup show <app>`'], ['info', 'PM2\'s info is `sup show <app>`'],
   ['sendSignal', 'PM2\'s sendSignal is `sup signal <SIGNAL> <app[:i]>`'],
   ['update', 'PM2\'s update is `sup daemon --restart`: the new daemon adopts every worker'],
+  ['updatePM2', 'PM2\'s updatePM2 is `sup daemon --restart`: the new daemon adopts every worker'],
+  ['ping', 'PM2\'s ping is `sup list`: it starts the daemon when none runs'],
+  ['pid', 'PM2\'s pid is `sup show <app> --json` (each worker\'s pid), or `sup list`'],
+  ['reset', 'sup keeps no counters to reset: a worker\'s restarts are its history (`sup events <app>` says why each came); flapping counts only those within `--restart-window`'],
+  ['unstartup', 'PM2\'s unstartup: `systemctl disable --now sup` and remove the unit `sup startup --install` wrote (/etc/systemd/system/sup.service; with --user, `systemctl --user …` and ~/.config/systemd/user/sup.service)'],
+  ['install', 'sup has no modules: each log is rotated by size already (`--log-max-size`, `--log-files`), no pm2-logrotate'],
+  ['ecosystem', 'sup writes no ecosystem file: it starts PM2\'s as they are (`sup start ecosystem.config.js`)'],
+  ['init', 'sup writes no ecosystem file: it starts PM2\'s as they are (`sup start ecosystem.config.js`)'],
+  ['trigger', 'sup has no actions: `sup signal <SIGNAL> <app[:i]>` sends a worker a signal'],
   ['reloadLogs', 'nothing to do: sup-logd rotates each log by size (`--log-max-size`, `--log-files`)']
 ])
 
