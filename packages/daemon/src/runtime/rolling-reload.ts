@@ -1,4 +1,5 @@
-// Zero-downtime rolling reload: new workers started beside the old ones, swapped in with one upstream change.
+// Zero-downtime rolling reload: new workers started beside the old ones and swapped in, one upstream change per batch
+// (the whole app when its range spares a port for every worker).
 import type { AppSpec } from '../core/app-spec.ts'
 import { SUP_ERR_RELOAD_FAILED } from '../errors.ts'
 import type { WorkerRunner } from './worker-runner.ts'
