@@ -70,7 +70,8 @@ function tellNotNeeded (holder: Holder, code: number): void {
   const left = holder[HANDOFF]
   if (left === undefined) return
   holder[HANDOFF] = undefined
-  const line: HandoffUnused = { unused: `\`sup ${process.argv.slice(2).join(' ')}\` ended (exit code ${code}) without needing a daemon` }
+  // the verb only: the rest of the line may hold a secret (`--env KEY=…`), and this goes to the daemon's log
+  const line: HandoffUnused = { unused: `\`sup ${process.argv[2] ?? ''}\` ended (exit code ${code}) without needing a daemon` }
   try { left.pipe.write(`${JSON.stringify(line)}\n`) } catch { /* the daemon is gone: nothing to tell */ }
 }
 
