@@ -90,13 +90,6 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
     await Promise.all([...e.runners.values()].filter((r) => r.instance >= n).map((r) => finishScaleDown(e, r)))
   }
 
-  /** Stores `spec` as the app's definition, in memory and in the store, for its workers' next starts too. */
-  function setSpec (e: AppEntry, spec: AppSpec): void {
-    deps.store.saveApp({ ...storedApp(e), spec })
-    e.spec = spec
-    for (const r of e.runners.values()) r.setSpec(spec)
-  }
-
   /** The app's range as `text` says, checked: it must keep the port of every worker that stays (the first `keep`). */
   function rangedSpec (e: AppEntry, text: string, keep: number): AppSpec {
     if (!e.spec.hasPort) throw new SUP_ERR_INVALID_SPEC('portRange', 'an app without a port (--no-port) takes no port range')
@@ -118,12 +111,12 @@ export function createAppCommands (ctx: AppContext, watch: AppWatch): AppCommand
       const old = e.spec.instances
       const before = e.spec
       const ranged = portRange === undefined ? null : rangedSpec(e, portRange, n)
-      if (ranged !== null) setSpec(e, ranged)
+      if (ranged !== null) registry.setSpec(e, ranged)
       try {
         if (n > old) await scaleUp(e, n)
         else if (n < old) await scaleDown(e, n)
       } catch (err) {
-        if (ranged !== null) setSpec(e, { ...before, instances: e.spec.instances }) // a failed scale keeps the old range
+        if (ranged !== null) registry.setSpec(e, { ...before, instances: e.spec.instances }) // a failed scale keeps the old range
         throw err
       }
       if (ranged !== null && formatPortRange(before.portRange) !== formatPortRange(ranged.portRange)) {

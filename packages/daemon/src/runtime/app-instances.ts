@@ -3,7 +3,6 @@ import type { AppView } from '@sup/protocol'
 import { validateEnv } from '../core/app-spec.ts'
 import { SUP_ERR_INSTANCE_NOT_FOUND } from '../errors.ts'
 import type { AppContext } from './app-context.ts'
-import { storedApp } from './app-registry.ts'
 import { workerEnv } from './spawn-spec.ts'
 import type { AppEntry } from './supervisor-types.ts'
 import type { WorkerRunner } from './worker-runner.ts'
@@ -48,10 +47,7 @@ export function createAppInstances (ctx: AppContext): AppInstances {
     requireInstance: (name, instance) => { runnerOf(registry.require(name), instance) },
     updateShellEnv: (name, shellEnv) => queue.run(name, async () => {
       const e = registry.require(name)
-      const spec = { ...e.spec, shellEnv: validateEnv('shellEnv', shellEnv) }
-      deps.store.saveApp({ ...storedApp(e), spec })
-      e.spec = spec
-      for (const r of e.runners.values()) r.setSpec(spec)
+      registry.setSpec(e, { ...e.spec, shellEnv: validateEnv('shellEnv', shellEnv) })
     }),
     workerEnv (name, instance) {
       const e = registry.require(name)

@@ -19,6 +19,8 @@ export interface AppRegistry {
   all (): AppEntry[]
   /** Stores the app's new desired state first, then holds it (a store that cannot write changes nothing). */
   setDesired (e: AppEntry, desired: 'running' | 'stopped'): void
+  /** Stores the app's new definition first, then holds it, for its workers' next starts too. */
+  setSpec (e: AppEntry, spec: AppSpec): void
   /** Called after an app was added, removed, stopped or started. */
   onChange (fn: (app: string) => void): () => void
 }
@@ -47,6 +49,11 @@ export function createAppRegistry (store: StateStore, onError: (err: unknown, wh
       store.saveApp({ ...storedApp(e), desired })
       e.desired = desired
       changed(e.spec.name)
+    },
+    setSpec (e, spec) {
+      store.saveApp({ ...storedApp(e), spec })
+      e.spec = spec
+      for (const r of e.runners.values()) r.setSpec(spec)
     },
     onChange (fn) { listeners.add(fn); return () => { listeners.delete(fn) } }
   }
