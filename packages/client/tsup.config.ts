@@ -1,8 +1,8 @@
 import { defineConfig, type Options } from 'tsup'
 
 // What the packed @sup/client ships: lib/esm (import) and lib/cjs (require), each with its declarations. @sup/protocol
-// is used for types (and one constant, MAX_SOCKET_PATH_BYTES, bundled in): scripts/client-types.mjs (run after this) writes them out as plain TypeScript, so the client
-// installs alone.
+// is used for types (and one constant, MAX_SOCKET_PATH_BYTES, bundled in): scripts/client-types.mjs (run after this)
+// writes them out as plain TypeScript, so the client installs alone.
 const common: Options = {
   entry: { index: 'src/index.ts', 'pack-dir': 'src/pack-dir.ts' },
   platform: 'node',
