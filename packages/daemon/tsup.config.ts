@@ -19,19 +19,52 @@ const shared = {
   minifySyntax: true
 } as const
 
+type Build = {
+  onResolve: (o: { filter: RegExp }, f: (a: { path: string, importer: string, namespace: string }) => unknown) => void
+  onLoad: (o: { filter: RegExp; namespace: string }, f: (a: { path: string }) => unknown) => void
+}
+
 /**
- * fastify requires node:http2 when it loads, for its `http2` option, which sup never sets (its API is HTTP/1.1 on a
- * unix socket or TCP): in the bundle that require gets a stub that fails loudly if ever used. Loading node:http2
- * cost the daemon ~15 ms of every start and ~1.5 MiB (docs/performance.md).
+ * A node module the daemon never uses, which a dependency requires when it loads: in the bundle that require gets a
+ * stub that fails loudly if ever used. `from` limits it to the requires of one file.
  */
-const noHttp2 = {
-  name: 'no-http2',
-  setup (build: { onResolve: (o: { filter: RegExp }, f: () => unknown) => void; onLoad: (o: { filter: RegExp; namespace: string }, f: () => unknown) => void }) {
-    build.onResolve({ filter: /^(node:)?http2$/ }, () => ({ path: 'http2', namespace: 'sup-no-http2' }))
-    build.onLoad({ filter: /.*/, namespace: 'sup-no-http2' }, () => ({
-      loader: 'js',
-      contents: "module.exports = new Proxy({}, { get (_, key) { throw new Error('node:http2 is not part of the sup daemon (fastify asked for ' + String(key) + ')') } })"
-    }))
+function stub (name: string, why: string, from?: RegExp): { name: string, setup: (build: Build) => void } {
+  const namespace = `sup-no-${name}`
+  return {
+    name: namespace,
+    setup (build) {
+      build.onResolve({ filter: new RegExp(`^(node:)?${name}$`) }, (a) => from === undefined || from.test(a.importer) ? { path: name, namespace } : undefined)
+      build.onLoad({ filter: /.*/, namespace }, () => ({
+        loader: 'js',
+        contents: `module.exports = new Proxy({}, { get (_, key) { throw new Error('node:${name} is not part of the sup daemon (${why}: ' + String(key) + ')') } })`
+      }))
+    }
+  }
+}
+
+/**
+ * fastify requires node:http2 and node:https when it loads, for its `http2` and `https` options, which sup never sets
+ * (its API is HTTP/1.1 on a unix socket or TCP; TLS goes in front, docs/deploys.md). Loading node:http2 cost the
+ * daemon ~15 ms of every start and ~1.5 MiB; node:https (and the TLS code it loads) ~3 MiB of RSS on Node 24, 0.3 on
+ * Node 20 (docs/performance.md). Other dependencies keep the real node:https (prom-client's push gateway).
+ */
+const noHttp2 = stub('http2', 'fastify asked for its http2 option')
+const noHttps = stub('https', 'fastify asked for its https option', /[\\/]fastify[\\/]lib[\\/]server\.js$/)
+
+/**
+ * The daemon's ESM files get node:http through require(), not `import`: an `import` of a node module reads every
+ * property of it, and on Node 22/24 node:http has lazy getters (WebSocket, CloseEvent, MessageEvent) that load undici,
+ * which loads tls, http2, zlib, crypto, worker_threads and more. Through require() they stay unread: ~4.7 MiB less RSS
+ * for the daemon at rest on Node 22 and 24 (docs/performance.md). Only node:http: the other modules the daemon
+ * imports load nothing more by `import` than it loads anyway, and each `import` of a CommonJS module costs a copy of
+ * its properties (node:fs through require() at its 44 imports: ~1 MiB more on Node 20).
+ */
+const httpByRequire = {
+  name: 'node-http-by-require',
+  setup (build: Build) {
+    // the stub's own require() is node's
+    build.onResolve({ filter: /^(node:)?http$/ }, (a) => a.namespace === 'sup-node-http' ? undefined : { path: 'http', namespace: 'sup-node-http' })
+    build.onLoad({ filter: /.*/, namespace: 'sup-node-http' }, () => ({ loader: 'js', contents: 'module.exports = require("node:http")' }))
   }
 }
 
@@ -74,8 +107,8 @@ export default defineConfig([
     // main.js is the launcher (src/launch.ts): the daemon is the chunk it imports once the compile cache is on
     entry: { main: 'src/launch.ts' },
     format: ['esm'],
-    esbuildPlugins: [noHttp2, lazyDeps],
-    // else tsup strips `node:` and marks those imports external itself, before noHttp2 sees node:http2
+    esbuildPlugins: [noHttp2, noHttps, httpByRequire, lazyDeps],
+    // else tsup strips `node:` and marks those imports external itself, before the stubs see node:http2 and node:https
     removeNodeProtocol: false,
     splitting: true,
     // CommonJS dependencies (fastify's, pino's) call require(): give the ESM bundle one.

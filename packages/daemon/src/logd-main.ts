@@ -1,7 +1,7 @@
 // sup-logd, the log collector process (docs/logs.md): one per SUP_HOME, started and watched by the daemon.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createLineLogger as pino, type LineLogger as Logger } from './logs/line-logger.ts'
-import { loadDaemonConfig } from './config.ts'
+import { homeLayout } from './home-layout.ts'
 import { acquireLogdLock, LOGD_EXIT_STALE_LOCK } from './adapters/logd-lock.ts'
 import { openSqliteStore } from './adapters/sqlite-store.ts'
 import type { EventInput, StateStore } from './core/ports.ts'
@@ -69,7 +69,7 @@ async function main (): Promise<void> {
   let stop = (why: string): void => { stopRequested ??= why }
   process.on('SIGTERM', () => { stop('SIGTERM') })
   process.on('SIGINT', () => { stop('SIGINT') })
-  const config = loadDaemonConfig(process.env)
+  const config = homeLayout(process.env)
   mkdirSync(config.home, { recursive: true, mode: 0o700 })
   const attempt = acquireLogdLock({ lockPath: config.logdLockPath, pidPath: config.logdPidPath })
   if (attempt.status === 'held') process.exit(0) // another sup-logd collects for this SUP_HOME: nothing to do

@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs'
 import type { AppSpec } from '../core/app-spec.ts'
 import type { OutputPaths } from '../runtime/spawn-spec.ts'
-import { ensureFifo, workerPipePaths, writeRotationConfig } from '../logs/index.ts'
+import { workerPipePaths, writeRotationConfig } from '../logs/index.ts'
+import { ensureFifo } from '../logs/fifo-maker.ts'
 
 export interface WorkerOutput {
   prepare (spec: AppSpec, instance: number): OutputPaths

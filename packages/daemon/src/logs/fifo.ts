@@ -1,5 +1,4 @@
 // The workers' FIFOs under logs/.pipes and their rotation sidecars: names, creation, and the collector's read end.
-import { spawnSync } from 'node:child_process'
 import { constants, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
@@ -50,19 +49,6 @@ export function parsePipeName (name: string): PipeName | null {
   const [, app, instance, ext] = m
   if (app === undefined || instance === undefined) return null
   return { app, instance: Number(instance), kind: ext === 'json' ? 'config' : ext === 'err' ? 'err' : 'out' }
-}
-
-/** Creates the FIFO (mode 0600) unless it exists; refuses to take over anything that is not a FIFO. */
-export function ensureFifo (path: string): void {
-  const st = lstatSync(path, { throwIfNoEntry: false })
-  if (st?.isFIFO() === true) return
-  if (st !== undefined) throw new Error(`${path} exists and is not a FIFO; move it away`)
-  // Node has no mkfifo(2); mkfifo(1) is coreutils, present wherever sup runs (Linux only, like the abstract-socket lock).
-  const r = spawnSync('mkfifo', ['-m', '600', path], { encoding: 'utf8' })
-  if (r.error !== undefined) throw new Error(`cannot run mkfifo for ${path}: ${r.error.message}`, { cause: r.error })
-  if (r.status !== 0 && lstatSync(path, { throwIfNoEntry: false })?.isFIFO() !== true) {
-    throw new Error(`mkfifo ${path} failed: ${r.stderr.trim() || `exit ${r.status}`}`)
-  }
 }
 
 export interface FifoReader {

@@ -11,6 +11,22 @@ describe('the daemon bundle', () => {
     for (const f of js()) expect(readFileSync(new URL(f, BUNDLE), 'utf8'), f).not.toMatch(/require\(\s*["'](node:)?http2["']\s*\)/)
   })
 
+  it('never loads node:https with fastify (its https option, which sup never sets; the bundle has a stub)', () => {
+    const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
+    const server = js().filter((f) => read(f).includes('kServerBindings')) // fastify's lib/server.js
+    expect(server.length).toBe(1)
+    for (const f of server) {
+      expect(read(f), f).toContain('node:https is not part of the sup daemon')
+      expect(read(f), f).not.toMatch(/(?:require\(\s*|from\s*)["'](node:)?https["']/)
+    }
+  })
+
+  it('requires node:http, never imports it: an import reads its lazy getters (WebSocket…), which load undici, tls and http2 on Node 22/24', () => {
+    const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
+    expect(js().some((f) => /require\(\s*"node:http"\s*\)/.test(read(f)))).toBe(true)
+    for (const f of js()) expect(read(f), f).not.toMatch(/(?:from|import)\s*["'](node:)?http["']/)
+  })
+
   it('leaves ajv and fast-json-stringify out of the daemon\'s ESM files: they are in lazy-deps.cjs, read on first use', () => {
     const lazy = readFileSync(new URL('lazy-deps.cjs', BUNDLE), 'utf8')
     // a message of ajv's and a function of fast-json-stringify's
@@ -42,5 +58,18 @@ describe('the daemon bundle', () => {
 
   it('carries the generated request validators beside it', () => {
     expect(readdirSync(new URL('validators/', BUNDLE)).filter((f) => f.endsWith('.js')).length).toBeGreaterThan(30)
+  })
+})
+
+describe('the sup-logd bundle', () => {
+  it('requires neither node:crypto nor node:child_process: it reads FIFOs and writes files, a bare node and its own few modules', () => {
+    const logd = readFileSync(new URL('logd-main.cjs', BUNDLE), 'utf8')
+    expect(logd).toContain('sup-logd ready')
+    const required = new Set([...logd.matchAll(/require\(\s*["'](?:node:)?([\w/.-]+)["']\s*\)/g)].map((m) => m[1]))
+    expect(required).toContain('net') // its FIFOs are read as sockets
+    // each cost a sup-logd on Node 24 ~3 MiB of RSS at rest (docs/performance.md); the daemon's settings, its workers'
+    // marker (a sha256) and mkfifo are the daemon's
+    expect(required).not.toContain('crypto')
+    expect(required).not.toContain('child_process')
   })
 })
