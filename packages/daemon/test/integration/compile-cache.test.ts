@@ -26,13 +26,16 @@ function supVersion (env: Record<string, string>): Promise<{ code: number; stdou
   })
 }
 
-/** Runs the built daemon until it serves, then `sup kill` (the daemon and its sup-logd exit cleanly: node writes its cache). */
-async function runDaemonOnce (env: Record<string, string>): Promise<void> {
-  const home = tmpDir('sup-cc-')
+/**
+ * Runs the built daemon until it serves, then (after `whileUp`) `sup kill`: the daemon and its sup-logd exit cleanly,
+ * and node writes its cache.
+ */
+async function runDaemonOnce (env: Record<string, string>, home = tmpDir('sup-cc-'), whileUp = async (): Promise<void> => {}): Promise<void> {
   const child = spawn(process.execPath, [DAEMON], { env: { ...process.env, SUP_HOME: home, ...env }, stdio: 'ignore' })
   const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
   onTestFinished(async () => { if (child.exitCode === null && child.signalCode === null) { child.kill('SIGKILL'); await exited } })
   await waitFor(() => existsSync(join(home, 'sup.sock')), { timeoutMs: 20_000, what: 'the daemon to serve' })
+  await whileUp()
   expect((await runSup(home, ['kill'])).code).toBe(0)
   await exited
 }
@@ -51,6 +54,19 @@ describe('compile cache', () => {
     } else {
       expect(filesUnder(dir)).toEqual([])
     }
+  })
+
+  it.skipIf(!HAS_CACHE)('`sup list --json` uses no compile cache: its 7 KB compiles sooner than a cache is checked and read', async () => {
+    const home = tmpDir('sup-cc-')
+    const dir = join(tmpDir('sup-cc-'), 'cache')
+    await runDaemonOnce({ SUP_COMPILE_CACHE: join(tmpDir('sup-cc-'), 'daemon-cache') }, home, async () => {
+      const listed = await runSup(home, ['list', '--json'], { env: { SUP_COMPILE_CACHE: dir } })
+      expect(listed.code).toBe(0)
+      expect(JSON.parse(listed.stdout)).toEqual({ apps: [] })
+    })
+    expect(existsSync(dir)).toBe(false) // ~1 ms of each `sup list --json` on Node 24 (docs/performance.md)
+    expect((await supVersion({ SUP_COMPILE_CACHE: dir })).code).toBe(0) // any other command keeps using it
+    expect(filesUnder(dir).length).toBeGreaterThan(0)
   })
 
   it('a cache dir that others can write is not used, and the command still works', async () => {
