@@ -1,4 +1,5 @@
-// The workers' FIFOs under logs/.pipes and their rotation sidecars: names, creation, and the collector's read end.
+// The workers' FIFOs under logs/.pipes and their rotation sidecars: names and the collector's read end (the daemon
+// makes them: fifo-maker.ts).
 import { constants, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { join } from 'node:path'
