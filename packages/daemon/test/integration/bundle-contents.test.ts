@@ -4,15 +4,15 @@ import { describe, expect, it } from 'vitest'
 
 const BUNDLE = new URL('../../bundle/', import.meta.url)
 const js = (): string[] => readdirSync(BUNDLE).filter((f) => f.endsWith('.js'))
+const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
 
 describe('the daemon bundle', () => {
   it('never requires node:http2 (fastify asks for it only for its http2 option; the bundle has a stub)', () => {
     expect(js().length).toBeGreaterThan(0)
-    for (const f of js()) expect(readFileSync(new URL(f, BUNDLE), 'utf8'), f).not.toMatch(/require\(\s*["'](node:)?http2["']\s*\)/)
+    for (const f of js()) expect(read(f), f).not.toMatch(/require\(\s*["'](node:)?http2["']\s*\)/)
   })
 
   it('never loads node:https with fastify (its https option, which sup never sets; the bundle has a stub)', () => {
-    const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
     const server = js().filter((f) => read(f).includes('kServerBindings')) // fastify's lib/server.js
     expect(server.length).toBe(1)
     for (const f of server) {
@@ -22,22 +22,20 @@ describe('the daemon bundle', () => {
   })
 
   it('requires node:http, never imports it: an import reads its lazy getters (WebSocket…), which load undici, tls and http2 on Node 22/24', () => {
-    const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
     expect(js().some((f) => /require\(\s*"node:http"\s*\)/.test(read(f)))).toBe(true)
     for (const f of js()) expect(read(f), f).not.toMatch(/(?:from|import)\s*["'](node:)?http["']/)
   })
 
   it('leaves ajv and fast-json-stringify out of the daemon\'s ESM files: they are in lazy-deps.cjs, read on first use', () => {
-    const lazy = readFileSync(new URL('lazy-deps.cjs', BUNDLE), 'utf8')
+    const lazy = read('lazy-deps.cjs')
     // a message of ajv's and a function of fast-json-stringify's
     for (const mark of ['schema with key or id', 'buildValue']) {
       expect(lazy, mark).toContain(mark)
-      for (const f of js()) expect(readFileSync(new URL(f, BUNDLE), 'utf8'), `${f}: ${mark}`).not.toContain(mark)
+      for (const f of js()) expect(read(f), `${f}: ${mark}`).not.toContain(mark)
     }
   })
 
   it('loads neither fastify, typebox nor zlib before its state is restored: a cold start\'s workers spawn first', () => {
-    const read = (f: string): string => readFileSync(new URL(f, BUNDLE), 'utf8')
     const entry = /import\(\s*"\.\/(main-[\w-]+\.js)"\s*\)/.exec(read('main.js'))?.[1]
     expect(entry).toBeDefined()
     // the daemon's chunk and every chunk it imports statically (an `import("./x.js")` is loaded later, on its call)
@@ -63,7 +61,7 @@ describe('the daemon bundle', () => {
 
 describe('the sup-logd bundle', () => {
   it('requires neither node:crypto nor node:child_process: it reads FIFOs and writes files, a bare node and its own few modules', () => {
-    const logd = readFileSync(new URL('logd-main.cjs', BUNDLE), 'utf8')
+    const logd = read('logd-main.cjs')
     expect(logd).toContain('sup-logd ready')
     const required = new Set([...logd.matchAll(/require\(\s*["'](?:node:)?([\w/.-]+)["']\s*\)/g)].map((m) => m[1]))
     expect(required).toContain('net') // its FIFOs are read as sockets
@@ -74,7 +72,7 @@ describe('the sup-logd bundle', () => {
   })
 
   it('never touches the `performance` global: its first use loads node\'s perf_hooks (~1.3 MiB of a bare node\'s RSS on Node 24)', () => {
-    const logd = readFileSync(new URL('logd-main.cjs', BUNDLE), 'utf8')
+    const logd = read('logd-main.cjs')
     expect(logd).toContain('sup-logd ready')
     expect(logd).not.toMatch(/\bperformance\s*\.\s*\w/)
   })
