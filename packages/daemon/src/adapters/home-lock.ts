@@ -4,7 +4,7 @@
 // (they cannot open the file) and nothing is left to clean up after a SIGKILL. Abstract unix sockets, used before,
 // could be bound by any local user first.
 import { chmodSync } from 'node:fs'
-import Database from 'better-sqlite3'
+import { openSqlite, sqliteCode } from './sqlite-driver.ts'
 
 export interface HomeLock { release (): void }
 
@@ -18,15 +18,15 @@ export const CONTENTION_WAIT_MS = 250
 
 /** Takes the lock at `path`, waiting up to CONTENTION_WAIT_MS for a racer to let go; null when another live process holds it. */
 export async function acquireHomeLock (path: string): Promise<HomeLock | null> {
-  const db = new Database(path, { timeout: CONTENTION_WAIT_MS })
+  const db = openSqlite(path, { busyTimeoutMs: CONTENTION_WAIT_MS })
   try {
     chmodSync(path, 0o600)
-    db.pragma('journal_mode = MEMORY') // nothing is ever written: no -journal file beside the lock
+    db.exec('PRAGMA journal_mode = MEMORY') // nothing is ever written: no -journal file beside the lock
     db.exec('BEGIN EXCLUSIVE')
   } catch (err) {
     db.close()
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') return null
+    if (sqliteCode(err) === 'SQLITE_BUSY') return null
     throw err
   }
-  return { release: () => { try { db.close() } catch { /* already closed */ } } }
+  return { release: () => { db.close() } }
 }

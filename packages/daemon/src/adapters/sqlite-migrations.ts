@@ -1,5 +1,5 @@
 // sup.db's schema as an append-only list of migrations, applied in order and tracked by PRAGMA user_version.
-import type { Database } from 'better-sqlite3'
+import { inTransaction, type SqliteDb } from './sqlite-driver.ts'
 import { SUP_ERR_STATE_WRITE } from '../errors.ts'
 
 /** Migration N (1-based) brings user_version from N-1 to N. Never edit a shipped entry: append a new one. */
@@ -59,17 +59,17 @@ export const MIGRATIONS: readonly string[] = [
 ]
 
 /** Brings the schema up to date, each migration in its own transaction; refuses a database from a newer sup. */
-export function migrate (db: Database): void {
-  const current = db.pragma('user_version', { simple: true })
+export function migrate (db: SqliteDb): void {
+  const current = db.prepare<{ user_version: unknown }>('PRAGMA user_version').get()?.user_version
   const version = typeof current === 'number' ? current : 0
   if (version > MIGRATIONS.length) {
-    throw new SUP_ERR_STATE_WRITE(`${db.name} has schema version ${version}, newer than this sup knows (${MIGRATIONS.length}); upgrade sup`)
+    throw new SUP_ERR_STATE_WRITE(`${db.path} has schema version ${version}, newer than this sup knows (${MIGRATIONS.length}); upgrade sup`)
   }
   MIGRATIONS.forEach((sql, i) => {
     if (i < version) return
-    db.transaction(() => {
+    inTransaction(db, () => {
       db.exec(sql)
-      db.pragma(`user_version = ${i + 1}`)
-    })()
+      db.exec(`PRAGMA user_version = ${i + 1}`)
+    })
   })
 }

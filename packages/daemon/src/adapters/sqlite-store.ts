@@ -1,7 +1,7 @@
-// The StateStore port over better-sqlite3 (WAL): apps (desired state), workers (observed state) and events.
+// The StateStore port over SQLite (WAL; adapters/sqlite-driver.ts): apps (desired state), workers (observed state) and events.
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { sqlite } from './sqlite-driver.ts'
+import { inTransaction, openSqlite, sqliteCode } from './sqlite-driver.ts'
 import type { AppSpec } from '../core/app-spec.ts'
 import type { EventInput, EventRecord, StateStore, StoredApp, StoredWorker } from '../core/ports.ts'
 import type { WorkerState } from '../core/worker-machine.ts'
@@ -75,8 +75,9 @@ function write<T> (what: string, fn: () => T): T {
   try {
     return fn()
   } catch (err) {
-    if (!(err instanceof sqlite().SqliteError)) throw err
-    const wrapped = new SUP_ERR_STATE_WRITE(`${what}: ${err.code}: ${err.message}`)
+    const code = sqliteCode(err)
+    if (code === null) throw err
+    const wrapped = new SUP_ERR_STATE_WRITE(`${what}: ${code}: ${(err as Error).message}`)
     wrapped.cause = err // @fastify/error's types do not take { cause } as a constructor argument
     throw wrapped
   }
@@ -87,52 +88,48 @@ export function openSqliteStore (path: string, options: SqliteStoreOptions = {})
   const maxEvents = options.maxEvents ?? 100_000
   const pruneEvery = options.pruneEvery ?? 1_000
   createPrivateFile(path)
-  const Database = sqlite()
-  const db = new Database(path)
+  const db = openSqlite(path)
   try {
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
-    db.pragma('busy_timeout = 5000')
-    db.pragma('foreign_keys = ON')
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON')
     migrate(db)
   } catch (err) {
     db.close()
     throw err
   }
   const q = {
-    listApps: db.prepare<[], AppRow>('SELECT name, spec, desired, created_at FROM apps ORDER BY name'),
-    getApp: db.prepare<[string], { name: string }>('SELECT name FROM apps WHERE name = ?'),
-    insertApp: db.prepare<[AppRow]>('INSERT INTO apps (name, spec, desired, created_at) VALUES (@name, @spec, @desired, @created_at)'),
-    upsertApp: db.prepare<[AppRow]>(`INSERT INTO apps (name, spec, desired, created_at) VALUES (@name, @spec, @desired, @created_at)
+    listApps: db.prepare<AppRow>('SELECT name, spec, desired, created_at FROM apps ORDER BY name'),
+    getApp: db.prepare<{ name: string }>('SELECT name FROM apps WHERE name = ?'),
+    insertApp: db.prepare('INSERT INTO apps (name, spec, desired, created_at) VALUES (@name, @spec, @desired, @created_at)'),
+    upsertApp: db.prepare(`INSERT INTO apps (name, spec, desired, created_at) VALUES (@name, @spec, @desired, @created_at)
       ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, desired = excluded.desired`),
-    deleteApp: db.prepare<[string]>('DELETE FROM apps WHERE name = ?'),
-    deleteAppWorkers: db.prepare<[string]>('DELETE FROM workers WHERE app = ?'),
-    listWorkers: db.prepare<[], WorkerRow>(`SELECT ${WORKER_COLUMNS} FROM workers ORDER BY app, instance`),
-    listAppWorkers: db.prepare<[string], WorkerRow>(`SELECT ${WORKER_COLUMNS} FROM workers WHERE app = ? ORDER BY instance`),
-    insertWorker: db.prepare<[WorkerRow]>(`INSERT INTO workers (${WORKER_COLUMNS}) VALUES (${WORKER_VALUES})`),
-    upsertWorker: db.prepare<[WorkerRow]>(`INSERT INTO workers (${WORKER_COLUMNS}) VALUES (${WORKER_VALUES})
+    deleteApp: db.prepare('DELETE FROM apps WHERE name = ?'),
+    deleteAppWorkers: db.prepare('DELETE FROM workers WHERE app = ?'),
+    listWorkers: db.prepare<WorkerRow>(`SELECT ${WORKER_COLUMNS} FROM workers ORDER BY app, instance`),
+    listAppWorkers: db.prepare<WorkerRow>(`SELECT ${WORKER_COLUMNS} FROM workers WHERE app = ? ORDER BY instance`),
+    insertWorker: db.prepare(`INSERT INTO workers (${WORKER_COLUMNS}) VALUES (${WORKER_VALUES})`),
+    upsertWorker: db.prepare(`INSERT INTO workers (${WORKER_COLUMNS}) VALUES (${WORKER_VALUES})
       ON CONFLICT (app, instance) DO UPDATE SET ${WORKER_COLUMNS.split(', ').slice(2).map((c) => `${c} = excluded.${c}`).join(', ')}`),
-    deleteWorker: db.prepare<[string, number]>('DELETE FROM workers WHERE app = ? AND instance = ?'),
-    insertEvent: db.prepare<[Omit<EventRow, 'id'>]>(`INSERT INTO events (time, app, instance, type, from_state, to_state, reason, data)
+    deleteWorker: db.prepare('DELETE FROM workers WHERE app = ? AND instance = ?'),
+    insertEvent: db.prepare(`INSERT INTO events (time, app, instance, type, from_state, to_state, reason, data)
       VALUES (@time, @app, @instance, @type, @from_state, @to_state, @reason, @data)`),
-    pruneEvents: db.prepare<[number]>('DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)'),
-    lastEvents: db.prepare<[number, number], EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
-    lastAppEvents: db.prepare<[string, number, number], EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
-    nextEvents: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`),
-    nextAppEvents: db.prepare<[string, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id LIMIT ?`)
+    pruneEvents: db.prepare('DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)'),
+    lastEvents: db.prepare<EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
+    lastAppEvents: db.prepare<EventRow>(`SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id DESC LIMIT ?) ORDER BY id`),
+    nextEvents: db.prepare<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`),
+    nextAppEvents: db.prepare<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE app = ? AND id > ? ORDER BY id LIMIT ?`)
   }
   let insertsSincePrune = 0
 
-  const createApp = db.transaction((app: StoredApp, workers: readonly StoredWorker[]) => {
+  const createApp = (app: StoredApp, workers: readonly StoredWorker[]): void => inTransaction(db, () => {
     if (q.getApp.get(app.name) !== undefined) throw new SUP_ERR_APP_EXISTS(app.name)
     q.insertApp.run(toAppRow(app))
     for (const w of workers) q.insertWorker.run(toWorkerRow(w))
   })
-  const deleteApp = db.transaction((name: string) => {
+  const deleteApp = (name: string): void => inTransaction(db, () => {
     q.deleteAppWorkers.run(name)
     q.deleteApp.run(name)
   })
-  const addEvent = db.transaction((e: EventInput): EventRecord => {
+  const addEvent = (e: EventInput): EventRecord => inTransaction(db, () => {
     const row = { time: e.time, app: e.app, instance: e.instance, type: e.type, from_state: e.from, to_state: e.to, reason: e.reason, data: e.data === null ? null : JSON.stringify(e.data) }
     const id = Number(q.insertEvent.run(row).lastInsertRowid)
     if (insertsSincePrune + 1 >= pruneEvery) q.pruneEvents.run(maxEvents)
@@ -161,6 +158,6 @@ export function openSqliteStore (path: string, options: SqliteStoreOptions = {})
       const n = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0
       return (app === undefined ? q.nextEvents.all(afterId, n) : q.nextAppEvents.all(app, afterId, n)).map(fromEventRow)
     },
-    close: () => { if (db.open) db.close() }
+    close: () => { db.close() }
   }
 }

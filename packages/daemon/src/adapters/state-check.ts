@@ -1,6 +1,6 @@
 // Looks at sup.db before it is opened: missing while an earlier daemon life left traces, or damaged (then moved aside).
 import { existsSync, renameSync } from 'node:fs'
-import { sqlite, type SqliteDatabase } from './sqlite-driver.ts'
+import { openSqlite, sqliteCode, type SqliteDb } from './sqlite-driver.ts'
 
 /** What became of the state of the earlier daemon life. */
 export type DatabaseCheck =
@@ -17,18 +17,16 @@ const DAMAGE_CODES = /^SQLITE_(CORRUPT|NOTADB)/
 
 /** `PRAGMA quick_check` (every page and row, not index contents): a description of the damage, or null when sound. */
 function damageOf (path: string): string | null {
-  let db: SqliteDatabase | undefined
+  let db: SqliteDb | undefined
   try {
     // Read-only: a check must never checkpoint or delete a -wal (of a damaged database, it is evidence).
-    const Database = sqlite()
-    db = new Database(path, { fileMustExist: true, readonly: true })
-    db.pragma('busy_timeout = 5000')
-    const rows = db.pragma('quick_check') as Array<Record<string, unknown>>
+    db = openSqlite(path, { readOnly: true })
+    const rows = db.prepare<Record<string, unknown>>('PRAGMA quick_check').all()
     const found = rows.map((r) => String(Object.values(r)[0])).filter((v) => v !== 'ok')
     return found.length === 0 ? null : `quick_check: ${found.slice(0, 5).join('; ')}`
   } catch (err) {
-    const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && DAMAGE_CODES.test(code)) return `${code}: ${(err as Error).message}`
+    const code = sqliteCode(err)
+    if (code !== null && DAMAGE_CODES.test(code)) return `${code}: ${(err as Error).message}`
     throw err // not damage: the store's own open reports it
   } finally {
     try { db?.close() } catch { /* already unusable */ }

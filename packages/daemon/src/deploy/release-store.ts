@@ -2,7 +2,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import Database from 'better-sqlite3'
+import { openSqlite } from '../adapters/sqlite-driver.ts'
 import { killProcessesIn } from './staging-reaper.ts'
 
 export interface ReleaseRecord {
@@ -29,8 +29,7 @@ export type ReleaseStore = ReturnType<typeof openReleaseStore>
 
 /** Opens the releases table of sup.db (migrated by the state store) and the apps/ tree under `home`. */
 export function openReleaseStore (home: string, dbPath: string) {
-  const db = new Database(dbPath)
-  db.pragma('busy_timeout = 5000')
+  const db = openSqlite(dbPath)
   const appsRoot = `${home}/apps`
   const appDir = (user: string, app: string): string => `${appsRoot}/${user}/${app}`
   const releaseDir = (user: string, app: string, id: string): string => `${appDir(user, app)}/releases/${id}`
@@ -75,7 +74,10 @@ export function openReleaseStore (home: string, dbPath: string) {
       renameSync(staging, dir)
       return dir
     },
-    insert (r: ReleaseRecord): void { q.insert.run(r) },
+    insert (r: ReleaseRecord): void {
+      const { app, id, user, sha256, createdAt, size, unpackedSize, files, status } = r // each key one of the statement's
+      q.insert.run({ app, id, user, sha256, createdAt, size, unpackedSize, files, status })
+    },
     markDeployed (app: string, id: string): void { q.mark.run(app, id) },
     get: (app: string, id: string): ReleaseRecord | null => { const r = q.get.get(app, id) as Row | undefined; return r === undefined ? null : fromRow(r) },
     /** Newest first; only the releases of the app's owner (the user of its newest release): another user's app of the same name never shows them. */
@@ -86,7 +88,7 @@ export function openReleaseStore (home: string, dbPath: string) {
     },
     /** `sup delete`: every release of the app (rows, then apps/<user>/<app> of every user); returns how many. */
     async removeApp (app: string): Promise<number> {
-      const count = q.delApp.run(app).changes
+      const count = Number(q.delApp.run(app).changes)
       let users: string[] = []
       try { users = readdirSync(appsRoot) } catch { /* no deploy yet */ }
       for (const user of users) {

@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process'
 import { chmodSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { describe, it, expect, onTestFinished } from 'vitest'
+import { openSqlite, type SqliteDb } from '../../src/adapters/sqlite-driver.ts'
 import { openSqliteStore } from '../../src/adapters/sqlite-store.ts'
 import { MIGRATIONS } from '../../src/adapters/sqlite-migrations.ts'
 import { normalizeAppSpec } from '../../src/core/app-spec.ts'
@@ -23,8 +23,8 @@ function open (path: string): StateStore {
 }
 
 /** A second, raw connection to the same file (WAL lets it read while the store is open). */
-function raw (path: string): Database.Database {
-  const db = new Database(path)
+function raw (path: string): SqliteDb {
+  const db = openSqlite(path)
   onTestFinished(() => { db.close() })
   return db
 }
@@ -113,7 +113,8 @@ describe('sqlite store', () => {
     let error: unknown
     try { store.createApp(app('web'), [worker('web', 0), worker('web', 1), worker('web', 2)]) } catch (err) { error = err }
     expect(error).toMatchObject({ code: 'SUP_ERR_STATE_WRITE', statusCode: 503, message: expect.stringContaining('disk says no') })
-    expect((error as Error).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_TRIGGER' })
+    expect((error as Error).message).toMatch(/SQLITE_CONSTRAINT/) // node:sqlite names the primary code, better-sqlite3 SQLITE_CONSTRAINT_TRIGGER
+    expect((error as Error).cause).toBeInstanceOf(Error)
     expect(store.listApps().map((a) => a.name)).toEqual(['api'])
     expect(store.listWorkers().map((w) => `${w.app}:${w.instance}`)).toEqual(['api:0'])
   })
@@ -151,8 +152,8 @@ describe('sqlite store', () => {
     expect(second.listEvents({ limit: 10 })).toEqual([e])
     expect(statSync(path).mode & 0o777).toBe(0o600)
     const db = raw(path)
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length)
+    expect(db.prepare<{ journal_mode: string }>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal')
+    expect(db.prepare<{ user_version: number }>('PRAGMA user_version').get()?.user_version).toBe(MIGRATIONS.length)
   })
 
   it('keeps the events table bounded to the newest events', () => {
@@ -167,8 +168,8 @@ describe('sqlite store', () => {
   it('refuses a database written by a newer sup', () => {
     const path = dbPath()
     openSqliteStore(path).close()
-    const db = new Database(path)
-    db.pragma(`user_version = ${MIGRATIONS.length + 1}`)
+    const db = openSqlite(path)
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length + 1}`)
     db.close()
     expect(() => openSqliteStore(path)).toThrow(expect.objectContaining({ code: 'SUP_ERR_STATE_WRITE', message: expect.stringContaining('newer') }))
   })

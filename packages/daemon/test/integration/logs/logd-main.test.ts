@@ -1,10 +1,10 @@
 // sup-logd as a process: one per SUP_HOME (the loser exits 0, a stale lock makes it exit 75), SIGTERM flushes everything, events land in sup.db.
 import { once } from 'node:events'
 import { existsSync, mkdirSync, readFileSync, truncateSync, watch } from 'node:fs'
-import Database from 'better-sqlite3'
 import { describe, it, expect, onTestFinished } from 'vitest'
 import { waitFor } from '@sup/test-support'
 import { LOGD_EXIT_STALE_LOCK } from '../../../src/adapters/logd-lock.ts'
+import { openSqlite } from '../../../src/adapters/sqlite-driver.ts'
 import { workerLogPath } from '../../../src/logs/index.ts'
 import { clearStaleLock, FLOOD, homeDirs, isAlive, lastLine, logFiles, LOGD_BUNDLE, logdPid, readRecords, startLogd, startWriter, streamLines, tinyDiskHome } from './logs-support.ts'
 
@@ -91,22 +91,25 @@ describe('sup-logd process', () => {
     expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
   })
 
-  it('the built sup-logd (one CommonJS file) collects, and loads better-sqlite3 to record an event when a write fails', async () => {
+  it('the built sup-logd (one CommonJS file) collects, and loads SQLite to record an event when a write fails', async () => {
     const dirs = homeDirs()
     mkdirSync(workerLogPath(dirs.logsDir, 'blocked', 0), { recursive: true }) // a directory where its log file goes: EISDIR
     const logd = startLogd(dirs, LOGD_BUNDLE)
+    let stderr = ''
+    logd.child.stderr?.setEncoding('utf8').on('data', (text: string) => { stderr += text })
     await waitFor(() => logdPid(dirs) === logd.child.pid, { what: 'the built sup-logd to start' })
     startWriter(dirs, 'fine', 0, process.execPath, ['-e', "console.log('hello from the bundle'); setInterval(() => {}, 1000)"], LIMITS)
     startWriter(dirs, 'blocked', 0, process.execPath, ['-e', "console.log('nowhere to go'); setInterval(() => {}, 1000)"], LIMITS)
     await waitFor(() => streamLines(readRecords(dirs, 'fine', 0), 'out').includes('hello from the bundle'), { what: 'the line' })
     const types = (): string[] => {
       if (!existsSync(`${dirs.home}/sup.db`)) return []
-      const db = new Database(`${dirs.home}/sup.db`, { readonly: true })
-      try { return (db.prepare("SELECT type FROM events WHERE app = 'blocked'").all() as Array<{ type: string }>).map((e) => e.type) } finally { db.close() }
+      const db = openSqlite(`${dirs.home}/sup.db`, { readOnly: true })
+      try { return db.prepare<{ type: string }>("SELECT type FROM events WHERE app = 'blocked'").all().map((e) => e.type) } finally { db.close() }
     }
     await waitFor(() => types().includes('log-write-failed'), { what: 'log-write-failed in sup.db' })
     logd.child.kill('SIGTERM')
     expect(await logd.exited).toEqual({ code: 0, signal: null })
+    expect(stderr).not.toContain('ExperimentalWarning') // Node 22 calls node:sqlite experimental when it loads
   })
 
   it('records log-write-failed and log-write-resumed in sup.db (logs/ on a full 2 MiB tmpfs)', async (ctx) => {
@@ -118,7 +121,7 @@ describe('sup-logd process', () => {
     expect(await w.exited).toEqual({ code: 0, signal: null })
     const events = (): Array<{ type: string; app: string; instance: number; reason: string }> => {
       if (!existsSync(`${dirs.home}/sup.db`)) return []
-      const db = new Database(`${dirs.home}/sup.db`, { readonly: true })
+      const db = openSqlite(`${dirs.home}/sup.db`, { readOnly: true })
       try { return db.prepare('SELECT type, app, instance, reason FROM events ORDER BY id').all() as never } finally { db.close() }
     }
     await waitFor(() => events().length > 0, { what: 'the failure event in sup.db' })
