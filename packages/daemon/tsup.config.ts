@@ -105,8 +105,7 @@ const fromFastify = {
 export default defineConfig([
   {
     ...shared,
-    // main.js is the launcher (src/launch.ts): the daemon is the chunk it imports once the compile cache is on
-    entry: { main: 'src/launch.ts' },
+    entry: { main: 'src/main.ts' },
     format: ['esm'],
     esbuildPlugins: [noHttp2, noHttps, httpByRequire, lazyDeps],
     // else tsup strips `node:` and marks those imports external itself, before the stubs see node:http2 and node:https
@@ -118,7 +117,7 @@ export default defineConfig([
   },
   {
     // bundle/lazy-deps.cjs (see lazyDeps above): CommonJS, so that the daemon's synchronous require() can load it.
-    // bundle/compile-cache.cjs: what bin/sup.js requires first, to turn the compile cache on for the CLI too.
+    // bundle/compile-cache.cjs: what bin/sup.js requires first, to turn the compile cache on for the CLI (the daemon uses none).
     ...shared,
     entry: { 'lazy-deps': 'src/lazy-deps.cjs', 'compile-cache': 'src/adapters/compile-cache.ts' },
     esbuildPlugins: [fromFastify],

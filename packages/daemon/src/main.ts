@@ -5,7 +5,6 @@ import type { Logger } from 'pino'
 import { HomeError, loadDaemonConfig, type DaemonConfig } from './config.ts'
 import { createSystemClock } from './adapters/system-clock.ts'
 import { createProcessSpawner } from './adapters/process-spawner.ts'
-import { compileCacheState, flushCompileCacheLater } from './adapters/compile-cache.ts'
 import { createPortProbe } from './adapters/port-probe.ts'
 import { readUpstreamHosts } from './adapters/listening-sockets.ts'
 import { createProcTable } from './adapters/proc-table.ts'
@@ -288,8 +287,7 @@ async function main (): Promise<void> {
   http.servers = servers
   stopWatchingLogd = d.logd.watch(2_000, () => d.log.warn('sup-logd was gone and has been started again'))
   await listen(d, servers)
-  d.log.info({ home: d.config.home, version: VERSION, compileCache: compileCacheState() }, 'daemon ready')
-  flushCompileCacheLater(5_000)
+  d.log.info({ home: d.config.home, version: VERSION }, 'daemon ready')
   d.deploys.converge().then((done) => { if (done.length > 0) d.log.warn({ done }, 'brought apps back onto one release after an interrupted deploy') }, (err: unknown) => d.log.error({ err }, 'deploy converge failed'))
   if (!(await logdUp)) d.log.error('sup-logd did not start; worker output waits in its pipes until it does')
 }
