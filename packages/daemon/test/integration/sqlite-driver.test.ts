@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
-import { runSup, tmpDir, waitFor } from '@sup/test-support'
+import { runSup, tmpDir, useSupHome, waitFor } from '@sup/test-support'
 import { defaultSqliteDriver, inTransaction, openSqlite, sqliteCode, type SqliteDb, type SqliteDriverName, type SqliteOpenOptions } from '../../src/adapters/sqlite-driver.ts'
 import { sqliteCodeName } from '../../src/adapters/sqlite-codes.ts'
 
@@ -104,7 +104,7 @@ describe('SQLite result codes', () => {
 
 describe('the built daemon\'s SQLite', () => {
   it('is node:sqlite where the Node has it: better-sqlite3\'s addon is not mapped, and Node 22\'s warning is not printed', async () => {
-    const home = tmpDir('sup-sqlite-home-')
+    const home = useSupHome() // its daemon, sup-logd and worker are killed by pid when the test ends, passed or failed
     const child = spawn(process.execPath, [DAEMON], { env: { ...process.env, SUP_HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (text: string) => { stderr += text })
