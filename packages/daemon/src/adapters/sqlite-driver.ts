@@ -1,7 +1,7 @@
 // SQLite for sup.db and the home lock, through one small interface over two drivers: node's own `node:sqlite` where
-// the Node running sup has it (22.13 and later, 24), better-sqlite3 where it does not (Node 20). The addon costs a
-// process 5.6 MiB of RSS on Node 24 and 10.4 on Node 22, node:sqlite 2.0 and 3.8 (docs/performance.md). Both are
-// loaded on first use: sup-logd opens sup.db only when it has an event to record.
+// the Node running sup has it (22.13 and later, 24), better-sqlite3 where it does not (Node 20). No native addon to
+// load: the daemon at rest holds 1-2 MiB less on Node 22 and 24 (docs/performance.md). Both are loaded on first use:
+// sup-logd opens sup.db only when it has an event to record.
 // The interface is what both drivers do alike: exec, statements (run, get, all; `?` or `@name` parameters), a busy
 // timeout (5 s unless told), read-only opens, and transactions written out (BEGIN ... COMMIT), so the same code runs
 // on every Node. A failure's SQLite result code, such as SQLITE_BUSY, is read by `sqliteCode`.
@@ -55,7 +55,7 @@ function loadNodeSqlite (): NodeSqlite | null {
   if (nodeSqlite !== undefined) return nodeSqlite
   const emit = process.emitWarning
   process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
-    const text = typeof warning === 'string' ? warning : warning.message
+    const text = typeof warning === 'string' ? warning : String((warning as Partial<Error> | undefined)?.message ?? '')
     if (text.startsWith('SQLite is an experimental feature')) return
     Reflect.apply(emit, process, [warning, ...rest])
   } as typeof process.emitWarning
@@ -78,7 +78,7 @@ function loadBetterSqlite (): typeof BetterSqlite3 {
 }
 
 /** The driver this Node gets: node:sqlite where it has it, better-sqlite3 otherwise. */
-export function defaultSqliteDriver (): SqliteDriverName {
+function defaultSqliteDriver (): SqliteDriverName {
   return loadNodeSqlite() === null ? 'better-sqlite3' : 'node:sqlite'
 }
 

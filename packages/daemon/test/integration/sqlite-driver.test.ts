@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it, onTestFinished } from 'vitest'
 import { runSup, tmpDir, useSupHome, waitFor } from '@sup/test-support'
-import { defaultSqliteDriver, inTransaction, openSqlite, sqliteCode, type SqliteDb, type SqliteDriverName, type SqliteOpenOptions } from '../../src/adapters/sqlite-driver.ts'
+import { inTransaction, openSqlite, sqliteCode, type SqliteDb, type SqliteDriverName, type SqliteOpenOptions } from '../../src/adapters/sqlite-driver.ts'
 import { sqliteCodeName } from '../../src/adapters/sqlite-codes.ts'
 
 const HAS_NODE_SQLITE = process.getBuiltinModule?.('node:sqlite') !== undefined
@@ -95,10 +95,6 @@ describe('SQLite result codes', () => {
     expect(sqliteCode(new Error('no'))).toBeNull()
     expect(sqliteCode(Object.assign(new Error('no'), { code: 'SQLITE_BUSY' }))).toBeNull() // a look-alike
     expect(sqliteCode('SQLITE_BUSY')).toBeNull()
-  })
-
-  it('picks node:sqlite where this Node has it', () => {
-    expect(defaultSqliteDriver()).toBe(HAS_NODE_SQLITE ? 'node:sqlite' : 'better-sqlite3')
   })
 })
 
