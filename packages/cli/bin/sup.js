@@ -4,7 +4,8 @@
 // loads bundle/list.cjs alone: no ESM loader, no commander, no other command's code (docs/performance.md). Every
 // other command line loads the whole program, bundle/bin.js. Both are built by `pnpm build`.
 // `sup start` with no daemon running spawns it first (bundle/plain-list.cjs: early-daemon), while bin.js loads.
-// Node >= 22.8: sup's bundles are compiled once and the code kept on disk (docs/performance.md); never fails a command.
+// Node >= 22.8: the CLI's bundles are compiled once and the code kept on disk (docs/performance.md); never fails a
+// command. The daemon keeps no such cache.
 // Checked here first: on a node without it, loading compile-cache.cjs (and node:os) would cost `sup list` ~3 ms. Not
 // for `sup list --json`: its 7 KB file compiles sooner than the cache is checked and read (~1 ms on Node 24).
 const enableCompileCache = () => {
