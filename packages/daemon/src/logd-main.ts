@@ -87,16 +87,6 @@ async function main (): Promise<void> {
   })
   writePidFile(config.logdPidPath)
   const events = createEventRecorder(config.dbPath, log)
-  const collector = createLogCollector({
-    pipesDir: config.pipesDir,
-    logsDir: config.logsDir,
-    now: () => Date.now(),
-    onEvent: (e) => events.record(e),
-    onError: (err, where) => log.error({ err, where }, 'collector error')
-  })
-  collector.scan()
-  log.info({ home: config.home }, 'sup-logd ready')
-
   let isStopping = false
   const shutdown = async (why: string): Promise<void> => {
     if (isStopping) return
@@ -110,9 +100,18 @@ async function main (): Promise<void> {
     logFile.close()
     process.exit(0)
   }
-  // A SUP_HOME that was removed has no worker left to collect for (and no daemon to stop us): leave.
-  const homeWatch = setInterval(() => { if (!existsSync(config.home)) void shutdown('SUP_HOME removed') }, 5_000)
-  homeWatch.unref()
+  const collector = createLogCollector({
+    pipesDir: config.pipesDir,
+    logsDir: config.logsDir,
+    now: () => Date.now(),
+    onEvent: (e) => events.record(e),
+    onError: (err, where) => log.error({ err, where }, 'collector error'),
+    // A SUP_HOME that was removed has no worker left to collect for (and no daemon to stop us): leave. Its pipes
+    // directory goes with it, which the collector's watch reports (no timer polls for it: docs/performance.md).
+    onPipesDirMissing: () => { if (!existsSync(config.home)) void shutdown('SUP_HOME removed') }
+  })
+  collector.scan()
+  log.info({ home: config.home }, 'sup-logd ready')
   stop = (why) => { void shutdown(why) }
   if (stopRequested !== null) stop(stopRequested)
   process.on('SIGHUP', () => undefined)

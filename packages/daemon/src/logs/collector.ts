@@ -2,7 +2,7 @@
 import { mkdirSync, watch, type FSWatcher } from 'node:fs'
 import { createRecordFramer, type RecordFramer } from './record-framer.ts'
 import { openRotatingFile, type RotatingFile, type RotationLimits } from './rotating-file.ts'
-import { drainFifo, findWorkerFifos, openFifoReader, readRotationConfig, sidecarStamp, workerLogPath, workerPipePaths, type FifoReader, type WorkerFifos } from './fifo.ts'
+import { dirStamp, drainFifo, findWorkerFifos, openFifoReader, readRotationConfig, sidecarStamp, workerLogPath, workerPipePaths, type FifoReader, type WorkerFifos } from './fifo.ts'
 import { createLogSink, type LogSink, type LogSinkEvent, type StreamKind } from './log-sink.ts'
 
 /**
@@ -23,6 +23,10 @@ export interface LogCollectorDeps {
   onError (err: unknown, where: string): void
   /** Opens a worker's log file; tests inject failing writes here (default: openRotatingFile). */
   readonly openFile?: (path: string, limits: RotationLimits) => RotatingFile
+  /** Watches pipesDir for changes; tests inject a watch that misses them (default: fs.watch). */
+  readonly watch?: (dir: string, onChange: () => void) => FSWatcher
+  /** A scan found pipesDir missing (removed, or not made yet): sup-logd checks whether its SUP_HOME is gone. */
+  readonly onPipesDirMissing?: () => void
 }
 
 /** Workers and streams open now; bytes read from pipes and written to files, records dropped, workers failing: since start. */
@@ -44,8 +48,15 @@ interface Worker { readonly key: string; readonly sink: LogSink; readonly stream
 
 const TICK_MS = 250
 const IDLE_FLUSH_MS = 1_000
-/** The directory is rescanned this often while fs.watch reports its changes (it may miss some), else every second. */
-const RESCAN_WATCHED_MS = 10_000
+/**
+ * While fs.watch reports the directory's changes, a look at the directory (one stat; a scan only when it changed) is
+ * the safety net for an event inotify lost: a minute after the last change, then twice as long each time nothing
+ * changed, up to an hour. An idle sup-logd runs (almost) no JavaScript: code that runs again and again is compiled by
+ * V8's optimizing tiers, whose code pages (~7 MiB on Node 24) an idle sup-logd then holds for good (docs/performance.md).
+ */
+const LOOK_FIRST_MS = 60_000
+const LOOK_MAX_MS = 3_600_000
+/** Without a working fs.watch (or while the directory is missing), it is rescanned every second. */
 const RESCAN_MS = 1_000
 /** close() reads at most this much per stream still in its pipe; the rest waits there for the next sup-logd. */
 const MAX_DRAIN_BYTES = 1024 * 1024
@@ -65,6 +76,13 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
   let isScanScheduled = false
   let watcher: FSWatcher | null = null
   let lastScanAt = deps.now()
+  /** pipesDir's stamp when it was last scanned, and how long until the next look while watched. */
+  let scannedStamp = ''
+  let lookMs = LOOK_FIRST_MS
+  /** A partial line waits or a write failed: the tick has streams to look at. At rest it has none. */
+  let hasQuickWork = false
+  /** A stream closed on an error: it is reopened at the next scan, due within RESCAN_MS. */
+  let mustRescan = false
   const guard = (where: string, fn: () => void): void => { try { fn() } catch (err) { deps.onError(err, where) } }
 
   // Coalesces the reads of one event-loop turn into one write per worker.
@@ -77,7 +95,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
       const due = [...dirty]
       dirty.clear()
       for (const s of due) guard('flush', () => s.flush())
-      if (due.some((s) => s.isFailing())) tickWithin(TICK_MS) // its retries
+      if (due.some((s) => s.isFailing())) quickTick() // its retries
     })
   }
 
@@ -85,7 +103,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     bytesRead += chunk.length
     st.lastDataAt = deps.now()
     w.sink.add(st.kind, st.framer.push(chunk))
-    if (st.framer.pending() > 0) tickWithin(TICK_MS) // its idle flush, 1 s on
+    if (st.framer.pending() > 0) quickTick() // its idle flush, 1 s on
   }
 
   const openStream = (w: Worker, kind: StreamKind, path: string): void => {
@@ -96,7 +114,12 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     // worker waits in its own write(2) once its 64 KiB pipe is full. Memory per stream stays bounded.
     reader.socket.on('data', (chunk: Buffer) => guard(`read ${path}`, () => onData(w, st, chunk)))
     reader.socket.on('error', (err) => deps.onError(err, `read ${path}`))
-    reader.socket.on('close', () => { if (w.streams.get(kind) === st) w.streams.delete(kind) }) // after an error: reopened at the next scan
+    reader.socket.on('close', () => { // after an error: reopened at the next scan
+      if (w.streams.get(kind) !== st) return
+      w.streams.delete(kind)
+      mustRescan = true
+      tickWithin(RESCAN_MS)
+    })
   }
 
   // Takes what the pipe still holds (the socket's buffer, then the fd until EAGAIN), emits the partial line, closes.
@@ -159,9 +182,16 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
   const scan = (): void => {
     if (isClosed) return
     lastScanAt = deps.now()
+    mustRescan = false
+    scannedStamp = dirStamp(deps.pipesDir) // before the listing: a change after it shows in the next stamp
     const found = findWorkerFifos(deps.pipesDir)
-    for (const [key, w] of workers) if (!found.has(key)) void closeWorker(w)
-    for (const f of found.values()) guard(`scan ${f.app}-${f.instance}`, () => sync(workerFor(f.app, f.instance), f))
+    if (found === null) { // removed: the watch ended with it; polled until it is back
+      watcher?.close()
+      watcher = null
+      deps.onPipesDirMissing?.()
+    }
+    for (const [key, w] of workers) if (found?.has(key) !== true) void closeWorker(w)
+    for (const f of found?.values() ?? []) guard(`scan ${f.app}-${f.instance}`, () => sync(workerFor(f.app, f.instance), f))
     watchPipes()
   }
 
@@ -169,7 +199,8 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
   const watchPipes = (): void => {
     if (watcher !== null) return
     try {
-      watcher = watch(deps.pipesDir, () => {
+      watcher = (deps.watch ?? watch)(deps.pipesDir, () => {
+        lookMs = LOOK_FIRST_MS
         if (isClosed || isScanScheduled) return
         isScanScheduled = true // a burst of changes (a scale to 50 workers) is one scan
         setImmediate(() => { isScanScheduled = false; guard('scan', scan) })
@@ -178,12 +209,13 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     } catch { watcher = null }
   }
 
-  // The tick: partial lines idle for 1 s become `>` records, failed writes are retried, the directory rescanned.
-  // It comes every TICK_MS only while a partial line waits or a write fails, else at the rescan interval: an idle
-  // sup-logd wakes every 10 s, not 4 times a second (a bare node waking 4 times a second spends 0.1 % of a core).
+  // The tick: partial lines idle for 1 s become `>` records, failed writes are retried, the directory looked at.
+  // It comes every TICK_MS only while a partial line waits or a write fails, else when the next look is due: an idle
+  // sup-logd with a working watch wakes once a minute at most, and then stats one directory.
   let timer: NodeJS.Timeout | null = null
   let timerDueAt = Infinity
-  const rescanMs = (): number => (watcher === null ? RESCAN_MS : RESCAN_WATCHED_MS)
+  const isPolling = (): boolean => watcher === null || mustRescan
+  const rescanMs = (): number => (isPolling() ? RESCAN_MS : lookMs)
   const needsQuickTick = (): boolean => {
     for (const w of workers.values()) {
       if (w.sink.isFailing()) return true
@@ -200,20 +232,39 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     timerDueAt = due
     timer = setTimeout(tick, ms)
   }
+  const quickTick = (): void => {
+    hasQuickWork = true
+    tickWithin(TICK_MS)
+  }
+  /** Scans when polling; while watched, scans only when the directory changed, and looks less often while it does not. */
+  const rescanIfDue = (now: number): void => {
+    if (now - lastScanAt < rescanMs()) return
+    if (isPolling() || dirStamp(deps.pipesDir) !== scannedStamp) {
+      lookMs = LOOK_FIRST_MS
+      guard('scan', scan)
+      return
+    }
+    lastScanAt = now
+    lookMs = Math.min(lookMs * 2, LOOK_MAX_MS)
+  }
   const tick = (): void => {
     timer = null
     timerDueAt = Infinity
     const now = deps.now()
-    for (const w of workers.values()) {
-      for (const st of w.streams.values()) {
-        if (st.framer.pending() > 0 && now - st.lastDataAt >= IDLE_FLUSH_MS) guard(`idle ${w.key}`, () => w.sink.add(st.kind, st.framer.flushPartial()))
+    if (hasQuickWork) {
+      hasQuickWork = false
+      for (const w of workers.values()) {
+        for (const st of w.streams.values()) {
+          if (st.framer.pending() > 0 && now - st.lastDataAt >= IDLE_FLUSH_MS) guard(`idle ${w.key}`, () => w.sink.add(st.kind, st.framer.flushPartial()))
+        }
+        if (w.sink.isFailing()) guard(`retry ${w.key}`, () => w.sink.flush())
       }
-      if (w.sink.isFailing()) guard(`retry ${w.key}`, () => w.sink.flush())
+      hasQuickWork = needsQuickTick()
     }
-    if (now - lastScanAt >= rescanMs()) guard('scan', scan)
-    tickWithin(needsQuickTick() ? TICK_MS : rescanMs())
+    rescanIfDue(now)
+    tickWithin(hasQuickWork ? TICK_MS : rescanMs())
   }
-  tickWithin(TICK_MS)
+  tickWithin(rescanMs())
 
   return {
     scan,

@@ -2,7 +2,6 @@
 // makes them: fifo-maker.ts).
 import { constants, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { Socket } from 'node:net'
-import { join } from 'node:path'
 import { DEFAULT_LOGS } from '../core/defaults.ts'
 import type { RotationLimits } from './rotating-file.ts'
 
@@ -32,15 +31,22 @@ export interface WorkerFifos {
 
 const PIPE_NAME = /^(.+)-(\d{1,6})\.(out|err|json)$/
 
+/**
+ * `dir/name` for a directory sup already holds as an absolute, normalized path (SUP_HOME's, resolved once) and a name
+ * with no '/'. Not path.join: it normalizes the whole path a character at a time, and sup-logd's scans called it so
+ * often that V8 compiled it with its optimizing tiers within a minute (their code pages stay in the process's RSS).
+ */
+const under = (dir: string, name: string): string => `${dir}/${name}`
+
 /** Where one worker's pipes live: the daemon creates them, sup-logd finds them by these names. */
 export function workerPipePaths (pipesDir: string, app: string, instance: number): WorkerPipePaths {
-  const base = join(pipesDir, `${app}-${instance}`)
+  const base = under(pipesDir, `${app}-${instance}`)
   return { out: `${base}.out`, err: `${base}.err`, config: `${base}.json` }
 }
 
 /** The current log file of a worker (rotated ones add `.1`, `.2`, …). */
 export function workerLogPath (logsDir: string, app: string, instance: number): string {
-  return join(logsDir, `${app}-${instance}.log`)
+  return under(logsDir, `${app}-${instance}.log`)
 }
 
 /** Inverse of workerPipePaths for one file name; null for anything else (temp files, strays). */
@@ -94,15 +100,15 @@ export function readRotationConfig (path: string): RotationLimits {
   }
 }
 
-/** The workers that have FIFOs under pipesDir, keyed `<app>-<i>` (sidecars and strays ignored). */
-export function findWorkerFifos (pipesDir: string): Map<string, WorkerFifos> {
+/** The workers that have FIFOs under pipesDir, keyed `<app>-<i>` (sidecars and strays ignored); null when it cannot be read (missing). */
+export function findWorkerFifos (pipesDir: string): Map<string, WorkerFifos> | null {
   const found = new Map<string, WorkerFifos>()
-  let names: string[] = []
-  try { names = readdirSync(pipesDir) } catch { /* not made yet: nothing to read */ }
+  let names: string[]
+  try { names = readdirSync(pipesDir) } catch { return null }
   for (const name of names) {
     const p = parsePipeName(name)
     if (p === null || p.kind === 'config') continue
-    const path = join(pipesDir, name)
+    const path = under(pipesDir, name)
     const st = statSync(path, { throwIfNoEntry: false })
     if (st?.isFIFO() !== true) continue
     const key = `${p.app}-${p.instance}`
@@ -111,6 +117,16 @@ export function findWorkerFifos (pipesDir: string): Map<string, WorkerFifos> {
     found.set(key, entry)
   }
   return found
+}
+
+/** Changes whenever an entry of the directory is made, removed or renamed (its mtime and ctime move); 'none' when it cannot be read. */
+export function dirStamp (dir: string): string {
+  try {
+    const st = statSync(dir)
+    return `${st.ino}:${st.mtimeMs}:${st.ctimeMs}`
+  } catch {
+    return 'none'
+  }
 }
 
 /** Changes whenever a sidecar is rewritten (tmp + rename gives a new inode): the collector re-reads it then. */

@@ -1,9 +1,13 @@
-// The collector's bookkeeping: draining at close, FIFOs that vanish or are made again, sidecar changes, names with '-'.
-import { closeSync, openSync, rmSync, statSync } from 'node:fs'
-import { describe, it, expect, onTestFinished } from 'vitest'
+// The collector's bookkeeping: draining at close, FIFOs that vanish or are made again, sidecar changes, names with '-';
+// at rest, how often it looks at its pipes directory.
+import { EventEmitter } from 'node:events'
+import fs, { closeSync, openSync, rmSync, statSync, type FSWatcher } from 'node:fs'
+import { syncBuiltinESMExports } from 'node:module'
+import { describe, it, expect, onTestFinished, vi } from 'vitest'
 import { waitFor } from '@sup/test-support'
 import { checkSequence, FLOOD, homeDirs, lastLine, logFiles, readRecords, startCollector, startWriter, streamLines } from './logs-support.ts'
 import { workerPipePaths, writeRotationConfig } from '../../../src/logs/fifo.ts'
+import { ensureFifo } from '../../../src/logs/fifo-maker.ts'
 
 const LIMITS = { maxSize: 10 * 1024 * 1024, files: 5 }
 
@@ -67,5 +71,60 @@ describe('log collector', () => {
     const files = logFiles(dirs, 'resize', 0)
     expect(files).toHaveLength(2)
     for (const f of files) expect(statSync(f).size).toBeLessThanOrEqual(64 * 1024)
+  })
+})
+
+/** Counts calls of one node:fs function on `path` (named imports see it: syncBuiltinESMExports), until the test ends. */
+function countFsCalls (name: 'readdirSync' | 'statSync', path: string): { count: number } {
+  const calls = { count: 0 }
+  const real = fs[name] as (...args: unknown[]) => unknown
+  Object.assign(fs, { [name]: (...args: unknown[]) => { if (args[0] === path) calls.count++; return real(...args) } })
+  syncBuiltinESMExports()
+  onTestFinished(() => { Object.assign(fs, { [name]: real }); syncBuiltinESMExports() })
+  return calls
+}
+
+/** Timers and clocks the collector reads, faked until the test ends: a day passes in a moment. */
+function fakeClock (): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date', 'hrtime'] })
+  onTestFinished(() => { vi.useRealTimers() })
+}
+
+/** One worker's FIFOs and sidecar as the daemon makes them, with no process writing. */
+function idleWorker (dirs: ReturnType<typeof homeDirs>, app: string): void {
+  const p = workerPipePaths(dirs.pipesDir, app, 0)
+  ensureFifo(p.out)
+  ensureFifo(p.err)
+  writeRotationConfig(p.config, LIMITS)
+}
+
+describe('log collector at rest', () => {
+  it('with its watch working, it looks at the pipes directory less and less often (one stat) and does not list it again', () => {
+    const dirs = homeDirs()
+    idleWorker(dirs, 'idle')
+    fakeClock()
+    const lists = countFsCalls('readdirSync', dirs.pipesDir)
+    const looks = countFsCalls('statSync', dirs.pipesDir)
+    const { collector } = startCollector(dirs)
+    expect(collector.stats().streams).toBe(2)
+    expect(lists.count).toBe(1)
+    vi.advanceTimersByTime(24 * 3_600_000)
+    // 1, 2, 4, ... 64 minutes after the last change, then hourly: ~30 looks a day (each tick of an idle sup-logd
+    // scanned it every 10 s: 8,640 listings a day, enough for V8 to compile that code with its optimizing tiers)
+    expect(lists.count).toBe(1)
+    expect(looks.count).toBeLessThanOrEqual(32)
+    expect(collector.stats().streams).toBe(2)
+  })
+
+  it('a worker its watch did not report is picked up at the next look, a minute after the last change', () => {
+    const dirs = homeDirs()
+    fakeClock()
+    const blind = (): FSWatcher => Object.assign(new EventEmitter(), { close: () => undefined }) as unknown as FSWatcher
+    const { collector } = startCollector(dirs, { watch: blind })
+    idleWorker(dirs, 'unseen')
+    vi.advanceTimersByTime(59_000)
+    expect(collector.stats().streams).toBe(0)
+    vi.advanceTimersByTime(3_000)
+    expect(collector.stats().streams).toBe(2)
   })
 })

@@ -1,6 +1,6 @@
 // sup-logd as a process: one per SUP_HOME (the loser exits 0, a stale lock makes it exit 75), SIGTERM flushes everything, events land in sup.db.
 import { once } from 'node:events'
-import { existsSync, mkdirSync, readFileSync, truncateSync, watch } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, truncateSync, watch } from 'node:fs'
 import { describe, it, expect, onTestFinished } from 'vitest'
 import { waitFor } from '@sup/test-support'
 import { LOGD_EXIT_STALE_LOCK } from '../../../src/adapters/logd-lock.ts'
@@ -89,6 +89,14 @@ describe('sup-logd process', () => {
     expect(records.at(-1)?.bytes.toString()).toBe('no newline yet')
     expect(isAlive(w.child.pid ?? -1)).toBe(true) // the worker does not care
     expect(existsSync(`${dirs.home}/logd.pid`)).toBe(false)
+  })
+
+  it('leaves (exit 0) when its SUP_HOME is removed: no worker is left to collect for, no daemon to stop it', async () => {
+    const dirs = homeDirs()
+    const logd = startLogd(dirs)
+    await waitFor(() => logdPid(dirs) === logd.child.pid, { what: 'sup-logd to start' })
+    rmSync(dirs.home, { recursive: true, force: true })
+    expect(await logd.exited).toEqual({ code: 0, signal: null })
   })
 
   it('the built sup-logd (one CommonJS file) collects, and loads SQLite to record an event when a write fails', async () => {

@@ -55,7 +55,7 @@ export function startWriter (dirs: Dirs, app: string, instance: number, command:
 export interface CollectorHandle { readonly collector: LogCollector; readonly events: LogCollectorEvent[]; readonly errors: Array<{ err: unknown; where: string }> }
 
 /** A collector in this process (closed when the test ends) recording its events and errors. */
-export function startCollector (dirs: Dirs, extra: Partial<Pick<LogCollectorDeps, 'openFile'>> = {}): CollectorHandle {
+export function startCollector (dirs: Dirs, extra: Partial<Pick<LogCollectorDeps, 'openFile' | 'watch' | 'onPipesDirMissing'>> = {}): CollectorHandle {
   const events: LogCollectorEvent[] = []
   const errors: Array<{ err: unknown; where: string }> = []
   const collector = createLogCollector({
