@@ -111,7 +111,7 @@ function buildSupervisor (config: DaemonConfig, rt: Runtime, nginx: NginxPublish
     publisher,
     watchApp: watchAppFiles(config),
     readTail,
-    reapStrays: (keep) => reapMarked(rt.procs, config.markerPrefix, keep, DEFAULT_TIMING.killTimeoutMs),
+    reapStrays: (keep, found) => reapMarked(rt.procs, config.markerPrefix, keep, DEFAULT_TIMING.killTimeoutMs, found),
     onError: (err, where) => rt.log.error({ err, where }, 'supervisor error')
   })
 }

@@ -7,10 +7,13 @@ function signal (pids: readonly number[], sig: NodeJS.Signals): void {
   signalTree(groupLeaders(pids), pids, sig)
 }
 
-/** SIGTERM every marked process whose marker is not kept, SIGKILL what is left after graceMs; resolves with how many there were. */
-export async function reapMarked (procs: ProcessTable, prefix: string, keep: ReadonlySet<string>, graceMs: number): Promise<number> {
+/**
+ * SIGTERM every marked process whose marker is not kept, SIGKILL what is left after graceMs; resolves with how many
+ * there were. `marked` is a reading of /proc the caller just made (boot's, for adoption), else one is made here.
+ */
+export async function reapMarked (procs: ProcessTable, prefix: string, keep: ReadonlySet<string>, graceMs: number, marked: ReadonlyArray<{ pid: number; marker: string }> = procs.findMarked(`${prefix}:`)): Promise<number> {
   const strays = (): Array<{ pid: number }> => procs.findMarked(`${prefix}:`).filter((p) => !keep.has(p.marker))
-  const found = strays()
+  const found = marked.filter((p) => !keep.has(p.marker))
   if (found.length === 0) return 0
   signal(found.map((p) => p.pid), 'SIGTERM')
   const deadline = performance.now() + graceMs

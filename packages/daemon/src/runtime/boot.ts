@@ -29,10 +29,10 @@ export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finish
     return deps.spawner.adopt(pid, w.marker, w.pidStartTime)
   }
 
-  /** Every stored worker whose process is alive, taken over. */
-  function adoptAlive (workers: readonly StoredWorker[]): Map<StoredWorker, WorkerProcess> {
+  /** Every stored worker whose process is alive (among the marked processes found), taken over. */
+  function adoptAlive (workers: readonly StoredWorker[], found: ReadonlyArray<{ pid: number; marker: string }>): Map<StoredWorker, WorkerProcess> {
     const marked = new Map<string, number[]>()
-    for (const { pid, marker } of deps.procs.findMarked(`${deps.markerPrefix}:`)) marked.set(marker, [...(marked.get(marker) ?? []), pid])
+    for (const { pid, marker } of found) marked.set(marker, [...(marked.get(marker) ?? []), pid])
     const adoptees = new Map<StoredWorker, WorkerProcess>()
     for (const w of workers) {
       const p = findAlive(w, marked)
@@ -90,8 +90,10 @@ export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finish
    */
   async function boot (): Promise<BootResult> {
     const workers = deps.store.listWorkers()
-    const adoptees = adoptAlive(workers)
-    const strays = await deps.reapStrays(new Set([...adoptees.keys()].map((w) => w.marker ?? '')))
+    // One reading of /proc (every process's environ: ~3 ms for 120 processes, more on a busy box) for both
+    const found = deps.procs.findMarked(`${deps.markerPrefix}:`)
+    const adoptees = adoptAlive(workers, found)
+    const strays = await deps.reapStrays(new Set([...adoptees.keys()].map((w) => w.marker ?? '')), found)
     for (const app of deps.store.listApps()) {
       const e = restoreApp(app, workers, adoptees)
       const runners = [...e.runners.values()]

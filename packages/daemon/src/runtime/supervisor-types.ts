@@ -30,8 +30,8 @@ export interface SupervisorDeps extends Omit<RunnerDeps, 'onEvent' | 'broker' | 
   readonly watchApp: (spec: AppSpec, onChange: (path: string) => void, onReady: () => void) => () => Promise<void>
   /** The last lines a worker printed (for a failed reload's error). */
   readonly readTail: (app: string, instance: number, lines: number) => Promise<string>
-  /** Stops processes of an earlier daemon life that carry this daemon's marker prefix, except those with a kept marker. */
-  readonly reapStrays: (keepMarkers: ReadonlySet<string>) => Promise<number>
+  /** Stops processes of an earlier daemon life that carry this daemon's marker prefix, except those with a kept marker; `found` is boot's reading of them. */
+  readonly reapStrays: (keepMarkers: ReadonlySet<string>, found: ReadonlyArray<{ pid: number; marker: string }>) => Promise<number>
 }
 
 /** One app as the daemon holds it. `id` tells a deleted and re-created app of the same name from the old one. */
