@@ -90,7 +90,7 @@ export function createBoot (ctx: AppContext, commands: Pick<AppCommands, 'finish
    */
   async function boot (): Promise<BootResult> {
     const workers = deps.store.listWorkers()
-    // One reading of /proc (every process's environ: ~3 ms for 120 processes, more on a busy box) for both
+    // One reading of /proc (every process's environ: ~3 ms for 120 processes, more on a busy box) for adoption and strays
     const found = deps.procs.findMarked(`${deps.markerPrefix}:`)
     const adoptees = adoptAlive(workers, found)
     const strays = await deps.reapStrays(new Set([...adoptees.keys()].map((w) => w.marker ?? '')), found)

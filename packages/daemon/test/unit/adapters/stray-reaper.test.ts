@@ -12,7 +12,8 @@ function countingTable (): ProcessTable & { readings: number } {
 describe('reapMarked', () => {
   it('with boot\'s reading, where every marked process is a kept worker, it reads /proc no more and signals nobody', async () => {
     const procs = countingTable()
-    const found = [{ pid: 2_000_001, marker: 'sup-x:api:0' }, { pid: 2_000_002, marker: 'sup-x:api:1' }]
+    // pids above Linux's largest pid_max (2^22): no process can have them, should anything be signalled
+    const found = [{ pid: 4_194_305, marker: 'sup-x:api:0' }, { pid: 4_194_306, marker: 'sup-x:api:1' }]
     expect(await reapMarked(procs, 'sup-x', new Set(['sup-x:api:0', 'sup-x:api:1']), 100, found)).toBe(0)
     expect(procs.readings).toBe(0)
   })
