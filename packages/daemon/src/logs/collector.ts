@@ -195,7 +195,7 @@ export function createLogCollector (deps: LogCollectorDeps): LogCollector {
     watchPipes()
   }
 
-  // fs.watch makes a new worker's output flow at once; the periodic rescan covers what it misses (or a missing dir).
+  // fs.watch makes a new worker's output flow at once; the look (rescanIfDue) covers an event it lost, polling a missing dir.
   const watchPipes = (): void => {
     if (watcher !== null) return
     try {
